@@ -1,0 +1,1 @@
+"""evolve-bot: the bot core — store, signals, learner, gate, GitHub client, journal and CLI."""

@@ -1,0 +1,77 @@
+"""The `evolve-bot` command's bot-side subcommands (journal, …); webhooks.cli adds serve and replay."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.settings import SettingsError, load_settings
+from bot.store import Store, StoreError
+
+app = typer.Typer(
+    name="evolve-bot",
+    help="A GitHub App that opens evolution pull requests, learns from reviewers and reverts its regressions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str, *, code: int = 2) -> typer.Exit:
+    """Print one readable error line and return the Exit to raise."""
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+async def open_store() -> Store:
+    try:
+        settings = load_settings()
+        return await Store.open(settings.database_url)
+    except (SettingsError, StoreError) as exc:
+        raise fail(str(exc)) from exc
+
+
+@app.command()
+def journal(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many of the newest entries.")] = 50,
+    repository: Annotated[str | None, typer.Option("--repo", help="Only entries about OWNER/NAME.")] = None,
+    delivery: Annotated[str | None, typer.Option("--delivery", help="Only entries about one delivery id.")] = None,
+) -> None:
+    """The audit trail: every delivery (accepted, duplicate, ignored, processed, failed) and step."""
+
+    async def run() -> list[dict[str, object]]:
+        store = await open_store()
+        try:
+            entries = await store.journal(limit=limit, repository=repository, delivery_id=delivery)
+        finally:
+            await store.close()
+        return [e.to_dict() for e in entries]
+
+    entries = asyncio.run(run())
+    if as_json:
+        typer.echo(json.dumps(entries, indent=2))
+        return
+    if not entries:
+        console.print("The journal is empty: no delivery has reached this store yet.")
+        return
+    table = Table(title=f"Journal (newest {len(entries)})", show_lines=False)
+    for column in ("#", "at (UTC)", "kind", "repository", "delivery", "message"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        table.add_row(
+            str(e["id"]),
+            str(e["at"])[:19].replace("T", " "),
+            str(e["kind"]),
+            str(e["repository"] or ""),
+            str(e["delivery_id"] or "")[:8],
+            str(e["message"]),
+        )
+    console.print(table)

@@ -1,0 +1,123 @@
+"""Entry point of `evolve-bot`: adds serve and replay (which need the HTTP intake) to bot.cli."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from githubkit.webhooks import sign
+
+from bot import logs
+from bot.cli import app, console, fail
+from bot.settings import Settings, SettingsError, load_settings
+from bot.store import new_delivery_id
+
+from .app import create_app
+
+REPLAY_SECRET = "evolve-bot-replay"  # used only when WEBHOOK_SECRET is unset: replay never leaves the process
+
+
+def settings_or_exit(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        raise fail(str(exc)) from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default HOST or 0.0.0.0).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default PORT or 3000).")] = None,
+) -> None:
+    """Run the GitHub App: receive webhooks, store them, and process them in the background."""
+    import uvicorn
+
+    settings = settings_or_exit()
+    try:
+        settings.require_secret()
+    except SettingsError as exc:
+        raise fail(str(exc)) from exc
+    logs.configure(settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port if port is not None else settings.port,
+        log_config=None,
+        access_log=False,
+        # Give in-flight deliveries a moment; anything unfinished stays in the store anyway.
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def replay(
+    event: Annotated[str, typer.Argument(help="The X-GitHub-Event name, e.g. pull_request.")],
+    payload: Annotated[Path, typer.Argument(help="A JSON file with the payload GitHub would send.")],
+    delivery: Annotated[str | None, typer.Option(help="Delivery id (default: a new one).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+) -> None:
+    """Send one payload through the same path as HTTP (verify, store, process), like `probot receive`."""
+    try:
+        body = payload.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read {payload}: {exc.strerror}") from exc
+    try:
+        json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise fail(f"{payload} is not JSON: {exc}") from exc
+    settings = settings_or_exit()
+    secret = settings.webhook_secret or REPLAY_SECRET
+    settings = settings.model_copy(update={"webhook_secret": secret, "workers": 0})
+    outcome = asyncio.run(_replay(settings, event, body, delivery or new_delivery_id()))
+    if as_json:
+        typer.echo(json.dumps(outcome, indent=2))
+    else:
+        console.print(f"HTTP {outcome['status']}: {outcome['message']}")
+        for signal in outcome["signals"]:
+            console.print(f"  signal [bold]{signal['kind']}[/] {json.dumps({k: v for k, v in signal.items() if k in ('action', 'repository', 'actor', 'number', 'from_bot')})}")
+        for entry in outcome["journal"]:
+            console.print(f"  journal {entry['kind']}: {entry['message']}")
+    if outcome["status"] >= 400 or outcome.get("error"):
+        raise typer.Exit(1)
+
+
+async def _replay(settings: Settings, event: str, body: bytes, delivery_id: str) -> dict[str, Any]:
+    app_ = create_app(settings)
+    async with app_.router.lifespan_context(app_):
+        transport = httpx.ASGITransport(app=app_)
+        async with httpx.AsyncClient(transport=transport, base_url="http://replay") as client:
+            response = await client.post(
+                settings.webhook_path,
+                content=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-GitHub-Event": event,
+                    "X-GitHub-Delivery": delivery_id,
+                    "X-Hub-Signature-256": sign(settings.webhook_secret, body),
+                    "User-Agent": "evolve-bot-replay",
+                },
+            )
+        store = app_.state.store
+        await app_.state.workers.drain()
+        stored = await store.delivery(delivery_id)
+        return {
+            "status": response.status_code,
+            "message": response.json().get("message", ""),
+            "delivery": delivery_id,
+            "state": stored.status if stored else None,
+            "error": stored.error if stored else None,
+            "signals": [s.to_dict() for s in await store.signals(delivery_id=delivery_id)],
+            "journal": [e.to_dict() for e in await store.journal(delivery_id=delivery_id, limit=100)],
+        }
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
