@@ -63,8 +63,12 @@ def journal(
         console.print("The journal is empty: no delivery has reached this store yet.")
         return
     table = Table(title=f"Journal (newest {len(entries)})", show_lines=False)
-    for column in ("#", "at (UTC)", "kind", "repository", "delivery", "message"):
-        table.add_column(column, overflow="fold")
+    table.add_column("#", justify="right")
+    table.add_column("at (UTC)", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("repository", overflow="fold")
+    table.add_column("delivery", no_wrap=True)
+    table.add_column("message", overflow="fold", ratio=1)
     for e in entries:
         table.add_row(
             str(e["id"]),

@@ -21,6 +21,11 @@ def app_slug(app: Any) -> str | None:
     return value(getattr(app, "slug", None)) if app is not None else None
 
 
+def app_name(app: Any) -> str | None:
+    app = value(app)
+    return value(getattr(app, "name", None)) if app is not None else None
+
+
 @router.register("check_suite", action="completed")
 @router.register("check_suite", action="requested")
 @router.register("check_suite", action="rerequested")
@@ -30,7 +35,7 @@ def check_suite(event: Any, ctx: Context) -> Iterator[CheckSignal]:
     yield CheckSignal(
         **ctx.base(),
         source="check_suite",
-        name=slug or "check_suite",
+        name=slug or app_name(suite.app) or "check_suite",
         head_sha=suite.head_sha,
         head_branch=value(suite.head_branch),
         status=str(value(suite.status) or "queued"),

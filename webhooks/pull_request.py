@@ -29,7 +29,8 @@ def pull_request(event: Any, ctx: Context) -> Iterator[PullRequestSignal]:
         head_sha=pr.head.sha,
         base_ref=pr.base.ref,
         merged=bool(value(getattr(pr, "merged", None))),
-        merge_commit_sha=value(getattr(pr, "merge_commit_sha", None)),
+        # githubkit's closed-PR model drops merge_commit_sha, which GitHub sends; read it raw.
+        merge_commit_sha=ctx.raw.get("pull_request", {}).get("merge_commit_sha"),
         before=value(getattr(event, "before", None)),
         after=value(getattr(event, "after", None)),
         draft=bool(value(getattr(pr, "draft", None))),

@@ -31,9 +31,11 @@ def is_bot(user: Any) -> bool:
 class Context:
     """The facts every signal of one delivery shares."""
 
-    def __init__(self, delivery: Delivery, event: Any) -> None:
+    def __init__(self, delivery: Delivery, event: Any, raw: dict[str, Any]) -> None:
         self.delivery = delivery
         self.event = event
+        # The decoded JSON, for the few fields GitHub sends that githubkit's models leave out.
+        self.raw = raw
         sender = value(getattr(event, "sender", None))
         self.actor: str | None = sender.login if sender is not None else None
         self.from_bot = is_bot(sender)
@@ -88,8 +90,9 @@ class Router:
         parsers = [*by_action.get(None, []), *by_action.get(delivery.action, [])] if delivery.action else by_action.get(None, [])
         if not parsers:
             return []
-        event = parse_obj(delivery.event, delivery.payload())
-        context = Context(delivery, event)
+        raw = delivery.payload()
+        event = parse_obj(delivery.event, raw)
+        context = Context(delivery, event, raw)
         found: list[Signal] = []
         for parser in parsers:
             found.extend(parser(event, context))

@@ -1,0 +1,87 @@
+"""The command line: serve refuses without a secret, journal prints the trail, replay runs a payload."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.fixtures.webhooks import all_payloads
+from webhooks.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EVOLVE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
+    return tmp_path
+
+
+def fixture_path(event: str, name: str) -> Path:
+    return next(path for e, n, path in all_payloads() if (e, n) == (event, name))
+
+
+def test_serve_refuses_without_a_secret(env: Path) -> None:
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert "WEBHOOK_SECRET is not set" in result.output
+    assert "openssl rand" in result.output
+
+
+def test_serve_reports_a_bad_setting(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", "s")
+    monkeypatch.setenv("PORT", "not-a-port")
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert "PORT" in result.output
+
+
+def test_replay_runs_the_http_path_and_journals(env: Path) -> None:
+    result = runner.invoke(app, ["replay", "pull_request", str(fixture_path("pull_request", "opened.1")), "--json", "--delivery", "r-1"])
+    assert result.exit_code == 0, result.output
+    outcome = json.loads(result.output)
+    assert outcome["status"] == 202 and outcome["state"] == "done"
+    assert [s["kind"] for s in outcome["signals"]] == ["pull_request"]
+    listed = runner.invoke(app, ["journal", "--json", "--limit", "10"])
+    assert listed.exit_code == 0
+    kinds = [(e["kind"], e["delivery_id"]) for e in json.loads(listed.output)]
+    assert kinds == [("delivery.accepted", "r-1"), ("delivery.processed", "r-1")]
+
+
+def test_replay_of_the_same_delivery_is_a_duplicate(env: Path) -> None:
+    path = str(fixture_path("issue_comment", "created.1"))
+    assert runner.invoke(app, ["replay", "issue_comment", path, "--delivery", "same"]).exit_code == 0
+    again = runner.invoke(app, ["replay", "issue_comment", path, "--delivery", "same", "--json"])
+    assert json.loads(again.output)["status"] == 200
+    table = runner.invoke(app, ["journal"])
+    assert "delivery.duplicate" in table.output
+
+
+def test_replay_of_an_invalid_payload_fails_visibly(env: Path) -> None:
+    bad = env / "bad.json"
+    bad.write_text(json.dumps({"action": "created", "comment": {"id": "x"}, "issue": {}}))
+    result = runner.invoke(app, ["replay", "issue_comment", str(bad), "--json"])
+    assert result.exit_code == 1
+    outcome = json.loads(result.output)
+    assert outcome["state"] == "failed" and "schema" in outcome["error"]
+
+
+@pytest.mark.parametrize(("content", "message"), [(None, "cannot read"), ("{nope", "is not JSON")])
+def test_replay_bad_file(env: Path, content: str | None, message: str) -> None:
+    path = env / "payload.json"
+    if content is not None:
+        path.write_text(content)
+    result = runner.invoke(app, ["replay", "push", str(path)])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_empty_journal_says_so(env: Path) -> None:
+    result = runner.invoke(app, ["journal"])
+    assert result.exit_code == 0
+    assert "journal is empty" in result.output

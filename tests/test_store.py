@@ -1,0 +1,210 @@
+"""The store on every backend: deliveries once, claims in order, leases, signals once, journal."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import update
+
+from bot import tables as t
+from bot.delivery import Delivery
+from bot.signals import CommentSignal, InstallationSignal
+from bot.store import Store, StoreError
+
+
+def delivery(n: int, *, repo: str | None = "octo/one", event: str = "issue_comment", installation: int | None = 7) -> Delivery:
+    payload = {"action": "created", "n": n}
+    return Delivery(
+        delivery_id=f"d-{n}",
+        event=event,
+        action="created",
+        installation_id=installation,
+        repository=repo,
+        headers={"x-github-event": event},
+        body=json.dumps(payload).encode(),
+    )
+
+
+def comment(delivery_id: str, n: int = 1) -> CommentSignal:
+    return CommentSignal(
+        delivery_id=delivery_id,
+        event="issue_comment",
+        action="created",
+        installation_id=7,
+        repository="octo/one",
+        actor="alice",
+        from_bot=False,
+        number=n,
+        is_pull_request=False,
+        comment_id=100 + n,
+        body="/evolve help",
+        author_association="MEMBER",
+        html_url="https://github.com/octo/one/issues/1#issuecomment-1",
+    )
+
+
+async def test_migrations_match_the_tables(store: Store) -> None:
+    def diff(conn):  # type: ignore[no-untyped-def]
+        return compare_metadata(MigrationContext.configure(conn), t.metadata)
+
+    async with store.engine.connect() as conn:
+        differences = await conn.run_sync(diff)
+    assert differences == []
+
+
+async def test_open_is_idempotent(store: Store, database_url: tuple[str, dict]) -> None:
+    url, options = database_url
+    again = await Store.open(url, **options)  # migrating an up-to-date schema changes nothing
+    try:
+        assert await again.backlog() == 0
+    finally:
+        await again.close()
+
+
+async def test_bad_url_is_a_readable_error() -> None:
+    with pytest.raises(StoreError, match="not a database URL"):
+        await Store.open("definitely not a url")
+
+
+async def test_unreachable_database_names_it_without_password() -> None:
+    with pytest.raises(StoreError, match=r"postgresql\+asyncpg://evolve:\*\*\*@127.0.0.1:1/x"):
+        await Store.open("postgresql+asyncpg://evolve:hunter2@127.0.0.1:1/x")
+
+
+async def test_accept_once_per_delivery_id(store: Store) -> None:
+    assert await store.accept(delivery(1)) is True
+    assert await store.accept(delivery(1)) is False
+    assert [d.delivery.delivery_id for d in await store.deliveries()] == ["d-1"]
+    assert [e.kind for e in await store.journal()] == ["delivery.accepted", "delivery.duplicate"]
+    assert await store.backlog() == 1
+
+
+async def test_claims_follow_arrival_order_within_a_repository(store: Store) -> None:
+    for n, repo in enumerate(["octo/one", "octo/two", "octo/one", "octo/two", "octo/one"], start=1):
+        await store.accept(delivery(n, repo=repo))
+    first = await store.claim(limit=10)
+    # Only the head of each repository's queue may run: d-1 (one) and d-2 (two).
+    assert [c.delivery.delivery_id for c in first] == ["d-1", "d-2"]
+    assert await store.claim(limit=10) == []
+    await store.complete(first[0].seq, [], message="done")
+    assert [c.delivery.delivery_id for c in await store.claim(limit=10)] == ["d-3"]
+
+
+async def test_racing_claims_take_each_delivery_once(store: Store) -> None:
+    for n in range(1, 21):
+        await store.accept(delivery(n, repo=f"octo/r{n}"))
+    ids: list[str] = []
+    for _ in range(20):  # rounds of 8 racing claimers until the backlog is taken
+        batches = await asyncio.gather(*(store.claim(limit=5) for _ in range(8)))
+        ids += [c.delivery.delivery_id for batch in batches for c in batch]
+        if len(set(ids)) == 20:
+            break
+    assert len(ids) == len(set(ids)), "a delivery was claimed twice"
+    assert sorted(ids) == sorted(f"d-{n}" for n in range(1, 21))
+
+
+async def test_expired_lease_is_claimed_again(store: Store) -> None:
+    await store.accept(delivery(1))
+    (first,) = await store.claim(lease_seconds=60)
+    assert await store.claim() == []  # leased: nobody else takes it
+    async with store.engine.begin() as conn:  # the worker died an hour ago
+        past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        await conn.execute(update(t.deliveries).where(t.deliveries.c.seq == first.seq).values(lease_until=past))
+    (again,) = await store.claim()
+    assert again.delivery.delivery_id == "d-1"
+    assert again.attempts == 2
+
+
+async def test_signals_are_stored_once_even_if_processed_twice(store: Store) -> None:
+    await store.accept(delivery(1))
+    (claimed,) = await store.claim()
+    await store.complete(claimed.seq, [comment("d-1", 1), comment("d-1", 2)], message="first")
+    await store.complete(claimed.seq, [comment("d-1", 1), comment("d-1", 2)], message="again")
+    signals = await store.signals(delivery_id="d-1")
+    assert signals == [comment("d-1", 1), comment("d-1", 2)]
+    assert (await store.delivery("d-1")).status == "done"
+
+
+async def test_failed_attempt_waits_then_retries_and_blocks_later_ones(store: Store) -> None:
+    await store.accept(delivery(1))
+    await store.accept(delivery(2))
+    (claimed,) = await store.claim()
+    assert await store.fail(claimed.seq, "boom", retry_in=3600) == "pending"
+    # Not due yet, and d-2 must not overtake it.
+    assert await store.claim(limit=5) == []
+    entry = (await store.journal())[-1]
+    assert entry.kind == "delivery.failed" and "boom" in entry.message and "retry" in entry.message
+
+
+async def test_final_failure_unblocks_the_repository_and_can_be_retried(store: Store) -> None:
+    await store.accept(delivery(1))
+    await store.accept(delivery(2))
+    (claimed,) = await store.claim()
+    assert await store.fail(claimed.seq, "bad payload", retry_in=None) == "failed"
+    assert [c.delivery.delivery_id for c in await store.claim()] == ["d-2"]
+    assert await store.retry_failed("d-1") == 1
+    assert (await store.delivery("d-1")).status == "pending"
+
+
+async def test_release_hands_a_delivery_back(store: Store) -> None:
+    await store.accept(delivery(1))
+    (claimed,) = await store.claim()
+    await store.release(claimed.seq)
+    (again,) = await store.claim()
+    assert again.attempts == 1
+
+
+async def test_journal_filters_and_limits(store: Store) -> None:
+    await store.accept(delivery(1, repo="octo/one"))
+    await store.accept(delivery(2, repo="octo/two"))
+    await store.record("proposal.opened", "opened PR #3", repository="octo/two", proposal_id="p-1")
+    assert [e.message for e in await store.journal(repository="octo/two")] == [
+        "issue_comment.created on octo/two accepted",
+        "opened PR #3",
+    ]
+    assert [e.proposal_id for e in await store.journal(proposal_id="p-1")] == ["p-1"]
+    newest = await store.journal(limit=1)
+    assert [e.kind for e in newest] == ["proposal.opened"]
+    assert newest[0].at.tzinfo is not None
+
+
+async def test_installation_state_follows_events(store: Store) -> None:
+    base = dict(event="installation", installation_id=9, repository=None, actor="alice", from_bot=False, account="alice")
+    created = InstallationSignal(delivery_id="i-1", action="created", repository_selection="selected", added=("alice/a", "alice/b"), **base)
+    added = InstallationSignal(
+        delivery_id="i-2", action="added", repository_selection="selected", added=("alice/c",), removed=("alice/a",),
+        **{**base, "event": "installation_repositories"},
+    )
+    suspended = InstallationSignal(delivery_id="i-3", action="suspend", repository_selection="selected", **base)
+    for n, signal in enumerate([created, added, suspended], start=1):
+        await store.accept(delivery(n, repo=None, event=signal.event, installation=9))
+        (claimed,) = await store.claim()
+        await store.complete(claimed.seq, [signal], message="ok")
+    (inst,) = await store.installations()
+    assert inst.id == 9 and inst.account == "alice"
+    assert inst.repositories == ("alice/b", "alice/c")
+    assert inst.suspended is True and inst.removed is False
+
+    deleted = InstallationSignal(delivery_id="i-4", action="deleted", repository_selection="selected", **base)
+    await store.accept(delivery(4, repo=None, event="installation", installation=9))
+    (claimed,) = await store.claim()
+    await store.complete(claimed.seq, [deleted], message="ok")
+    (inst,) = await store.installations()
+    assert inst.removed is True and inst.repositories == ()
+
+
+async def test_deliveries_survive_reopening(store: Store, database_url: tuple[str, dict]) -> None:
+    await store.accept(delivery(1))
+    await store.close()
+    url, options = database_url
+    reopened = await Store.open(url, **options)
+    try:
+        assert await reopened.backlog() == 1
+        assert (await reopened.delivery("d-1")).delivery.body == delivery(1).body
+    finally:
+        await reopened.close()
