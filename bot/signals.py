@@ -179,6 +179,11 @@ SIGNAL_TYPES: dict[str, type[Signal]] = {
 _NESTED: dict[str, type] = {"suggestions": Suggestion, "commits": PushedCommit}
 
 
+def _tuples(data: dict[str, Any]) -> dict[str, Any]:
+    """JSON has no tuples: turn the lists of a stored record back into the tuples it was built with."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+
+
 def signal_from_dict(data: dict[str, Any]) -> Signal:
     """Rebuild a stored signal; fields this version does not know are dropped, not fatal."""
     data = dict(data)
@@ -189,7 +194,7 @@ def signal_from_dict(data: dict[str, Any]) -> Signal:
         if name not in known:
             continue
         if name in _NESTED and isinstance(value, list):
-            value = tuple(_NESTED[name](**item) for item in value)
+            value = tuple(_NESTED[name](**_tuples(item)) for item in value)
         elif isinstance(value, list):
             value = tuple(value)
         values[name] = value
