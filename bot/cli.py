@@ -26,7 +26,7 @@ errors = Console(stderr=True)
 
 def fail(message: str, *, code: int = 2) -> typer.Exit:
     """Print one readable error line and return the Exit to raise."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
