@@ -1,0 +1,182 @@
+"""Proposals and their state machine: what the bot wants to change, and every state it went through."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+# Kinds are strings so later strategies (and stored proposals of kinds this version does not
+# know) need no migration; these are the ones the loop knows how to patch.
+KINDS = ("rewrite", "instruction", "learned_rule", "revert", "playbook", "onboarding")
+
+PROPOSED = "proposed"
+SUGGESTED = "suggested"  # suggest_only: commented with a preview, nothing more unless applied
+ASKED = "asked"  # ask_before (or below threshold): waiting for `/evolve apply`
+SKIPPED = "skipped"  # ignored by a person, or nothing to change
+HELD = "held"  # waiting for room under max_open_prs
+PATCHING = "patching"
+PR_OPEN = "pr_open"
+TESTING = "testing"
+PASSED = "passed"
+FAILED = "failed"
+UNTESTED = "untested"
+MERGED = "merged"
+CLOSED = "closed"
+REVERTED = "reverted"
+
+STATES = (
+    PROPOSED, SUGGESTED, ASKED, SKIPPED, HELD, PATCHING, PR_OPEN, TESTING,
+    PASSED, FAILED, UNTESTED, MERGED, CLOSED, REVERTED,
+)  # fmt: skip
+
+# Where each state may go next. Closing is possible from every open state (a person closes the
+# PR, or a newer proposal supersedes it); `retry` reopens a closed or skipped one.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    PROPOSED: frozenset({SUGGESTED, ASKED, SKIPPED, HELD, PATCHING, CLOSED}),
+    SUGGESTED: frozenset({PATCHING, SKIPPED, CLOSED}),
+    ASKED: frozenset({PATCHING, SKIPPED, HELD, CLOSED}),
+    HELD: frozenset({PATCHING, ASKED, SKIPPED, CLOSED}),
+    SKIPPED: frozenset({PROPOSED}),
+    PATCHING: frozenset({PR_OPEN, SKIPPED, FAILED, CLOSED}),
+    PR_OPEN: frozenset({TESTING, MERGED, CLOSED}),
+    TESTING: frozenset({PASSED, FAILED, UNTESTED, MERGED, CLOSED}),
+    PASSED: frozenset({MERGED, TESTING, CLOSED}),
+    FAILED: frozenset({TESTING, PATCHING, CLOSED, MERGED}),
+    UNTESTED: frozenset({TESTING, PASSED, FAILED, MERGED, CLOSED}),
+    MERGED: frozenset({REVERTED}),
+    CLOSED: frozenset({PROPOSED, PR_OPEN}),
+    REVERTED: frozenset(),
+}
+
+OPEN_PR_STATES = frozenset({PR_OPEN, TESTING, PASSED, FAILED, UNTESTED})
+FINAL_STATES = frozenset({MERGED, CLOSED, REVERTED, SKIPPED})
+
+
+class InvalidTransition(ValueError):
+    """A proposal was asked to move to a state it cannot reach from where it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One entry of a proposal's history."""
+
+    state: str
+    at: dt.datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a confidence rests on: the prior's source and the outcomes seen so far."""
+
+    source: str  # e.g. "prior for rewrite from .github/evolve.yml", later "learner"
+    n: int = 0
+    successes: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Proposal:
+    """A change the bot proposes, with why, how sure it is, how risky, and where it stands."""
+
+    id: str
+    key: str  # stable across retries: the same change asked again has the same key
+    repository: str
+    installation_id: int | None
+    kind: str
+    title: str
+    rationale: str
+    spec: dict[str, Any]  # what the patch strategy needs (pattern/fix/glob, instruction, …)
+    signals: tuple[str, ...] = ()  # delivery ids (and links) of the signals it came from
+    targets: tuple[str, ...] = ()  # files it changes (known once patched)
+    confidence: float = 0.0
+    evidence: Evidence = field(default_factory=lambda: Evidence(source="none"))
+    risk: str = "unknown"  # low | medium | high
+    risk_score: float = 0.0
+    risk_reasons: tuple[str, ...] = ()
+    origin: dict[str, Any] = field(default_factory=dict)  # {"number": 12, "comment_id": 3, "actor": "alice"}
+    state: str = PROPOSED
+    history: tuple[Step, ...] = ()
+    branch: str | None = None
+    pr_number: int | None = None
+    head_sha: str | None = None
+    base_sha: str | None = None
+    merge_sha: str | None = None
+    human_pushed: bool = False
+    attempts: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_PR_STATES
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["history"] = [{"state": s.state, "at": s.at.isoformat(), "reason": s.reason} for s in self.history]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Proposal:
+        values = dict(data)
+        values["history"] = tuple(
+            Step(state=s["state"], at=dt.datetime.fromisoformat(s["at"]), reason=s["reason"]) for s in values.get("history", ())
+        )
+        values["evidence"] = Evidence(**values.get("evidence") or {"source": "none"})
+        for name in ("signals", "targets", "risk_reasons"):
+            values[name] = tuple(values.get(name) or ())
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def stable_key(kind: str, repository: str, spec: dict[str, Any]) -> str:
+    """The same change to the same repository always gets the same key."""
+    canonical = json.dumps({"kind": kind, "repository": repository.lower(), "spec": spec}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def new_proposal(
+    *,
+    kind: str,
+    repository: str,
+    installation_id: int | None,
+    title: str,
+    rationale: str,
+    spec: dict[str, Any],
+    at: dt.datetime,
+    signals: tuple[str, ...] = (),
+    origin: dict[str, Any] | None = None,
+    suffix: int = 1,
+) -> Proposal:
+    """A fresh proposal in state `proposed`; `suffix` > 1 for a repeat of a finished change."""
+    key = stable_key(kind, repository, spec)
+    ident = f"{kind.replace('_', '-')}-{key[:8]}" + (f"-{suffix}" if suffix > 1 else "")
+    return Proposal(
+        id=ident,
+        key=key,
+        repository=repository,
+        installation_id=installation_id,
+        kind=kind,
+        title=title,
+        rationale=rationale,
+        spec=spec,
+        signals=signals,
+        origin=origin or {},
+        history=(Step(state=PROPOSED, at=at, reason=rationale),),
+    )
+
+
+def advance(proposal: Proposal, to: str, *, at: dt.datetime, reason: str, **changes: Any) -> Proposal:
+    """The proposal in state `to`, with the step in its history and any field `changes`."""
+    if to not in STATES:
+        raise InvalidTransition(f"{to!r} is not a proposal state")
+    if to != proposal.state and to not in TRANSITIONS[proposal.state]:
+        raise InvalidTransition(f"proposal {proposal.id} cannot go from {proposal.state} to {to} ({reason})")
+    return dataclasses.replace(
+        proposal, state=to, history=(*proposal.history, Step(state=to, at=at, reason=reason)), **changes
+    )
+
+
+def can_advance(proposal: Proposal, to: str) -> bool:
+    return to == proposal.state or to in TRANSITIONS.get(proposal.state, frozenset())
