@@ -107,6 +107,8 @@ class Proposal:
     merge_sha: str | None = None
     human_pushed: bool = False
     attempts: int = 0
+    # The store's revision of this record (0 = never saved); a save based on an older one fails.
+    version: int = 0
 
     @property
     def is_open(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bot import tables as t
 from bot.delivery import Delivery
 from bot.journal import JournalEntry
+from bot.proposals import OPEN_PR_STATES, Proposal
 from bot.signals import InstallationSignal, Signal, signal_from_dict
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -35,6 +37,10 @@ PENDING, PROCESSING, DONE, FAILED, IGNORED, PING = (
     "ignored",
     "ping",
 )
+
+
+class StaleProposal(Exception):
+    """The proposal changed since it was read; re-read it and decide again."""
 
 
 class StoreError(Exception):
@@ -428,6 +434,111 @@ class Store:
             )
             for r in rows
         ]
+
+    # -- proposals ----------------------------------------------------------------------------
+
+    async def save_proposal(
+        self,
+        proposal: Proposal,
+        *,
+        message: str,
+        kind: str | None = None,
+        delivery_id: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Proposal:
+        """Insert or update a proposal and journal the step, in one transaction.
+
+        Updates are checked against `proposal.version`, so two tasks cannot both move the same
+        proposal from the same state (the second gets StaleProposal). Returns the saved proposal,
+        with its new version, for the next step.
+        """
+        at = now()
+        p = t.proposals
+        row = {
+            "key": proposal.key,
+            "repository": proposal.repository,
+            "kind": proposal.kind,
+            "state": proposal.state,
+            "pr_number": proposal.pr_number,
+            "branch": proposal.branch,
+            "head_sha": proposal.head_sha,
+            "merge_sha": proposal.merge_sha,
+            "data": proposal.to_dict(),
+            "updated_at": at,
+        }
+        async with self._writing():
+            async with self.engine.begin() as conn:
+                saved = dataclasses.replace(proposal, version=proposal.version + 1)
+                row["data"] = saved.to_dict()
+                if proposal.version == 0:
+                    try:
+                        await conn.execute(insert(p).values(id=proposal.id, version=1, created_at=at, **row))
+                    except IntegrityError as exc:
+                        raise StaleProposal(f"proposal {proposal.id} was created meanwhile") from exc
+                else:
+                    result = await conn.execute(
+                        update(p)
+                        .where(p.c.id == proposal.id, p.c.version == proposal.version)
+                        .values(version=saved.version, **row)
+                    )
+                    if result.rowcount != 1:
+                        raise StaleProposal(f"proposal {proposal.id} changed since it was read")
+                await conn.execute(
+                    insert(t.journal).values(
+                        at=at,
+                        kind=kind or f"proposal.{proposal.state}",
+                        delivery_id=delivery_id,
+                        repository=proposal.repository,
+                        proposal_id=proposal.id,
+                        message=message,
+                        data={"state": proposal.state, **(data or {})},
+                    )
+                )
+        return saved
+
+    async def proposal(self, proposal_id: str) -> Proposal | None:
+        return await self._one_proposal(t.proposals.c.id == proposal_id)
+
+    async def proposal_for_pr(self, repository: str, number: int) -> Proposal | None:
+        p = t.proposals
+        return await self._one_proposal(and_(p.c.repository == repository, p.c.pr_number == number))
+
+    async def proposal_for_branch(self, repository: str, branch: str) -> Proposal | None:
+        p = t.proposals
+        return await self._one_proposal(and_(p.c.repository == repository, p.c.branch == branch))
+
+    async def proposals(
+        self,
+        repository: str | None = None,
+        *,
+        key: str | None = None,
+        states: Sequence[str] | None = None,
+        head_sha: str | None = None,
+        merge_sha: str | None = None,
+        limit: int = 200,
+    ) -> list[Proposal]:
+        """Proposals matching every filter given, newest first."""
+        p = t.proposals
+        query = select(p.c.version, p.c.data).order_by(p.c.created_at.desc(), p.c.id.desc()).limit(limit)
+        for column, value in ((p.c.repository, repository), (p.c.key, key), (p.c.head_sha, head_sha), (p.c.merge_sha, merge_sha)):
+            if value is not None:
+                query = query.where(column == value)
+        if states is not None:
+            query = query.where(p.c.state.in_(tuple(states)))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [Proposal.from_dict({**r.data, "version": r.version}) for r in rows]
+
+    async def open_pr_count(self, repository: str) -> int:
+        return len(await self.proposals(repository, states=sorted(OPEN_PR_STATES)))
+
+    async def _one_proposal(self, condition: Any) -> Proposal | None:
+        p = t.proposals
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(select(p.c.version, p.c.data).where(condition).order_by(p.c.created_at.desc()).limit(1))
+            ).one_or_none()
+        return Proposal.from_dict({**row.data, "version": row.version}) if row else None
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -120,3 +120,25 @@ installation_repositories = Table(
     Column("installation_id", BigInteger, primary_key=True, autoincrement=False),
     Column("full_name", String(300), primary_key=True),
 )
+
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("key", String(64), nullable=False),
+    Column("repository", String(300), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("pr_number", Integer),
+    Column("branch", String(300)),
+    Column("head_sha", String(64)),
+    Column("merge_sha", String(64)),
+    # Optimistic locking: a write based on a stale read fails instead of losing a step.
+    Column("version", Integer, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_proposals_repository_key", "repository", "key"),
+    Index("ix_proposals_repository_pr", "repository", "pr_number"),
+    Index("ix_proposals_repository_state", "repository", "state"),
+)

@@ -208,3 +208,28 @@ async def test_deliveries_survive_reopening(store: Store, database_url: tuple[st
         assert (await reopened.delivery("d-1")).delivery.body == delivery(1).body
     finally:
         await reopened.close()
+
+
+async def test_proposals_save_find_and_lock(store: Store) -> None:
+    from bot import proposals as p
+    from bot.store import StaleProposal
+
+    at = dt.datetime.now(dt.UTC)
+    new = p.new_proposal(kind="rewrite", repository="octo/one", installation_id=7, title="t", rationale="r", spec={"pattern": "a"}, at=at)
+    saved = await store.save_proposal(new, message="proposed")
+    assert saved.version == 1
+    opened = await store.save_proposal(
+        p.advance(p.advance(saved, p.PATCHING, at=at, reason="x"), p.PR_OPEN, at=at, reason="y", pr_number=5, branch="evolve/x"),
+        message="opened PR #5",
+    )
+    assert (await store.proposal_for_pr("octo/one", 5)) == opened
+    assert (await store.proposal_for_branch("octo/one", "evolve/x")).id == new.id
+    assert [q.id for q in await store.proposals("octo/one", key=new.key)] == [new.id]
+    assert await store.open_pr_count("octo/one") == 1
+    # A second writer holding the old version loses instead of overwriting the step.
+    with pytest.raises(StaleProposal):
+        await store.save_proposal(p.advance(saved, p.ASKED, at=at, reason="late"), message="late")
+    with pytest.raises(StaleProposal):
+        await store.save_proposal(new, message="created twice")
+    entries = await store.journal(proposal_id=new.id)
+    assert [(e.kind, e.message) for e in entries] == [("proposal.proposed", "proposed"), ("proposal.pr_open", "opened PR #5")]
