@@ -1,0 +1,1 @@
+"""Builds the patch-apply benchmark corpus at run time: real diffs between released versions."""
