@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.settings import Settings
 from bot.store import Store
 
+pytest_plugins = ["tests.conftest_sandbox"]
+
 SECRET = "It's a Secret to Everybody"
 POSTGRES_URL = os.environ.get("EVOLVE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]

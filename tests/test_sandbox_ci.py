@@ -1,0 +1,89 @@
+"""Sandbox CI runs the repository's tests on a clean checkout and reports a `ci` check run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.sandbox import Sandbox
+from bot.sandbox.ci import run_ci_command, tail
+from bot.sandbox.git import GitRepository, Identity, TreeChange
+from tests.conftest_sandbox import FAILING_TEST, PASSING_TEST, Receiver, World
+
+async def test_push_to_default_branch_runs_ci_and_reports_success(world: World, receiver: Receiver) -> None:
+    sha = await world.sb.push("alice/demo", as_="bob", branch="main", files={"test_more.py": PASSING_TEST})
+    run = await world.sb.wait_ci("alice/demo", sha)
+    assert (run.name, run.status, run.conclusion) == ("ci", "completed", "success")
+    assert "2 passed" in run.output["summary"]
+    assert run.suite.app.slug == "sandbox-ci"
+    listed = await world.http.get(f"/repos/alice/demo/commits/{sha}/check-runs", headers=world.auth)
+    assert [(r["name"], r["conclusion"]) for r in listed.json()["check_runs"]] == [("ci", "success")]
+    await world.sb.wait_deliveries()
+    runs = [(r.action, r.payload["check_run"]["status"]) for r in receiver.events("check_run")]
+    assert runs == [("created", "queued"), ("completed", "completed")]
+    suites = receiver.events("check_suite", "completed")
+    assert suites and suites[0].payload["check_suite"]["conclusion"] == "success"
+
+
+async def test_failing_test_on_a_pull_request_head_fails_ci(world: World) -> None:
+    sb = world.sb
+    await sb.push("alice/demo", as_="bob", branch="broken", files={"test_broken.py": FAILING_TEST})
+    pr = await sb.open_pull_request("alice/demo", as_="bob", head="broken", title="Break it")
+    assert pr.pull is not None
+    run = await sb.wait_ci("alice/demo", pr.pull.head_sha)
+    assert run.conclusion == "failure"
+    assert "1 failed" in run.output["summary"] and "exit 1" in run.output["title"]
+    pull = await world.http.get("/repos/alice/demo/pulls/1", headers=world.auth)
+    assert pull.json()["mergeable_state"] == "unstable"
+
+
+async def test_commits_pushed_through_the_api_and_merges_run_ci(world: World) -> None:
+    sb = world.sb
+    main = await sb.repo("alice/demo").git.ref("refs/heads/main")
+    tree = await world.http.post(
+        "/repos/alice/demo/git/trees", headers=world.auth,
+        json={"base_tree": main, "tree": [{"path": "test_api.py", "mode": "100644", "type": "blob", "content": PASSING_TEST}]},
+    )
+    commit = await world.http.post("/repos/alice/demo/git/commits", headers=world.auth, json={"message": "api", "tree": tree.json()["sha"], "parents": [main]})
+    sha = commit.json()["sha"]
+    await world.http.post("/repos/alice/demo/git/refs", headers=world.auth, json={"ref": "refs/heads/bot", "sha": sha})
+    await world.http.post("/repos/alice/demo/pulls", headers=world.auth, json={"title": "API", "head": "bot", "base": "main"})
+    assert (await sb.wait_ci("alice/demo", sha)).conclusion == "success"
+    merged = await world.http.put("/repos/alice/demo/pulls/1/merge", headers=world.auth, json={})
+    assert (await sb.wait_ci("alice/demo", merged.json()["sha"])).conclusion == "success"
+
+
+async def test_ci_that_runs_too_long_times_out(sandbox: Sandbox) -> None:
+    repo = await sandbox.create_repo("alice/slow", files={"a.txt": "a\n"}, ci_command="sleep 30", ci_timeout=0.5)
+    del repo
+    sha = await sandbox.push("alice/slow", as_="alice", branch="main", files={"b.txt": "b\n"})
+    run = await sandbox.wait_ci("alice/slow", sha, timeout=30)
+    assert run.conclusion == "timed_out" and "timed out" in run.output["title"]
+
+
+async def test_branches_without_a_pull_request_get_no_ci(sandbox: Sandbox) -> None:
+    await sandbox.create_repo("alice/quiet", files={"a.txt": "a\n"})
+    sha = await sandbox.push("alice/quiet", as_="alice", branch="side", files={"b.txt": "b\n"})
+    try:
+        await sandbox.wait_ci("alice/quiet", sha, timeout=1)
+    except LookupError as exc:
+        assert "no CI run" in str(exc)
+    else:
+        raise AssertionError("a branch with no pull request ran CI")
+
+
+async def test_run_ci_command_on_a_clean_checkout(tmp_path: Path) -> None:
+    git = await GitRepository.init(tmp_path / "r.git")
+    tree = await git.build_tree([TreeChange("hello.txt", content=b"hi\n")])
+    sha = await git.write_commit(tree=tree, parents=[], message="m", author=Identity("A", "a@x", 1700000000))
+    ok = await run_ci_command(git, sha=sha, ref=None, command="cat hello.txt && test ! -e .git/index", timeout=10)
+    assert ok.conclusion == "success" and "hi" in ok.summary
+    missing = await run_ci_command(git, sha=sha, ref=None, command="definitely-not-a-command-xyz", timeout=10)
+    assert missing.conclusion == "failure" and missing.exit_code == 127
+    listed = (await git.git("worktree", "list")).decode().splitlines()
+    assert len(listed) == 1  # the temporary worktrees are gone
+
+
+def test_tail_keeps_the_end_of_long_output() -> None:
+    text = "\n".join(f"line {n}" for n in range(1000))
+    kept = tail(text)
+    assert kept.endswith("line 999") and "line 0\n" not in kept
