@@ -374,3 +374,11 @@ class GitHubApp:
             what=f"installation of the App on {owner}/{repo}",
         )
         return int(response.json()["id"])
+
+    async def slug(self) -> str:
+        """The App's slug (its bot is `<slug>[bot]`), asked of GitHub with the App's JWT."""
+        # https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app
+        response = await self.policy.call(
+            lambda: self.gh.rest(REST_API_VERSION).apps.async_get_authenticated(), what="the App's slug"
+        )
+        return str(response.json()["slug"])

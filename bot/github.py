@@ -14,6 +14,7 @@ import base64
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import partial
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -190,6 +191,9 @@ class CheckRun:
     html_url: str | None
     title: str | None = None
     summary: str | None = None
+    text: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -308,7 +312,15 @@ def _check_run(data: Any) -> CheckRun:
         html_url=data.get("html_url"),
         title=output.get("title"),
         summary=output.get("summary"),
+        text=output.get("text"),
+        started_at=_time(data.get("started_at")),
+        completed_at=_time(data.get("completed_at")),
     )
+
+
+def _time(value: str | None) -> datetime | None:
+    """GitHub's ISO 8601 timestamps ("…Z"), aware; None stays None."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 def _limit(text: str | None, field_name: str) -> str | None:

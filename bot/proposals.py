@@ -106,6 +106,7 @@ class Proposal:
     base_sha: str | None = None
     merge_sha: str | None = None
     human_pushed: bool = False
+    auto_merge: bool = False  # the gate said open_and_merge: merge once the checks pass
     attempts: int = 0
     # The store's revision of this record (0 = never saved); a save based on an older one fails.
     version: int = 0

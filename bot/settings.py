@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # In-process delivery workers; 0 leaves the backlog to separate workers.
     workers: int = Field(default=4, ge=0, le=64, validation_alias="EVOLVE_WORKERS")
     max_attempts: int = Field(default=5, ge=1, validation_alias="EVOLVE_MAX_ATTEMPTS")
+    # How often to re-judge proposals waiting on CI, for missed webhooks; 0 turns it off.
+    sweep_seconds: float = Field(default=60.0, ge=0, validation_alias="EVOLVE_SWEEP_SECONDS")
 
     @field_validator("webhook_path")
     @classmethod

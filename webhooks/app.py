@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -12,13 +13,22 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import logs
+from bot.app_auth import GitHubApp
+from bot.autopilot import Autopilot
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store import IGNORED, PENDING, PING, Store
 
 from .router import Router
 from .routes import router as default_router
-from .sansio import MAX_BODY_BYTES, TOO_LARGE, PayloadTooLarge, WebhookError, check_headers, read_delivery
+from .sansio import (
+    MAX_BODY_BYTES,
+    TOO_LARGE,
+    PayloadTooLarge,
+    WebhookError,
+    check_headers,
+    read_delivery,
+)
 from .worker import DeliveryWorkers, SignalHandler
 
 log = logging.getLogger("evolve.intake")
@@ -88,14 +98,33 @@ class Intake:
             logs.delivery_id.reset(token)
 
 
+async def start_autopilot(settings: Settings, store: Store) -> Autopilot:
+    """The loop, authenticated as the App; its slug comes from settings or from GitHub."""
+    github = GitHubApp.from_settings(settings)
+    slug = settings.app_slug or await github.slug()
+    return Autopilot(app=github, store=store, app_slug=slug)
+
+
+async def sweep_forever(pilot: Autopilot, *, every: float) -> None:
+    """Reconcile proposals waiting on CI, for webhooks that never came; errors are logged, not fatal."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await pilot.sweep()
+        except Exception:
+            log.exception("reconciliation sweep failed")
+
+
 def create_app(
     settings: Settings,
     *,
     router: Router = default_router,
     handlers: Sequence[SignalHandler] = (),
     store: Store | None = None,
+    with_autopilot: bool = True,
 ) -> Starlette:
-    """The server. Opens (and migrates) the store and starts `settings.workers` workers."""
+    """The server. Opens (and migrates) the store, starts `settings.workers` workers and, when
+    the App's credentials are set, the autopilot that acts on the signals."""
     metrics = Metrics()
     intake = Intake(settings=settings, router=router, metrics=metrics)
 
@@ -112,11 +141,25 @@ def create_app(
         )
         intake.store, intake.workers = opened, workers
         app.state.store, app.state.workers = opened, workers
+        app.state.autopilot = None
+        sweeper: asyncio.Task[None] | None = None
+        if settings.app_id is not None and with_autopilot:
+            # With App credentials the bot acts; without, it only records signals.
+            app.state.autopilot = pilot = await start_autopilot(settings, opened)
+            workers.handlers.append(pilot)
+            if settings.sweep_seconds > 0 and settings.workers > 0:
+                sweeper = asyncio.create_task(sweep_forever(pilot, every=settings.sweep_seconds), name="evolve-sweep")
         await workers.start()
-        log.info("evolve-bot listening", extra={"webhook_path": settings.webhook_path, "workers": settings.workers})
+        log.info(
+            "evolve-bot listening",
+            extra={"webhook_path": settings.webhook_path, "workers": settings.workers, "acting": app.state.autopilot is not None},
+        )
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                await asyncio.gather(sweeper, return_exceptions=True)
             await workers.stop()
             if store is None:
                 await opened.close()

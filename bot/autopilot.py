@@ -1,0 +1,1114 @@
+"""The evolution loop: signals → proposals → gate → PR → CI verdict → merge, close or revert."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot import explanation as ex
+from bot import gate
+from bot import proposals as pr
+from bot.ab import CheckOutcome, compare
+from bot.app_auth import GitHubApp
+from bot.commands import HELP_TEXT, UNAUTHORIZED_TEXT, Command, parse_commands
+from bot.config import ConfigError, RepoConfig, parse_config
+from bot.github import CheckRun, FileChange, InstallationClient, RepoClient
+from bot.proposals import Evidence, Proposal
+from bot.retry import GitHubError
+from bot.revert import RevertConflictError, revert_pull_request
+from bot.risk import assess
+from bot.rollback import should_revert
+from bot.signals import (
+    CheckSignal,
+    CommentSignal,
+    InstallationSignal,
+    PullRequestSignal,
+    PushSignal,
+    Signal,
+)
+from bot.store import Store
+from bot.strategies import CONFIG_PATH, NothingToChange, Patch, PatchFailed, strategy_for
+from bot.verdict import HeadCheck, HeadStatus, Verdict, judge
+
+log = logging.getLogger("evolve.autopilot")
+
+WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
+OWN_CHECK = "evolve"
+MERGE_METHOD = "merge"
+
+STATUS_LINE = "- `{id}` ({kind}) — {state}{pr}"
+STATUS_NONE = "No proposals in this repository yet."
+ALREADY = "This change is already proposal `{id}` ({state}{pr})."
+RETRIED = "Reopened `{id}`; deciding again."
+AB_TITLE = "Before/after on `{branch}`"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Repo:
+    """One repository while handling one signal: its client, default branch and config."""
+
+    client: RepoClient
+    full_name: str
+    installation_id: int
+    default_branch: str
+    config: RepoConfig
+    has_config: bool
+    config_error: ConfigError | None
+
+
+class Autopilot:
+    """The loop's I/O edge: reads signals, asks the pure core what to do, and does it on GitHub.
+
+    Every step is saved with the proposal and journaled in the same transaction. Handlers are
+    re-entrant: a delivery processed twice (at-least-once) finds its proposal already moved on.
+    """
+
+    def __init__(
+        self,
+        *,
+        app: GitHubApp,
+        store: Store,
+        app_slug: str,
+        clock: Callable[[], dt.datetime] = now,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.app_slug = app_slug
+        self.clock = clock
+        self._installations: dict[int, InstallationClient] = {}
+
+    # -- entry points -------------------------------------------------------------------------
+
+    async def __call__(self, signals: Sequence[Signal]) -> None:
+        for signal in signals:
+            await self.handle(signal)
+
+    async def handle(self, signal: Signal) -> None:
+        if signal.repository is None and not isinstance(signal, InstallationSignal):
+            return
+        if isinstance(signal, CommentSignal):
+            await self.on_comment(signal)
+        elif isinstance(signal, PullRequestSignal):
+            await self.on_pull_request(signal)
+        elif isinstance(signal, CheckSignal):
+            await self.on_check(signal)
+        elif isinstance(signal, InstallationSignal):
+            await self.on_installation(signal)
+        elif isinstance(signal, PushSignal):
+            pass  # the default branch's CI result, not the push, is what the loop acts on
+
+    # -- context ------------------------------------------------------------------------------
+
+    def installation(self, installation_id: int) -> InstallationClient:
+        client = self._installations.get(installation_id)
+        if client is None:
+            client = self._installations[installation_id] = InstallationClient(
+                self.app, installation_id
+            )
+        return client
+
+    async def repo(self, full_name: str, installation_id: int) -> Repo:
+        owner, name = full_name.split("/", 1)
+        client = self.installation(installation_id).repo(owner, name)
+        info = await client.repository()
+        text = await client.read_file(CONFIG_PATH, ref=info.default_branch)
+        config, error = RepoConfig(), None
+        if text is not None:
+            try:
+                config = parse_config(text.text or "")
+            except ConfigError as exc:
+                error = exc
+        client.bot_branch_prefix = config.branch_prefix
+        return Repo(
+            client=client,
+            full_name=full_name,
+            installation_id=installation_id,
+            default_branch=info.default_branch,
+            config=config,
+            has_config=text is not None,
+            config_error=error,
+        )
+
+    # -- comments and commands ----------------------------------------------------------------
+
+    async def on_comment(self, s: CommentSignal) -> None:
+        # Edited and deleted comments never trigger, nor does anything a bot wrote.
+        if s.action != "created" or s.from_bot or s.installation_id is None:
+            return
+        commands = parse_commands(s.body, app_slug=self.app_slug)
+        if not commands:
+            return
+        command = commands[0]
+        if await self._already_handled(s):
+            return
+        repo = await self.repo(s.repository, s.installation_id)  # type: ignore[arg-type]
+        permission = await repo.client.permission(s.actor or "ghost")
+        await self.store.record(
+            "command.received",
+            f"@{s.actor} ({permission}) asked `/evolve {command.name}` on #{s.number}",
+            delivery_id=s.delivery_id,
+            repository=s.repository,
+            data={"command": command.name, "args": command.args, "comment_id": s.comment_id},
+        )
+        if permission not in WRITE_PERMISSIONS:
+            await repo.client.comment(s.number, UNAUTHORIZED_TEXT)
+            await self.store.record(
+                "command.refused",
+                f"@{s.actor} has {permission} access, not write",
+                delivery_id=s.delivery_id,
+                repository=s.repository,
+            )
+            return
+        await repo.client.react_to_comment(s.comment_id, "eyes")
+        if repo.config_error is not None and command.name != "help":
+            await repo.client.comment(s.number, ex.CONFIG_INVALID.format(error=repo.config_error))
+            await self.store.record(
+                "config.invalid",
+                str(repo.config_error),
+                delivery_id=s.delivery_id,
+                repository=s.repository,
+            )
+            return
+        handler = getattr(self, f"command_{command.name}", None)
+        if handler is None:
+            await repo.client.comment(s.number, HELP_TEXT)
+        else:
+            await handler(repo, s, command)
+        await self.store.record(
+            "command.done",
+            f"`/evolve {command.name}` handled",
+            delivery_id=s.delivery_id,
+            repository=s.repository,
+        )
+
+    async def _already_handled(self, s: CommentSignal) -> bool:
+        return any(
+            e.kind == "command.done"
+            for e in await self.store.journal(delivery_id=s.delivery_id, limit=50)
+        )
+
+    async def command_help(self, repo: Repo, s: CommentSignal, command: Command) -> None:
+        await repo.client.comment(s.number, HELP_TEXT)
+
+    async def command_invalid(self, repo: Repo, s: CommentSignal, command: Command) -> None:
+        await repo.client.comment(
+            s.number,
+            str(command.args.get("error", "I could not read that command.")) + "\n\n" + HELP_TEXT,
+        )
+
+    async def command_instruction(self, repo: Repo, s: CommentSignal, command: Command) -> None:
+        await repo.client.comment(s.number, ex.NO_LLM)
+        await self.store.record(
+            "command.unsupported",
+            "free-text instruction, but no LLM is configured",
+            delivery_id=s.delivery_id,
+            repository=s.repository,
+        )
+
+    async def command_rewrite(self, repo: Repo, s: CommentSignal, command: Command) -> None:
+        spec = {k: command.args.get(k) for k in ("pattern", "fix", "glob", "language")}
+        await self.propose(
+            repo,
+            kind="rewrite",
+            spec=spec,
+            title=f"Rewrite `{spec['pattern']}` → `{spec['fix']}`",
+            rationale=f"@{s.actor} asked for it in #{s.number} ({s.html_url}).",
+            signals=(s.delivery_id,),
+            origin={"number": s.number, "comment_id": s.comment_id, "actor": s.actor},
+        )
+
+    async def command_apply(self, repo: Repo, s: CommentSignal, command: Command) -> None:
+        waiting = [
+            p
+            for p in await self.store.proposals(
+                repo.full_name, states=[pr.ASKED, pr.SUGGESTED, pr.HELD]
+            )
+            if p.origin.get("number") == s.number
+        ]
+        if not waiting:
+            await repo.client.comment(s.number, ex.NOTHING_TO_APPLY)
+            return
+        await self.decide(repo, waiting[0], approved_by=s.actor, delivery_id=s.delivery_id)
+
+    async def command_retry(self, repo: Repo, s: CommentSignal, command: Command) -> None:
+        target = await self.store.proposal_for_pr(repo.full_name, s.number)
+        if target is None:
+            candidates = [
+                p
+                for p in await self.store.proposals(repo.full_name, states=[pr.CLOSED, pr.SKIPPED])
+                if p.origin.get("number") == s.number
+            ]
+            target = candidates[0] if candidates else None
+        if target is None or target.state not in (pr.CLOSED, pr.SKIPPED):
+            await repo.client.comment(s.number, ex.NOTHING_TO_RETRY)
+            return
+        target = await self.store.save_proposal(
+            pr.advance(
+                target,
+                pr.PROPOSED,
+                at=self.clock(),
+                reason=f"@{s.actor} said /evolve retry",
+                spec={**target.spec, "retried": target.attempts + 1},
+            ),
+            message=f"@{s.actor} lifted the closed/skipped state with /evolve retry",
+            kind="proposal.retried",
+            delivery_id=s.delivery_id,
+        )
+        await repo.client.comment(s.number, RETRIED.format(id=target.id))
+        await self.decide(repo, target, delivery_id=s.delivery_id, retry=True)
+
+    async def command_ignore(self, repo: Repo, s: CommentSignal, command: Command) -> None:
+        target = await self.store.proposal_for_pr(repo.full_name, s.number)
+        if target is None:
+            waiting = [
+                p
+                for p in await self.store.proposals(
+                    repo.full_name, states=[pr.ASKED, pr.SUGGESTED, pr.HELD]
+                )
+                if p.origin.get("number") == s.number
+            ]
+            target = waiting[0] if waiting else None
+        if target is None or target.state in pr.FINAL_STATES:
+            await repo.client.comment(s.number, ex.NOT_A_BOT_PR.format(command="ignore"))
+            return
+        if target.is_open and target.pr_number is not None:
+            await self._close_pr(
+                repo,
+                target,
+                reason=f"@{s.actor} said /evolve ignore",
+                comment=ex.IGNORED.format(id=target.id),
+                human=True,
+                delivery_id=s.delivery_id,
+            )
+        else:
+            await self.store.save_proposal(
+                pr.advance(
+                    target,
+                    pr.SKIPPED,
+                    at=self.clock(),
+                    reason=f"@{s.actor} said /evolve ignore",
+                    spec={**target.spec, "ignored": True},
+                ),
+                message=f"@{s.actor} dropped it with /evolve ignore",
+                delivery_id=s.delivery_id,
+            )
+            await repo.client.comment(s.number, ex.IGNORED.format(id=target.id))
+
+    async def command_why(self, repo: Repo, s: CommentSignal, command: Command) -> None:
+        target = await self.store.proposal_for_pr(repo.full_name, s.number)
+        if target is None:
+            await repo.client.comment(s.number, ex.NOT_A_BOT_PR.format(command="why"))
+            return
+        entries = await self.store.journal(proposal_id=target.id, limit=200)
+        await repo.client.comment(s.number, ex.why_chain(target, entries))
+
+    async def command_status(self, repo: Repo, s: CommentSignal, command: Command) -> None:
+        listed = await self.store.proposals(repo.full_name, limit=20)
+        lines = [
+            STATUS_LINE.format(
+                id=p.id,
+                kind=p.kind,
+                state=p.state.replace("_", " "),
+                pr=f", #{p.pr_number}" if p.pr_number else "",
+            )
+            for p in listed
+        ]
+        header = f"**evolve-bot** here: mode `{repo.config.mode}`, {await self.store.open_pr_count(repo.full_name)}/{repo.config.max_open_prs} PRs open."
+        await repo.client.comment(s.number, header + "\n\n" + ("\n".join(lines) or STATUS_NONE))
+
+    async def command_revert(self, repo: Repo, s: CommentSignal, command: Command) -> None:
+        target = await self.store.proposal_for_pr(repo.full_name, s.number)
+        if target is None or target.state != pr.MERGED:
+            await repo.client.comment(
+                s.number, ex.NOT_A_BOT_PR.format(command="revert") + " It must be merged."
+            )
+            return
+        await self.revert(
+            repo,
+            target,
+            reason=f"@{s.actor} asked for it with /evolve revert on #{s.number}.",
+            delivery_id=s.delivery_id,
+        )
+
+    # -- proposing and deciding ---------------------------------------------------------------
+
+    async def propose(
+        self,
+        repo: Repo,
+        *,
+        kind: str,
+        spec: dict[str, Any],
+        title: str,
+        rationale: str,
+        signals: tuple[str, ...] = (),
+        origin: dict[str, Any] | None = None,
+    ) -> Proposal | None:
+        """Record a new proposal (or find the same change again) and run it through the gate."""
+        key = pr.stable_key(kind, repo.full_name, spec)
+        previous = await self.store.proposals(repo.full_name, key=key)
+        number = (origin or {}).get("number")
+        if previous:
+            last = previous[0]
+            if last.state in (pr.PROPOSED, pr.PATCHING):
+                # An earlier attempt at this delivery stopped half-way (at-least-once): go on.
+                return await self.decide(repo, last)
+            if last.state not in (pr.MERGED, pr.REVERTED) and not _retryable_skip(last):
+                if last.state in (pr.CLOSED, pr.SKIPPED):
+                    reason = f"`{last.id}` was {last.state} before ({last.history[-1].reason}); say `/evolve retry` on #{last.pr_number or number} to try again"
+                    if number is not None:
+                        await repo.client.comment(number, ex.REFUSED.format(reason=reason))
+                    await self.store.record(
+                        "proposal.suppressed",
+                        reason,
+                        repository=repo.full_name,
+                        proposal_id=last.id,
+                        data={"key": key},
+                    )
+                    return None
+                if number is not None:
+                    await repo.client.comment(
+                        number,
+                        ALREADY.format(
+                            id=last.id,
+                            state=last.state.replace("_", " "),
+                            pr=f", #{last.pr_number}" if last.pr_number else "",
+                        ),
+                    )
+                return last
+        proposal = pr.new_proposal(
+            kind=kind,
+            repository=repo.full_name,
+            installation_id=repo.installation_id,
+            title=title,
+            rationale=rationale,
+            spec=spec,
+            at=self.clock(),
+            signals=signals,
+            origin=origin,
+            suffix=len(previous) + 1,
+        )
+        proposal = await self.store.save_proposal(
+            proposal, message=f"proposed: {title}. {rationale}"
+        )
+        return await self.decide(repo, proposal)
+
+    def confidence(self, repo: Repo, kind: str) -> tuple[float, Evidence]:
+        prior = repo.config.priors.get(kind) if hasattr(repo.config, "priors") else None
+        source = ".github/evolve.yml" if repo.has_config else "the default config"
+        if prior is None:
+            return repo.config.prior(kind), Evidence(source=f"prior for {kind} from {source}")
+        return repo.config.prior(kind), Evidence(
+            source=f"prior for {kind} (Beta {prior.alpha:g}/{prior.beta:g}) from {source}"
+        )
+
+    async def decide(
+        self,
+        repo: Repo,
+        proposal: Proposal,
+        *,
+        approved_by: str | None = None,
+        delivery_id: str | None = None,
+        retry: bool = False,
+    ) -> Proposal:
+        """Patch (to know the change), assess, and act on the gate's decision."""
+        number = proposal.origin.get("number")
+        try:
+            patch = await strategy_for(proposal.kind)(
+                proposal, RepoFiles(repo.client, repo.default_branch), repo.config
+            )
+        except NothingToChange as exc:
+            if number is not None:
+                await repo.client.comment(
+                    number, f"{ex.marker(proposal.id)}\nNothing to change: {exc}."
+                )
+            return await self.store.save_proposal(
+                pr.advance(
+                    proposal, pr.SKIPPED, at=self.clock(), reason=f"nothing to change: {exc}"
+                ),
+                message=f"nothing to change: {exc}",
+                delivery_id=delivery_id,
+            )
+        except PatchFailed as exc:
+            if number is not None:
+                await repo.client.comment(
+                    number, f"{ex.marker(proposal.id)}\nI could not make this change: {exc}"
+                )
+            return await self.store.save_proposal(
+                pr.advance(proposal, pr.SKIPPED, at=self.clock(), reason=f"patch failed: {exc}"),
+                message=f"patch failed: {exc}",
+                delivery_id=delivery_id,
+            )
+        risk = assess(kind=proposal.kind, paths=patch.targets, diff_lines=patch.diff_lines)
+        confidence, evidence = self.confidence(repo, proposal.kind)
+        proposal = dataclasses.replace(
+            proposal,
+            targets=patch.targets,
+            risk=risk.level,
+            risk_score=risk.score,
+            risk_reasons=risk.reasons,
+            confidence=confidence,
+            evidence=evidence,
+        )
+        exempt = proposal.kind == "onboarding"  # the config file itself lives under .github/
+        denied = (
+            () if exempt else tuple(p for p in patch.targets if not repo.config.path_allowed(p))
+        )
+        suppressed = None
+        if patch.diff_lines > repo.config.max_diff_lines:
+            suppressed = f"the diff has {patch.diff_lines} lines, over max_diff_lines {repo.config.max_diff_lines}"
+        decision = gate.decide(
+            mode="confidence" if exempt else repo.config.mode,
+            confidence=1.0 if exempt else confidence,
+            threshold=repo.config.confidence_threshold,
+            risk=risk.level,
+            open_prs=await self.store.open_pr_count(repo.full_name),
+            max_open_prs=repo.config.max_open_prs,
+            approved=approved_by is not None,
+            denied_paths=denied,
+            suppressed=suppressed,
+        )
+        await self.store.record(
+            "gate.decided",
+            f"{decision.action}: {decision.reason}",
+            delivery_id=delivery_id,
+            repository=repo.full_name,
+            proposal_id=proposal.id,
+            data={
+                "action": decision.action,
+                "confidence": confidence,
+                "risk": risk.level,
+                "approved_by": approved_by,
+            },
+        )
+        if decision.action in (gate.OPEN_PR, gate.OPEN_AND_MERGE):
+            return await self.open_pr(
+                repo, proposal, patch, decision=decision, delivery_id=delivery_id
+            )
+        state, footer = {
+            gate.SUGGEST: (pr.SUGGESTED, ex.SUGGEST_FOOTER),
+            gate.ASK: (pr.ASKED, ex.ASK_FOOTER),
+            gate.HOLD: (pr.HELD, ex.HELD.format(reason=decision.reason)),
+            gate.REFUSE: (pr.SKIPPED, ex.REFUSED.format(reason=decision.reason)),
+        }[decision.action]
+        if number is not None:
+            await repo.client.comment(
+                number,
+                ex.proposal_comment(
+                    proposal,
+                    summary=patch.summary,
+                    diff=patch.diff,
+                    decision=decision.reason,
+                    footer=footer,
+                ),
+            )
+        return await self.store.save_proposal(
+            pr.advance(proposal, state, at=self.clock(), reason=decision.reason),
+            message=f"{state}: {decision.reason}",
+            delivery_id=delivery_id,
+        )
+
+    async def open_pr(
+        self,
+        repo: Repo,
+        proposal: Proposal,
+        patch: Patch,
+        *,
+        decision: gate.Decision,
+        delivery_id: str | None,
+    ) -> Proposal:
+        branch = f"{repo.config.branch_prefix}{proposal.id}"
+        proposal = await self.store.save_proposal(
+            pr.advance(
+                proposal,
+                pr.PATCHING,
+                at=self.clock(),
+                reason=decision.reason,
+                branch=branch,
+                auto_merge=decision.action == gate.OPEN_AND_MERGE,
+            ),
+            message=f"patching on {branch}: {patch.summary}",
+            delivery_id=delivery_id,
+        )
+        changes = [FileChange(path, content) for path, content in patch.changes.items()]
+        message = f"{proposal.title}\n\n{patch.summary}\n\nProposal: {proposal.id}"
+        base = await repo.client.branch_head(repo.default_branch)
+        if await _branch_exists(repo.client, branch):
+            commit = await repo.client.commit_to_branch(
+                branch, changes=changes, message=message, onto=base
+            )
+        else:
+            commit = await repo.client.create_branch(
+                branch, base=base, changes=changes, message=message
+            )
+        body = ex.pr_body(
+            proposal,
+            summary=patch.summary,
+            diff=patch.diff,
+            decision=decision.reason,
+            mode=repo.config.mode,
+        )
+        pull = await repo.client.open_pull_request(
+            head=branch,
+            base=repo.default_branch,
+            title=proposal.title.replace("`", ""),
+            body=body,
+            labels=repo.config.labels,
+        )
+        await repo.client.create_check_run(
+            name=OWN_CHECK,
+            head_sha=commit.sha,
+            status="completed",
+            conclusion="neutral",
+            title=f"{proposal.kind}: confidence {proposal.confidence:.2f}, risk {proposal.risk}",
+            summary=f"{patch.summary}\n\n{proposal.rationale}\n\nGate: {decision.reason}",
+        )
+        proposal = await self.store.save_proposal(
+            pr.advance(
+                proposal,
+                pr.PR_OPEN,
+                at=self.clock(),
+                reason=f"opened #{pull.number}",
+                pr_number=pull.number,
+                head_sha=commit.sha,
+                base_sha=base,
+            ),
+            message=f"opened #{pull.number} ({pull.html_url})",
+            delivery_id=delivery_id,
+            data={"pr": pull.number, "branch": branch, "files": list(patch.targets)},
+        )
+        proposal = await self.store.save_proposal(
+            pr.advance(
+                proposal, pr.TESTING, at=self.clock(), reason="waiting for CI on the PR's head"
+            ),
+            message=f"testing {commit.sha[:12]}: CI on the PR is the AutoTester",
+            delivery_id=delivery_id,
+        )
+        await self._close_superseded(repo, proposal, delivery_id=delivery_id)
+        number = proposal.origin.get("number")
+        if number is not None and number != pull.number:
+            await repo.client.comment(
+                number, f"{ex.marker(proposal.id)}\nOpened #{pull.number}: {patch.summary}"
+            )
+        return proposal
+
+    async def _close_superseded(
+        self, repo: Repo, proposal: Proposal, *, delivery_id: str | None
+    ) -> None:
+        mine = supersede_key(proposal)
+        if mine is None:
+            return
+        for other in await self.store.proposals(repo.full_name, states=sorted(pr.OPEN_PR_STATES)):
+            if other.id != proposal.id and supersede_key(other) == mine and not other.human_pushed:
+                await self._close_pr(
+                    repo,
+                    other,
+                    reason=f"superseded by #{proposal.pr_number}",
+                    comment=f"Superseded by #{proposal.pr_number}.",
+                    human=False,
+                    delivery_id=delivery_id,
+                )
+
+    async def _close_pr(
+        self,
+        repo: Repo,
+        proposal: Proposal,
+        *,
+        reason: str,
+        comment: str,
+        human: bool,
+        delivery_id: str | None,
+    ) -> Proposal:
+        assert proposal.pr_number is not None
+        await repo.client.comment(proposal.pr_number, f"{ex.marker(proposal.id)}\n{comment}")
+        await repo.client.close_pull_request(proposal.pr_number)
+        if proposal.branch and not proposal.human_pushed:
+            await repo.client.delete_branch(proposal.branch)
+        return await self.store.save_proposal(
+            pr.advance(
+                proposal,
+                pr.CLOSED,
+                at=self.clock(),
+                reason=reason,
+                spec={**proposal.spec, "closed_by_human": human},
+            ),
+            message=f"closed #{proposal.pr_number}: {reason}",
+            delivery_id=delivery_id,
+        )
+
+    # -- pull request events ------------------------------------------------------------------
+
+    async def on_pull_request(self, s: PullRequestSignal) -> None:
+        proposal = await self.store.proposal_for_pr(s.repository, s.number)  # type: ignore[arg-type]
+        if proposal is None or s.installation_id is None:
+            return
+        at = self.clock()
+        if (
+            s.action == "closed"
+            and s.merged
+            and proposal.state != pr.MERGED
+            and pr.can_advance(proposal, pr.MERGED)
+        ):
+            await self.store.save_proposal(
+                pr.advance(
+                    proposal,
+                    pr.MERGED,
+                    at=at,
+                    reason=f"merged by @{s.actor}",
+                    merge_sha=s.merge_commit_sha,
+                ),
+                message=f"#{s.number} merged by @{s.actor} as {(s.merge_commit_sha or '')[:12]}",
+                delivery_id=s.delivery_id,
+                kind="outcome.merged",
+            )
+            await self._reconsider_held(s)
+        elif (
+            s.action == "closed"
+            and not s.merged
+            and proposal.state not in (pr.CLOSED, pr.MERGED, pr.REVERTED)
+        ):
+            repo = await self.repo(s.repository, s.installation_id)  # type: ignore[arg-type]
+            if proposal.branch and not proposal.human_pushed:
+                await repo.client.delete_branch(proposal.branch)
+            await self.store.save_proposal(
+                pr.advance(
+                    proposal,
+                    pr.CLOSED,
+                    at=at,
+                    reason=f"closed unmerged by @{s.actor}",
+                    spec={**proposal.spec, "closed_by_human": not s.from_bot},
+                ),
+                message=f"#{s.number} closed unmerged by @{s.actor}; remembered by key {proposal.key}",
+                delivery_id=s.delivery_id,
+                kind="outcome.closed",
+            )
+            await self._reconsider_held(s)
+        elif s.action == "synchronize" and not s.from_bot and s.after != proposal.head_sha:
+            repo = await self.repo(s.repository, s.installation_id)  # type: ignore[arg-type]
+            if not proposal.human_pushed:
+                await repo.client.comment(
+                    s.number, f"{ex.marker(proposal.id)}\n" + ex.HUMAN_PUSH.format(actor=s.actor)
+                )
+            target = pr.TESTING if pr.can_advance(proposal, pr.TESTING) else proposal.state
+            await self.store.save_proposal(
+                pr.advance(
+                    proposal,
+                    target,
+                    at=at,
+                    reason=f"@{s.actor} pushed {(s.after or '')[:12]}",
+                    human_pushed=True,
+                    head_sha=s.after,
+                ),
+                message=f"@{s.actor} pushed to {proposal.branch}; I no longer rewrite it",
+                delivery_id=s.delivery_id,
+            )
+        elif s.action == "reopened" and proposal.state == pr.CLOSED:
+            await self.store.save_proposal(
+                pr.advance(
+                    proposal,
+                    pr.PR_OPEN,
+                    at=at,
+                    reason=f"reopened by @{s.actor}",
+                    head_sha=s.head_sha,
+                ),
+                message=f"#{s.number} reopened by @{s.actor}",
+                delivery_id=s.delivery_id,
+            )
+
+    async def _reconsider_held(self, s: Signal) -> None:
+        held = await self.store.proposals(s.repository, states=[pr.HELD])
+        if not held or s.installation_id is None:
+            return
+        repo = await self.repo(s.repository, s.installation_id)  # type: ignore[arg-type]
+        oldest = held[-1]
+        if await self.store.open_pr_count(repo.full_name) < repo.config.max_open_prs:
+            await self.decide(repo, oldest, delivery_id=s.delivery_id)
+
+    # -- CI -----------------------------------------------------------------------------------
+
+    async def on_check(self, s: CheckSignal) -> None:
+        if s.installation_id is None or s.repository is None:
+            return
+        if s.source == "check_run" and s.name == OWN_CHECK:
+            return
+        testing = [
+            p
+            for p in await self.store.proposals(s.repository, head_sha=s.head_sha)
+            if p.state in (pr.TESTING, pr.PR_OPEN, pr.UNTESTED, pr.PASSED)
+        ]
+        merged = await self.store.proposals(s.repository, merge_sha=s.head_sha)
+        if not testing and not merged:
+            return
+        repo = await self.repo(s.repository, s.installation_id)
+        for proposal in testing:
+            await self.judge(repo, proposal, delivery_id=s.delivery_id)
+        for proposal in merged:
+            await self.on_default_branch_ci(repo, proposal, delivery_id=s.delivery_id)
+
+    async def verdict_for(self, repo: Repo, sha: str, *, since: dt.datetime | None) -> Verdict:
+        runs, status = await asyncio.gather(repo.client.check_runs(sha), repo.client.combined_status(sha))
+        statuses = [HeadStatus(context=st.context, state=st.state, description=st.description) for st in status.statuses]
+        waited = max(self.clock() - since, dt.timedelta(0)) if since else dt.timedelta(0)
+        return judge(
+            [_head_check(r) for r in runs],
+            statuses,
+            required_checks=repo.config.required_checks,
+            since_push=waited,
+            untested_after=dt.timedelta(minutes=repo.config.untested_after_minutes),
+            own_check=OWN_CHECK,
+        )
+
+    async def judge(self, repo: Repo, proposal: Proposal, *, delivery_id: str | None) -> Proposal:
+        """Read the PR head's checks and act: merge (full_auto), close as a regression, or wait."""
+        assert proposal.head_sha is not None and proposal.pr_number is not None
+        since = next(
+            (
+                step.at
+                for step in reversed(proposal.history)
+                if step.state in (pr.TESTING, pr.PR_OPEN)
+            ),
+            None,
+        )
+        verdict = await self.verdict_for(repo, proposal.head_sha, since=since)
+        at = self.clock()
+        if verdict.state == "pending":
+            return proposal
+        if proposal.state == pr.PR_OPEN:
+            proposal = await self.store.save_proposal(
+                pr.advance(proposal, pr.TESTING, at=at, reason="checks reported"),
+                message="testing",
+                delivery_id=delivery_id,
+            )
+        if verdict.state == "passed":
+            if proposal.state != pr.PASSED:
+                proposal = await self.store.save_proposal(
+                    pr.advance(proposal, pr.PASSED, at=at, reason=verdict.describe()),
+                    message=f"CI passed on {proposal.head_sha[:12]}: {verdict.describe()}",
+                    delivery_id=delivery_id,
+                    kind="outcome.ci_passed",
+                )
+            if proposal.auto_merge and not proposal.human_pushed:
+                return await self.merge(repo, proposal, delivery_id=delivery_id)
+            return proposal
+        if verdict.state == "failed":
+            failures = [(c.name, c.summary) for c in verdict.failing]
+            proposal = await self.store.save_proposal(
+                pr.advance(proposal, pr.FAILED, at=at, reason=verdict.describe()),
+                message=f"CI failed on {proposal.head_sha[:12]}: {verdict.describe()}",
+                delivery_id=delivery_id,
+                kind="outcome.ci_failed",
+                data={"failing": [name for name, _ in failures]},
+            )
+            if proposal.human_pushed:
+                return proposal  # the branch is a person's now; the verdict is theirs to act on
+            return await self._close_pr(
+                repo,
+                proposal,
+                reason=f"regression: {verdict.describe()}",
+                comment=ex.CI_FAILED.format(checks=ex.failing_checks(failures), kind=proposal.kind),
+                human=False,
+                delivery_id=delivery_id,
+            )
+        if verdict.state == "untested" and proposal.state != pr.UNTESTED:
+            await repo.client.comment(
+                proposal.pr_number,
+                f"{ex.marker(proposal.id)}\n"
+                + ex.UNTESTED.format(minutes=repo.config.untested_after_minutes),
+            )
+            return await self.store.save_proposal(
+                pr.advance(proposal, pr.UNTESTED, at=at, reason=verdict.describe()),
+                message=f"untested: {verdict.describe()}; never merged automatically",
+                delivery_id=delivery_id,
+            )
+        return proposal
+
+    async def merge(self, repo: Repo, proposal: Proposal, *, delivery_id: str | None) -> Proposal:
+        assert proposal.pr_number is not None and proposal.head_sha is not None
+        if repo.config.automerge:
+            result = await repo.client.enable_auto_merge(proposal.pr_number, method=MERGE_METHOD)
+            await self.store.record(
+                "proposal.automerge",
+                f"auto-merge on #{proposal.pr_number}: {result}",
+                repository=repo.full_name,
+                proposal_id=proposal.id,
+                delivery_id=delivery_id,
+            )
+            if getattr(result, "enabled", False):
+                return proposal
+        merged = await repo.client.merge_pull_request(
+            proposal.pr_number, sha=proposal.head_sha, method=MERGE_METHOD
+        )
+        if proposal.branch:
+            await repo.client.delete_branch(proposal.branch)
+        return await self.store.save_proposal(
+            pr.advance(
+                proposal,
+                pr.MERGED,
+                at=self.clock(),
+                reason="full_auto: checks passed and risk is low",
+                merge_sha=merged.sha,
+            ),
+            message=f"merged #{proposal.pr_number} as {(merged.sha or '')[:12]} (full_auto)",
+            delivery_id=delivery_id,
+            kind="outcome.merged",
+        )
+
+    async def on_default_branch_ci(
+        self, repo: Repo, proposal: Proposal, *, delivery_id: str | None
+    ) -> None:
+        """The default branch's CI on a commit that merged a bot PR: A/B figures, and revert on regression."""
+        assert proposal.merge_sha is not None
+        after = await self.verdict_for(repo, proposal.merge_sha, since=None)
+        if after.state == "pending":
+            return
+        commit = await repo.client.get_commit(proposal.merge_sha)
+        parent = commit.parents[0] if commit.parents else None
+        before = await self.verdict_for(repo, parent, since=None) if parent else None
+        if not proposal.spec.get("ab_reported"):
+            await self.report_ab(repo, proposal, parent=parent, delivery_id=delivery_id)
+            proposal = await self.store.proposal(proposal.id) or proposal
+        if after.state == "failed" and proposal.state == pr.MERGED:
+            decision = should_revert(
+                failed_sha=proposal.merge_sha,
+                failed_checks=[c.name for c in after.failing],
+                parent_sha=parent,
+                parent_green=before is not None and before.state == "passed",
+                merged=[proposal],
+            )
+            if decision is not None:
+                await self.revert(repo, proposal, reason=decision.reason, delivery_id=delivery_id)
+
+    async def report_ab(
+        self, repo: Repo, proposal: Proposal, *, parent: str | None, delivery_id: str | None
+    ) -> None:
+        assert proposal.merge_sha is not None and proposal.pr_number is not None
+        after_runs = await repo.client.check_runs(proposal.merge_sha)
+        before_runs = await repo.client.check_runs(parent) if parent else []
+        report = compare(
+            [CheckOutcome.from_check(_head_check(r)) for r in _latest(before_runs)],
+            [CheckOutcome.from_check(_head_check(r)) for r in _latest(after_runs)],
+            exclude=(OWN_CHECK,),
+        )
+        await repo.client.comment(
+            proposal.pr_number,
+            f"{ex.marker(proposal.id)}\n**{AB_TITLE.format(branch=repo.default_branch)}**\n\n{report.to_markdown()}",
+        )
+        await self.store.save_proposal(
+            dataclasses.replace(proposal, spec={**proposal.spec, "ab_reported": True}),
+            message=f"A/B on {repo.default_branch}: {report.judgement}",
+            kind="proposal.ab",
+            delivery_id=delivery_id,
+            data={"ab": report.to_dict()},
+        )
+
+    # -- revert -------------------------------------------------------------------------------
+
+    async def revert(
+        self, repo: Repo, original: Proposal, *, reason: str, delivery_id: str | None
+    ) -> Proposal | None:
+        """Open "Revert …" for a merged bot PR; in full_auto it merges once its CI passes."""
+        assert original.pr_number is not None and original.merge_sha is not None
+        spec = {"reverts": original.id, "pr": original.pr_number, "merge_sha": original.merge_sha}
+        key = pr.stable_key("revert", repo.full_name, spec)
+        if await self.store.proposals(repo.full_name, key=key):
+            return None  # already reverting this merge (a duplicate or reordered delivery)
+        revert = pr.new_proposal(
+            kind="revert",
+            repository=repo.full_name,
+            installation_id=repo.installation_id,
+            title=ex.REVERT_TITLE.format(title=original.title),
+            rationale=reason,
+            spec=spec,
+            at=self.clock(),
+            origin={"number": original.pr_number},
+        )
+        branch = f"{repo.config.branch_prefix}{revert.id}"
+        confidence, evidence = self.confidence(repo, "revert")
+        revert = await self.store.save_proposal(
+            pr.advance(
+                dataclasses.replace(
+                    revert,
+                    confidence=confidence,
+                    evidence=evidence,
+                    risk="low",
+                    risk_score=0.0,
+                    risk_reasons=("a revert returns to a commit whose CI was green",),
+                ),
+                pr.PATCHING,
+                at=self.clock(),
+                reason=reason,
+                branch=branch,
+                auto_merge=repo.config.mode == "full_auto",
+            ),
+            message=f"reverting #{original.pr_number}: {reason}",
+            delivery_id=delivery_id,
+        )
+        try:
+            outcome = await revert_pull_request(repo.client, original.pr_number, branch=branch)
+        except RevertConflictError as exc:
+            await repo.client.comment(
+                original.pr_number,
+                f"{ex.marker(revert.id)}\n"
+                + ex.REVERT_CONFLICT.format(number=original.pr_number, report=exc.plan.report()),
+            )
+            await self.store.save_proposal(
+                pr.advance(revert, pr.SKIPPED, at=self.clock(), reason=str(exc)),
+                message=str(exc),
+                delivery_id=delivery_id,
+            )
+            return None
+        if outcome.branch is None:
+            await self.store.save_proposal(
+                pr.advance(revert, pr.SKIPPED, at=self.clock(), reason="already undone"),
+                message="nothing left to revert",
+                delivery_id=delivery_id,
+            )
+            return None
+        body = ex.revert_body(
+            original=original,
+            number=original.pr_number,
+            merge_sha=original.merge_sha,
+            reason=reason,
+            proposal_id=revert.id,
+        )
+        pull = await repo.client.open_pull_request(
+            head=branch,
+            base=repo.default_branch,
+            title=revert.title,
+            body=body,
+            labels=repo.config.labels,
+        )
+        await repo.client.comment(
+            original.pr_number,
+            f"{ex.marker(original.id)}\nOpened #{pull.number} to revert this: {reason}",
+        )
+        revert = await self.store.save_proposal(
+            pr.advance(
+                revert,
+                pr.PR_OPEN,
+                at=self.clock(),
+                reason=f"opened #{pull.number}",
+                pr_number=pull.number,
+                head_sha=outcome.branch.sha,
+                targets=tuple(sorted(outcome.plan.changes)),
+            ),
+            message=f"opened revert #{pull.number} of #{original.pr_number}",
+            delivery_id=delivery_id,
+        )
+        revert = await self.store.save_proposal(
+            pr.advance(revert, pr.TESTING, at=self.clock(), reason="waiting for CI"),
+            message="testing the revert",
+            delivery_id=delivery_id,
+        )
+        await self.store.save_proposal(
+            pr.advance(original, pr.REVERTED, at=self.clock(), reason=reason),
+            message=f"#{original.pr_number} is being reverted by #{pull.number}",
+            delivery_id=delivery_id,
+            kind="outcome.reverted",
+        )
+        return revert
+
+    # -- installation -------------------------------------------------------------------------
+
+    async def on_installation(self, s: InstallationSignal) -> None:
+        if s.action not in ("created", "added") or s.installation_id is None:
+            return
+        for full_name in s.added:
+            repo = await self.repo(full_name, s.installation_id)
+            if repo.has_config:
+                continue
+            await self.propose(
+                repo,
+                kind="onboarding",
+                spec={"config": CONFIG_PATH},
+                title="Configure evolve-bot",
+                rationale=f"@{s.actor} installed evolve-bot on {full_name}; until a config exists I only act on explicit commands.",
+                signals=(s.delivery_id,),
+            )
+
+    # -- reconciliation -----------------------------------------------------------------------
+
+    async def sweep(self, *, limit: int = 50) -> int:
+        """Re-judge proposals waiting on CI, for deliveries that were missed; bounded per call."""
+        waiting = await self.store.proposals(states=[pr.TESTING, pr.PR_OPEN], limit=limit)
+        for proposal in waiting:
+            if proposal.installation_id is None:
+                continue
+            try:
+                repo = await self.repo(proposal.repository, proposal.installation_id)
+                await self.judge(repo, proposal, delivery_id=None)
+            except (GitHubError, pr.InvalidTransition) as exc:
+                log.warning("sweep could not judge %s: %s", proposal.id, exc)
+        return len(waiting)
+
+
+class RepoFiles:
+    """The default branch's files, as a patch strategy reads them."""
+
+    def __init__(self, client: RepoClient, ref: str) -> None:
+        self.client = client
+        self.ref = ref
+
+    async def paths(self) -> list[str]:
+        tree = await self.client.tree(self.ref)
+        return sorted(tree.blobs())
+
+    async def read(self, paths: list[str]) -> dict[str, str | None]:
+        found = await self.client.read_files(paths, ref=self.ref)
+        return {path: (f.text if f is not None else None) for path, f in found.items()}
+
+
+def _retryable_skip(proposal: Proposal) -> bool:
+    """A skip that was no person's "no" (nothing matched, a patch failed): asking again is fine."""
+    return proposal.state == pr.SKIPPED and not proposal.spec.get("ignored")
+
+
+def supersede_key(proposal: Proposal) -> str | None:
+    """Proposals with the same supersede key replace each other: a newer one closes the older."""
+    if proposal.kind == "rewrite":
+        return f"rewrite:{proposal.spec.get('pattern')}:{proposal.spec.get('glob')}"
+    if proposal.kind in ("playbook", "onboarding"):
+        return proposal.kind
+    return None
+
+
+async def _branch_exists(client: RepoClient, branch: str) -> bool:
+    try:
+        await client.branch_head(branch)
+    except GitHubError as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
+def _head_check(run: CheckRun) -> HeadCheck:
+    return HeadCheck(
+        name=run.name,
+        status=run.status,
+        conclusion=run.conclusion,
+        started_at=run.started_at,
+        completed_at=run.completed_at,
+        title=run.title,
+        summary=run.summary,
+        text=run.text,
+        id=run.id,
+        details_url=run.html_url,
+    )
+
+
+def _latest(runs: Sequence[CheckRun]) -> list[CheckRun]:
+    """The newest run of each check name (re-runs leave the older ones listed)."""
+    newest: dict[str, CheckRun] = {}
+    for run in runs:
+        if run.name not in newest or run.id > newest[run.name].id:
+            newest[run.name] = run
+    return list(newest.values())

@@ -1,0 +1,661 @@
+"""RewriteRule: the structural-rewrite patch strategy, `/evolve rewrite <pattern> -> <fix> [in <glob>]`, on ast-grep.
+
+Everything here is pure: file contents go in, new contents, match counts and a preview come out.
+
+How a rewrite reads the rule:
+
+* The pattern is an ast-grep pattern (`$X` one node, `$$X` one node including unnamed tokens,
+  `$$$ARGS` any number of nodes; names starting with `_` match without capturing).
+* The fix is text in which `$X`/`$$X`/`$$$ARGS` stand for what the pattern captured. ast-grep-py's
+  `SgNode.replace` inserts its text literally, so the fix is rendered here: a capture becomes the
+  exact source text it covered, from its first node to its last, so `$$$ARGS` keeps the original
+  commas, spacing and line breaks. Lines of a multi-line fix after the first are indented like
+  the line the match starts on.
+* Nested matches (`f(f(x))` with `f($A) -> g($A)`) are rewritten in one pass, bottom-up: the
+  outermost match is replaced, and a match inside one of its captures is rewritten inside the
+  captured text, giving `g(g(x))`. A match inside the outer match but outside every capture is
+  overwritten by the fix and not counted. Text the fix creates is never matched again, so a rule
+  whose fix contains its own pattern (`$A -> f($A)`) still terminates, and a rule whose fix does
+  not match its pattern (`$X == None -> $X is None`) is idempotent: applying it twice changes
+  nothing the second time.
+* A pattern must be code the language parses: the pattern with its metavariables replaced by
+  plain identifiers is parsed, and any syntax error (other than a terminator missing at the very
+  end, as in the Java pattern `foo($A)`) makes it invalid, as does ast-grep refusing it or the
+  pattern not matching its own text. ast-grep itself would search with such a pattern and find
+  partial or no matches, which is worse than a clear refusal.
+* Files with syntax errors are not rewritten (matches in a broken tree are not trustworthy) and
+  are listed in `RewriteResult.unparsable`; a rewrite that leaves a file with a syntax error it
+  did not have raises `RewriteError`, naming the file and the site.
+* `in <glob>` uses gitignore rules (pathspec): `src/**/*.py` matches `src/a.py` and
+  `src/x/y/b.py`, `*.py` matches Python files at any depth, `src/` everything under src.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import pathspec
+from ast_grep_py import SgNode, SgRoot
+
+# Language names the installed ast-grep-py accepts (each checked by tests/test_rewrite.py against a
+# real snippet): anything else makes ast-grep-py panic, so names are checked before it sees them.
+LANGUAGE_BY_EXTENSION: Mapping[str, str] = {
+    ".py": "python", ".pyi": "python",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript",
+    ".tsx": "tsx",
+    ".rs": "rust",
+    ".go": "go",
+    ".java": "java",
+    ".c": "c", ".h": "c",
+    ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hh": "cpp", ".hpp": "cpp", ".hxx": "cpp",
+    ".rb": "ruby",
+    ".kt": "kotlin", ".kts": "kotlin",
+    ".swift": "swift",
+    ".html": "html", ".htm": "html",
+    ".css": "css",
+    ".sh": "bash", ".bash": "bash",
+    ".json": "json",
+    ".yaml": "yaml", ".yml": "yaml",
+    ".lua": "lua",
+    ".scala": "scala", ".sc": "scala",
+    ".cs": "csharp",
+    ".php": "php",
+    ".ex": "elixir", ".exs": "elixir",
+    ".hs": "haskell",
+    ".hcl": "hcl", ".tf": "hcl",
+    ".nix": "nix",
+    ".sol": "solidity",
+    ".dart": "dart",
+    ".zig": "zig",
+    ".md": "markdown", ".markdown": "markdown",
+}  # fmt: skip
+SUPPORTED_LANGUAGES: frozenset[str] = frozenset(LANGUAGE_BY_EXTENSION.values())
+LANGUAGE_ALIASES: Mapping[str, str] = {
+    "py": "python", "js": "javascript", "jsx": "javascript", "ts": "typescript", "rs": "rust",
+    "golang": "go", "c++": "cpp", "rb": "ruby", "kt": "kotlin", "sh": "bash", "shell": "bash",
+    "yml": "yaml", "cs": "csharp", "c#": "csharp", "ex": "elixir", "hs": "haskell",
+    "terraform": "hcl", "md": "markdown",
+}  # fmt: skip
+
+METAVARIABLE = re.compile(
+    r"""
+    \$\$\$(?P<multi>[A-Z_][A-Z0-9_]*)?   # $$$ARGS: zero or more nodes; a bare $$$ captures nothing
+    | \$\$(?P<unnamed>[A-Z_][A-Z0-9_]*)  # $$X: one node, unnamed tokens such as operators included
+    | \$(?P<single>[A-Z_][A-Z0-9_]*)     # $X: one named node
+    """,
+    re.VERBOSE,
+)
+# The glob after ` in ` when the fix is not quoted: one token that is plainly a path (has a slash,
+# a wildcard or a known source extension), because Python's own `in` operator can end a fix.
+TRAILING_GLOB = re.compile(
+    r"""
+    \s+in\s+
+    (?P<glob>[^\s`$]+)   # one token, no backticks, no metavariables
+    \s*$
+    """,
+    re.VERBOSE,
+)
+# Stand-in identifier for a metavariable when parsing a pattern as plain code.
+PLACEHOLDER = "evolvemv{index}"
+
+EMPTY_PATTERN = "the rewrite pattern is empty"
+UNKNOWN_LANGUAGE = "ast-grep does not support the language {language!r}; supported: {supported}"
+UNCAPTURED_IN_FIX = (
+    "the fix uses {names}, which the pattern `{pattern}` does not capture"
+    " (capture with $NAME, $$NAME or $$$NAME; names starting with _ do not capture)"
+)
+NEGATED_GLOB = "`in {glob}`: negated globs are not supported; name the files to rewrite"
+INVALID_GLOB = "`in {glob}` is not a valid glob: {error}"
+INVALID_PATTERN = "the pattern `{pattern}` is not valid {language}: {detail}"
+PATTERN_SYNTAX_ERROR = "it does not parse ({error})"
+PATTERN_NOT_SELF_MATCHING = "ast-grep does not match it against its own text (it reads as `{kind}`)"
+NO_LANGUAGE_ACCEPTS = (
+    "the pattern `{pattern}` is not valid in any language of the files in scope:\n{reasons}"
+)
+BROKEN_OUTPUT = (
+    "the fix `{fix}` breaks {path}: after rewriting line {line} (`{before}` -> `{after}`)"
+    " the file has a syntax error ({error})"
+)
+SYNTAX_ERROR_AT = "syntax error at line {line}: `{text}`"
+MISSING_TOKEN_AT = "missing `{token}` at line {line}"
+NOT_CAPTURED = "ast-grep matched `{match}` with `{pattern}` but captured nothing as ${name}"
+NO_MATCHES = "no matches for `{pattern}`{scope}"
+MATCHES = "{count} {noun} in {files} {files_noun}"
+BAD_COMMAND = (
+    "usage: /evolve rewrite <pattern> -> <fix> [in <glob>]"
+    " (wrap the pattern or the fix in backticks if it contains ` -> `)"
+)
+UNCLOSED_BACKTICK = "unclosed backtick in `{text}`"
+TRAILING_TEXT = "unexpected text after the quoted fix: `{text}` (expected `in <glob>`)"
+DIFF_PREFIX_OLD = "a/"
+DIFF_PREFIX_NEW = "b/"
+NO_NEWLINE = "\\ No newline at end of file\n"
+
+
+class RewriteError(ValueError):
+    """A rewrite rule that cannot be applied as written; the message is meant for the maintainer."""
+
+
+def language_for(path: str) -> str | None:
+    """The ast-grep language of `path` by its extension, or None when ast-grep has none for it."""
+    return LANGUAGE_BY_EXTENSION.get(PurePosixPath(path).suffix.lower())
+
+
+def canonical_language(language: str) -> str:
+    """`language` as ast-grep names it (`py` -> `python`); RewriteError when unsupported."""
+    name = language.strip().lower()
+    name = LANGUAGE_ALIASES.get(name, name)
+    if name not in SUPPORTED_LANGUAGES:
+        raise RewriteError(
+            UNKNOWN_LANGUAGE.format(
+                language=language, supported=", ".join(sorted(SUPPORTED_LANGUAGES))
+            )
+        )
+    return name
+
+
+def captured_names(pattern: str) -> set[str]:
+    """Metavariable names the pattern captures (those not starting with `_`)."""
+    names = set()
+    for m in METAVARIABLE.finditer(pattern):
+        name = m.group("multi") or m.group("unnamed") or m.group("single")
+        if name and not name.startswith("_"):
+            names.add(name)
+    return names
+
+
+@dataclass(frozen=True)
+class RewriteRule:
+    """Rewrite what matches `pattern` into `fix`, in files of `language` (None: each file's own) under `glob`."""
+
+    pattern: str
+    fix: str
+    language: str | None = None
+    glob: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.pattern.strip():
+            raise RewriteError(EMPTY_PATTERN)
+        if self.language is not None:
+            object.__setattr__(self, "language", canonical_language(self.language))
+        captured = captured_names(self.pattern)
+        unknown = []
+        for m in METAVARIABLE.finditer(self.fix):
+            name = m.group("multi") or m.group("unnamed") or m.group("single")
+            if name and name not in captured and m.group(0) not in unknown:
+                unknown.append(m.group(0))  # as written, so `$$$REST` is named as such
+        if unknown:
+            raise RewriteError(
+                UNCAPTURED_IN_FIX.format(names=", ".join(unknown), pattern=self.pattern)
+            )
+        if self.glob is not None:
+            glob_spec(self.glob)  # raises on a bad glob now rather than mid-rewrite
+
+    def in_scope(self, path: str) -> bool:
+        """Whether `path` is under the rule's glob (every path when there is none)."""
+        return self.glob is None or glob_spec(self.glob).match_file(path)
+
+
+@functools.lru_cache(maxsize=64)
+def glob_spec(glob: str) -> pathspec.PathSpec:
+    """The gitignore-style matcher for `glob`; RewriteError when it is empty, negated or malformed."""
+    if not glob.strip():
+        raise RewriteError(INVALID_GLOB.format(glob=glob, error="it is empty"))
+    if glob.lstrip().startswith("!"):
+        raise RewriteError(NEGATED_GLOB.format(glob=glob))
+    try:
+        return pathspec.GitIgnoreSpec.from_lines([glob.strip()])
+    except ValueError as exc:  # pathspec's pattern errors are ValueErrors
+        raise RewriteError(INVALID_GLOB.format(glob=glob, error=exc)) from exc
+
+
+def parse_rewrite_command(arguments: str) -> RewriteRule:
+    """The rule in `<pattern> -> <fix> [in <glob>]`, the text after `/evolve rewrite`.
+
+    The pattern ends at the first ` -> `; wrap the pattern or the fix in backticks when it
+    contains ` -> ` itself. An unquoted fix ends with `in <glob>` only when that last token is
+    plainly a path (contains `/` or `*`, or ends in a known source extension), since a fix may
+    end with Python's `in` operator: write `in src/` rather than `in src`. The language comes
+    from the glob's extension when it has one.
+    """
+    text = arguments.strip()
+    pattern, rest = _take_part(text, separator=" -> ")
+    rest = rest.strip()
+    if rest.startswith("`"):
+        fix, tail = _take_quoted(rest)
+        tail = tail.strip()
+        glob = None
+        if tail:
+            if not tail.startswith("in ") or len(tail.split()) != 2:
+                raise RewriteError(TRAILING_TEXT.format(text=tail))
+            glob = tail.split()[1]
+    else:
+        fix, glob = rest, None
+        if (m := TRAILING_GLOB.search(rest)) and _looks_like_path(m.group("glob")):
+            fix, glob = rest[: m.start()], m.group("glob")
+    if not pattern.strip() or not fix.strip():
+        raise RewriteError(BAD_COMMAND)
+    language = language_for(glob) if glob else None
+    return RewriteRule(pattern=pattern.strip(), fix=fix.strip(), language=language, glob=glob)
+
+
+def _take_part(text: str, *, separator: str) -> tuple[str, str]:
+    if text.startswith("`"):
+        part, rest = _take_quoted(text)
+        rest = rest.lstrip()
+        if not rest.startswith("->"):
+            raise RewriteError(BAD_COMMAND)
+        return part, rest[2:]
+    if separator not in text:
+        raise RewriteError(BAD_COMMAND)
+    part, rest = text.split(separator, 1)
+    return part, rest
+
+
+def _take_quoted(text: str) -> tuple[str, str]:
+    end = text.find("`", 1)
+    if end < 0:
+        raise RewriteError(UNCLOSED_BACKTICK.format(text=text))
+    return text[1:end], text[end + 1 :]
+
+
+def _looks_like_path(token: str) -> bool:
+    return "/" in token or "*" in token or language_for(token) is not None
+
+
+# --- syntax checks -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    """Where tree-sitter could not parse a text: an ERROR node or a token it had to invent."""
+
+    line: int  # 1-based
+    index: int  # character offset
+    description: str
+
+
+def syntax_problems(root: SgNode) -> list[SyntaxProblem]:
+    """Every ERROR node and MISSING token in the tree, in text order."""
+    problems = []
+    for node in root.find_all(kind="ERROR"):
+        start = node.range().start
+        snippet = (node.text().strip().splitlines() or [""])[0][:60]
+        problems.append(
+            SyntaxProblem(
+                start.line + 1,
+                start.index,
+                SYNTAX_ERROR_AT.format(line=start.line + 1, text=snippet),
+            )
+        )
+    # A MISSING token is zero-width with a token kind such as `)` or `;`; zero-width whitespace
+    # tokens (Go's implicit final newline) are real parts of valid trees.
+    for node in root.find_all(regex="^$"):
+        rng = node.range()
+        if not node.is_named() and rng.start.index == rng.end.index and node.kind().strip():
+            problems.append(
+                SyntaxProblem(
+                    rng.start.line + 1,
+                    rng.start.index,
+                    MISSING_TOKEN_AT.format(token=node.kind(), line=rng.start.line + 1),
+                )
+            )
+    return sorted(problems, key=lambda p: p.index)
+
+
+def _ast_grep_message(exc: Exception) -> str:
+    """ast-grep's error without its Rust backtrace: the message and its 'Caused by' chain."""
+    lines = []
+    for line in str(exc).splitlines():
+        if line.strip().startswith("Stack backtrace"):
+            break
+        if line.strip():
+            lines.append(line.strip())
+    return " ".join(lines)
+
+
+def pattern_problem(pattern: str, language: str) -> str | None:
+    """Why `pattern` is not a usable ast-grep pattern in `language`, or None when it is."""
+    return _pattern_problem(pattern, canonical_language(language))
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern_problem(pattern: str, language: str) -> str | None:
+    placeholders: dict[str, str] = {}
+
+    def stand_in(m: re.Match[str]) -> str:
+        name = m.group("multi") or m.group("unnamed") or m.group("single")
+        if not name or name.startswith("_"):  # non-capturing: each occurrence is its own node
+            return PLACEHOLDER.format(index=f"anon{m.start()}")
+        return placeholders.setdefault(name, PLACEHOLDER.format(index=len(placeholders)))
+
+    instance = METAVARIABLE.sub(stand_in, pattern)
+    root = SgRoot(instance, language).root()
+    end = len(instance.rstrip())
+    # A terminator missing at the very end is how a fragment such as `foo($A)` parses in Java or C.
+    problems = [
+        p
+        for p in syntax_problems(root)
+        if not (p.description.startswith("missing") and p.index >= end)
+    ]
+    if problems:
+        return PATTERN_SYNTAX_ERROR.format(error=problems[0].description)
+    try:
+        matches = root.find_all(pattern=pattern)
+    except RuntimeError as exc:
+        return _ast_grep_message(exc)
+    if not matches:
+        top = root.children()
+        kind = top[0].kind() if len(top) == 1 else root.kind()
+        return PATTERN_NOT_SELF_MATCHING.format(kind=kind)
+    return None
+
+
+# --- applying a rule -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RewriteSite:
+    """One rewritten match, for the preview: where it starts, and its text before and after."""
+
+    path: str
+    line: int  # 1-based
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class RewriteResult:
+    """What applying a rule did: new contents of changed files, matches per file, and what was left alone."""
+
+    rule: RewriteRule
+    changed: Mapping[str, str] = field(default_factory=dict)
+    # Matches rewritten per file (files with none are absent), nested matches included.
+    matches: Mapping[str, int] = field(default_factory=dict)
+    sites: tuple[RewriteSite, ...] = ()
+    # Files in scope that have syntax errors and were not rewritten: path -> the first error.
+    unparsable: Mapping[str, str] = field(default_factory=dict)
+    # Files in scope the `allowed` policy refused; never read.
+    not_allowed: tuple[str, ...] = ()
+    # With no rule language: languages in scope whose grammar rejects the pattern -> why.
+    pattern_rejected: Mapping[str, str] = field(default_factory=dict)
+    files_searched: int = 0
+
+    @property
+    def match_count(self) -> int:
+        return sum(self.matches.values())
+
+    @property
+    def no_matches(self) -> bool:
+        return self.match_count == 0
+
+    def describe(self) -> str:
+        """One line for the reply: how many matches in how many files, or that there were none."""
+        if self.no_matches:
+            scope = f" in {self.rule.glob}" if self.rule.glob else ""
+            return NO_MATCHES.format(pattern=self.rule.pattern, scope=scope)
+        count, files = self.match_count, len(self.matches)
+        return MATCHES.format(
+            count=count,
+            noun="match" if count == 1 else "matches",
+            files=files,
+            files_noun="file" if files == 1 else "files",
+        )
+
+
+def apply_rewrite(
+    files: Mapping[str, str],
+    rule: RewriteRule,
+    *,
+    allowed: Callable[[str], bool] = lambda path: True,
+) -> RewriteResult:
+    """Apply `rule` to `files` (path -> content); only files whose content changes appear in `changed`.
+
+    Raises RewriteError when the pattern is not valid for the rule's language (or, with no rule
+    language, for every language in scope), or when the fix would leave a file unparsable.
+    """
+    if rule.language is not None and (problem := pattern_problem(rule.pattern, rule.language)):
+        raise RewriteError(
+            INVALID_PATTERN.format(pattern=rule.pattern, language=rule.language, detail=problem)
+        )
+    spec = glob_spec(rule.glob) if rule.glob is not None else None
+    changed: dict[str, str] = {}
+    matches: dict[str, int] = {}
+    sites: list[RewriteSite] = []
+    unparsable: dict[str, str] = {}
+    not_allowed: list[str] = []
+    rejected: dict[str, str] = {}
+    accepted: set[str] = set()
+    searched = 0
+    for path in sorted(files):
+        if spec is not None and not spec.match_file(path):
+            continue
+        language = language_for(path)
+        if language is None or (rule.language is not None and language != rule.language):
+            continue
+        if not allowed(path):
+            not_allowed.append(path)
+            continue
+        if language in rejected:
+            continue
+        if language not in accepted:
+            if problem := pattern_problem(rule.pattern, language):
+                rejected[language] = problem
+                continue
+            accepted.add(language)
+        searched += 1
+        content = files[path]
+        root = SgRoot(content, language).root()
+        if problems := syntax_problems(root):
+            unparsable[path] = problems[0].description
+            continue
+        rewritten, count, file_sites = _rewrite_file(root, content, rule, path=path)
+        if count:
+            matches[path] = count
+        if rewritten != content:
+            _check_still_parses(rewritten, language, rule, path=path, sites=file_sites)
+            changed[path] = rewritten
+            sites.extend(file_sites)
+    if rejected and not accepted:
+        reasons = "\n".join(f"- {language}: {why}" for language, why in sorted(rejected.items()))
+        raise RewriteError(NO_LANGUAGE_ACCEPTS.format(pattern=rule.pattern, reasons=reasons))
+    return RewriteResult(
+        rule=rule,
+        changed=changed,
+        matches=matches,
+        sites=tuple(sites),
+        unparsable=unparsable,
+        not_allowed=tuple(not_allowed),
+        pattern_rejected=rejected,
+        files_searched=searched,
+    )
+
+
+def _check_still_parses(
+    text: str, language: str, rule: RewriteRule, *, path: str, sites: list[RewriteSite]
+) -> None:
+    problems = syntax_problems(SgRoot(text, language).root())
+    if not problems:
+        return
+    # Name the site nearest above the first error: that is the edit most likely to blame.
+    line = problems[0].line
+    site = max(
+        (s for s in sites if s.line <= line),
+        key=lambda s: s.line,
+        default=sites[0] if sites else None,
+    )
+    before, after = (site.before, site.after) if site else ("", "")
+    raise RewriteError(
+        BROKEN_OUTPUT.format(
+            fix=rule.fix,
+            path=path,
+            line=site.line if site else line,
+            before=before,
+            after=after,
+            error=problems[0].description,
+        )
+    )
+
+
+@dataclass
+class _Match:
+    node: SgNode
+    start: int
+    end: int
+    order: int  # ast-grep's (pre-order) position: of two matches on one range, the first is outer
+
+
+def _outermost(candidates: Iterable[_Match], start: int, end: int) -> list[_Match]:
+    """The matches inside [start, end) that no other chosen match contains, in text order."""
+    chosen: list[_Match] = []
+    last_end = start
+    for m in sorted(candidates, key=lambda m: (m.start, -m.end, m.order)):
+        if m.start >= last_end and m.end <= end:
+            chosen.append(m)
+            last_end = m.end
+    return chosen
+
+
+def _fix_segments(fix: str) -> list[str | tuple[str, str]]:
+    """The fix as literal text and (kind, name) captures to fill in."""
+    segments: list[str | tuple[str, str]] = []
+    position = 0
+    for m in METAVARIABLE.finditer(fix):
+        name = m.group("multi") or m.group("unnamed") or m.group("single")
+        if not name:  # a bare `$$$` in the fix is literal text
+            continue
+        segments.append(fix[position : m.start()])
+        segments.append(("multi" if m.group("multi") else "single", name))
+        position = m.end()
+    segments.append(fix[position:])
+    return [s for s in segments if s != ""]
+
+
+def _rewrite_file(
+    root: SgNode, content: str, rule: RewriteRule, *, path: str
+) -> tuple[str, int, list[RewriteSite]]:
+    found = [
+        _Match(node, node.range().start.index, node.range().end.index, order)
+        for order, node in enumerate(root.find_all(pattern=rule.pattern))
+    ]
+    # An empty match has nothing to replace (and would be chosen again and again as "outermost").
+    found = [m for m in found if m.end > m.start]
+    if not found:
+        return content, 0, []
+    segments = _fix_segments(rule.fix)
+    rendered: set[int] = set()  # a capture used twice in the fix renders its inner matches twice
+
+    def render_region(start: int, end: int, candidates: list[_Match]) -> str:
+        pieces, position = [], start
+        for m in _outermost(candidates, start, end):
+            pieces.append(content[position : m.start])
+            pieces.append(
+                render_match(
+                    m,
+                    [c for c in candidates if c is not m and m.start <= c.start and c.end <= m.end],
+                )
+            )
+            position = m.end
+        pieces.append(content[position:end])
+        return "".join(pieces)
+
+    def render_match(m: _Match, inner: list[_Match]) -> str:
+        rendered.add(m.order)
+        line_start = content.rfind("\n", 0, m.start) + 1
+        indent = re.match(r"[ \t]*", content[line_start : m.start]).group()  # type: ignore[union-attr]
+        out = []
+        for segment in segments:
+            if isinstance(segment, str):
+                out.append(segment.replace("\n", "\n" + indent) if indent else segment)
+                continue
+            kind, name = segment
+            if kind == "multi":
+                nodes = m.node.get_multiple_matches(name)
+                if not nodes:
+                    continue
+                start, end = nodes[0].range().start.index, nodes[-1].range().end.index
+            else:
+                node = m.node.get_match(name)
+                if node is None:
+                    raise RewriteError(
+                        NOT_CAPTURED.format(match=m.node.text(), name=name, pattern=rule.pattern)
+                    )
+                start, end = node.range().start.index, node.range().end.index
+            out.append(render_region(start, end, inner))
+        return "".join(out)
+
+    sites = []
+    pieces, position = [], 0
+    for m in _outermost(found, 0, len(content)):
+        after = render_match(
+            m, [c for c in found if c is not m and m.start <= c.start and c.end <= m.end]
+        )
+        before = content[m.start : m.end]
+        pieces.append(content[position : m.start])
+        pieces.append(after)
+        position = m.end
+        if after != before:
+            sites.append(
+                RewriteSite(
+                    path=path, line=m.node.range().start.line + 1, before=before, after=after
+                )
+            )
+    pieces.append(content[position:])
+    return "".join(pieces), len(rendered), sites
+
+
+# --- previews ------------------------------------------------------------------------------
+
+
+def _file_diffs(
+    old_files: Mapping[str, str], new_files: Mapping[str, str | None]
+) -> Iterable[tuple[str, str | None, str | None, list[str]]]:
+    """(path, old, new, hunks) per changed path; `hunks` is difflib's output after its two header lines."""
+    for path in sorted(new_files):
+        old, new = old_files.get(path), new_files[path]
+        if old == new:
+            continue
+        lines = list(
+            difflib.unified_diff(
+                (old or "").splitlines(keepends=True),
+                (new or "").splitlines(keepends=True),
+                fromfile=f"{DIFF_PREFIX_OLD}{path}" if old is not None else "/dev/null",
+                tofile=f"{DIFF_PREFIX_NEW}{path}" if new is not None else "/dev/null",
+            )
+        )
+        yield path, old, new, lines
+
+
+def unified_diff(old_files: Mapping[str, str], new_files: Mapping[str, str | None]) -> str:
+    """A git-style unified diff from `old_files` to `new_files`, which holds only what changes.
+
+    A path in `new_files` but not `old_files` is a new file; a None value deletes the file;
+    paths absent from `new_files` are unchanged. The output applies with `git apply`.
+    """
+    chunks = []
+    for path, old, new, lines in _file_diffs(old_files, new_files):
+        chunks.append(f"diff --git {DIFF_PREFIX_OLD}{path} {DIFF_PREFIX_NEW}{path}\n")
+        if old is None:
+            chunks.append("new file mode 100644\n")
+        elif new is None:
+            chunks.append("deleted file mode 100644\n")
+        # An empty file created or deleted has no hunks: git shows the header alone.
+        # difflib leaves a last line without "\n" as it is; git marks it instead.
+        chunks.extend(line if line.endswith("\n") else line + "\n" + NO_NEWLINE for line in lines)
+    return "".join(chunks)
+
+
+def diff_line_count(old_files: Mapping[str, str], new_files: Mapping[str, str | None]) -> int:
+    """Lines added plus lines removed from `old_files` to `new_files` (as GitHub counts a PR's size)."""
+    return sum(
+        1
+        for _, _, _, lines in _file_diffs(old_files, new_files)
+        for line in lines[2:]
+        if line.startswith(("+", "-"))
+    )

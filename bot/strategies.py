@@ -1,0 +1,108 @@
+"""Patch strategies: each turns a proposal into file changes; the loop picks one by kind."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.config import DEFAULT_CONFIG_TEXT, RepoConfig
+from bot.proposals import Proposal
+from bot.rewrite import (
+    RewriteError,
+    RewriteRule,
+    apply_rewrite,
+    diff_line_count,
+    language_for,
+    unified_diff,
+)
+
+CONFIG_PATH = ".github/evolve.yml"
+
+NO_STRATEGY = "no patch strategy for proposals of kind {kind!r}"
+CONFIG_EXISTS = f"{CONFIG_PATH} already exists on the default branch"
+
+
+class NothingToChange(Exception):
+    """The strategy ran and found nothing to change (not a failure; the reply says why)."""
+
+
+class PatchFailed(Exception):
+    """The strategy could not produce a change; the message says what went wrong, for the reply."""
+
+
+@dataclass(frozen=True, slots=True)
+class Patch:
+    """New contents per path (None deletes), the diff for previews, and a one-line summary."""
+
+    changes: Mapping[str, str | None]
+    diff: str
+    summary: str
+    diff_lines: int  # lines added plus lines removed, for the diff-size cap
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(sorted(self.changes))
+
+
+class Files(Protocol):
+    """Read access to the default branch, as a strategy needs it (the RepoClient in production)."""
+
+    async def paths(self) -> list[str]: ...
+
+    async def read(self, paths: list[str]) -> dict[str, str | None]: ...
+
+
+Strategy = Callable[[Proposal, Files, RepoConfig], Awaitable[Patch]]
+
+
+async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch:
+    """`/evolve rewrite <pattern> -> <fix> [in <glob>]`, structurally, with ast-grep."""
+    spec = proposal.spec
+    try:
+        rule = RewriteRule(
+            pattern=spec["pattern"], fix=spec["fix"], language=spec.get("language"), glob=spec.get("glob")
+        )
+    except RewriteError as exc:
+        raise PatchFailed(str(exc)) from exc
+    candidates = [p for p in await files.paths() if rule.in_scope(p) and language_for(p) is not None]
+    contents = {path: text for path, text in (await files.read(candidates)).items() if text is not None}
+    try:
+        result = apply_rewrite(contents, rule, allowed=config.path_allowed)
+    except RewriteError as exc:
+        raise PatchFailed(str(exc)) from exc
+    if not result.changed:
+        raise NothingToChange(result.describe())
+    changes = dict(result.changed)
+    sites = result.match_count
+    files_word = f"{len(changes)} file{'s' if len(changes) != 1 else ''}"
+    old = {p: contents[p] for p in changes}
+    return Patch(
+        changes=changes,
+        diff=unified_diff(old, changes),
+        diff_lines=diff_line_count(old, changes),
+        summary=f"Rewrites `{rule.pattern}` → `{rule.fix}` at {sites} site{'s' if sites != 1 else ''} in {files_word}.",
+    )
+
+
+async def onboarding(proposal: Proposal, files: Files, config: RepoConfig) -> Patch:
+    """The first PR on a new installation: a commented `.github/evolve.yml` with every default."""
+    existing = (await files.read([CONFIG_PATH])).get(CONFIG_PATH)
+    if existing is not None:
+        raise NothingToChange(CONFIG_EXISTS)
+    return Patch(
+        changes={CONFIG_PATH: DEFAULT_CONFIG_TEXT},
+        diff=unified_diff({}, {CONFIG_PATH: DEFAULT_CONFIG_TEXT}),
+        diff_lines=diff_line_count({}, {CONFIG_PATH: DEFAULT_CONFIG_TEXT}),
+        summary=f"Adds `{CONFIG_PATH}` with the default settings, each explained, so you can tune how I work here.",
+    )
+
+
+STRATEGIES: dict[str, Strategy] = {"rewrite": rewrite, "onboarding": onboarding}
+
+
+def strategy_for(kind: str) -> Strategy:
+    try:
+        return STRATEGIES[kind]
+    except KeyError:
+        raise PatchFailed(NO_STRATEGY.format(kind=kind)) from None

@@ -1,0 +1,474 @@
+"""The rewrite strategy: ast-grep patterns and fixes applied to files, previews as git diffs."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from ast_grep_py import SgRoot
+
+from bot.rewrite import (
+    SUPPORTED_LANGUAGES,
+    RewriteError,
+    RewriteRule,
+    RewriteSite,
+    apply_rewrite,
+    canonical_language,
+    diff_line_count,
+    language_for,
+    parse_rewrite_command,
+    pattern_problem,
+    syntax_problems,
+    unified_diff,
+)
+
+# One valid program per supported language: proves the installed ast-grep-py really has the
+# grammar (an unknown name panics) and that a valid file is not reported as unparsable.
+VALID_PROGRAMS = {
+    "python": "def f(a):\n    return a == None\n",
+    "javascript": "const a = 1\nlet b = a\nconsole.log(<div>{b}</div>)\n",
+    "typescript": "const a: number = 1\nfunction f<T>(x: T): T { return x }\n",
+    "tsx": "const a = <div className='x'>{1}</div>\n",
+    "rust": "fn main() {\n    let x: Option<u8> = None;\n    x.unwrap();\n}\n",
+    "go": "package main\n\nfunc main() {\n\tx := 1\n\t_ = x\n}\n",
+    "java": "class A { void m() { if (a == null) { b(); } } }\n",
+    "c": "int main(void) { int x = 1; return x; }\n",
+    "cpp": "#include <utility>\nint main() { auto x = std::move(1); return x; }\n",
+    "ruby": "x = 1\nputs x\n",
+    "kotlin": "fun main() {\n    val x = 1\n    println(x)\n}\n",
+    "swift": "let x = 1\nprint(x)\n",
+    "html": '<div class="a">hi</div>\n',
+    "css": "a { color: red; }\n",
+    "bash": 'x=1\necho "$x"\n',
+    "json": '{"a": [1, 2]}\n',
+    "yaml": "a: 1\nb: [1, 2]\n",
+    "lua": "local x = 1\nprint(x)\n",
+    "scala": "object A {\n  val x = 1\n}\n",
+    "csharp": "class A { void M() { var x = 1; } }\n",
+    "php": "<?php\n$x = 1;\necho $x;\n",
+    "elixir": "defmodule A do\n  def f(x), do: x\nend\n",
+    "haskell": "main :: IO ()\nmain = print 1\n",
+    "hcl": 'resource "a" "b" {\n  x = 1\n}\n',
+    "nix": "{ x = 1; }\n",
+    "solidity": "contract A { function f() public {} }\n",
+    "dart": "void main() { var x = a == null; print(x); }\n",
+    "zig": 'const std = @import("std");\npub fn main() void {}\n',
+    "markdown": "# Title\n\nSome *text*.\n",
+}
+
+
+def rule(
+    pattern: str, fix: str, language: str | None = "python", glob: str | None = None
+) -> RewriteRule:
+    return RewriteRule(pattern=pattern, fix=fix, language=language, glob=glob)
+
+
+# --- languages ------------------------------------------------------------------------------
+
+
+def test_every_supported_language_has_a_real_grammar() -> None:
+    assert set(VALID_PROGRAMS) == SUPPORTED_LANGUAGES
+    for language, program in VALID_PROGRAMS.items():
+        root = SgRoot(program, language).root()
+        assert syntax_problems(root) == [], language
+        assert root.text() == program
+
+
+@pytest.mark.parametrize(
+    ("path", "language"),
+    [
+        ("src/a.py", "python"),
+        ("types/x.pyi", "python"),
+        ("web/App.tsx", "tsx"),
+        ("web/index.d.ts", "typescript"),
+        ("web/a.mjs", "javascript"),
+        ("src/lib.rs", "rust"),
+        ("cmd/main.go", "go"),
+        ("include/a.hpp", "cpp"),
+        ("a.h", "c"),
+        ("deploy/main.tf", "hcl"),
+        ("ci.yml", "yaml"),
+        ("SRC/UPPER.PY", "python"),
+        ("Makefile", None),
+        ("notes.txt", None),
+        ("archive.tar.gz", None),
+    ],
+)
+def test_language_for_reads_the_extension(path: str, language: str | None) -> None:
+    assert language_for(path) == language
+
+
+def test_language_aliases_and_unknown_languages() -> None:
+    assert canonical_language("py") == "python"
+    assert canonical_language("TypeScript") == "typescript"
+    assert canonical_language("golang") == "go"
+    assert rule("$X", "$X", language="rs").language == "rust"
+    with pytest.raises(
+        RewriteError, match="does not support the language 'cobol'; supported: bash, c, cpp"
+    ):
+        rule("$X", "$X", language="cobol")
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def test_parse_command_from_the_readme() -> None:
+    parsed = parse_rewrite_command("$X == None -> $X is None in src/**/*.py")
+    assert parsed == RewriteRule(
+        pattern="$X == None", fix="$X is None", language="python", glob="src/**/*.py"
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ("$X.has_key($K) -> $K in $X", RewriteRule("$X.has_key($K)", "$K in $X")),
+        # A trailing `in` operand that does not look like a path stays in the fix.
+        (
+            "not $X in $Y -> $X not in self.items",
+            RewriteRule("not $X in $Y", "$X not in self.items"),
+        ),
+        (
+            "$X == None -> $X is None in setup.py",
+            RewriteRule("$X == None", "$X is None", "python", "setup.py"),
+        ),
+        ("$X == None -> $X is None in src/", RewriteRule("$X == None", "$X is None", None, "src/")),
+        (
+            "console.log($$$A) -> logger.info($$$A) in **/*",
+            RewriteRule("console.log($$$A)", "logger.info($$$A)", None, "**/*"),
+        ),
+        (
+            "`fn $F() -> $T` -> `fn $F() -> Option<$T>` in src/**/*.rs",
+            RewriteRule("fn $F() -> $T", "fn $F() -> Option<$T>", "rust", "src/**/*.rs"),
+        ),
+        ("`$A -> $B` -> `$B`", RewriteRule("$A -> $B", "$B")),
+        ("  $P->next -> $P->succ  ", RewriteRule("$P->next", "$P->succ")),
+    ],
+)
+def test_parse_command(arguments: str, expected: RewriteRule) -> None:
+    assert parse_rewrite_command(arguments) == expected
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ("$X == None", "usage: /evolve rewrite <pattern> -> <fix>"),
+        (" -> $X", "usage: /evolve rewrite"),
+        ("$X ->  ", "usage: /evolve rewrite"),
+        ("`$X == None -> $X is None", "unclosed backtick"),
+        ("`$X` -> `$X is None` and more", "unexpected text after the quoted fix: `and more`"),
+        (
+            "$X == None -> $Y is None",
+            r"the fix uses \$Y, which the pattern `\$X == None` does not capture",
+        ),
+        ("$X == None -> $X is None in !src/*.py", "negated globs are not supported"),
+    ],
+)
+def test_bad_commands_say_what_is_wrong(arguments: str, message: str) -> None:
+    with pytest.raises(RewriteError, match=message):
+        parse_rewrite_command(arguments)
+
+
+def test_rule_checks_itself() -> None:
+    with pytest.raises(RewriteError, match="the rewrite pattern is empty"):
+        rule("  ", "x")
+    with pytest.raises(
+        RewriteError, match=r"uses \$_, which .*names starting with _ do not capture"
+    ):
+        rule("f($_)", "g($_)")
+    with pytest.raises(RewriteError, match=r"\$\$\$REST"):
+        rule("f($A)", "g($A, $$$REST)")
+    with pytest.raises(RewriteError, match="is not a valid glob: it is empty"):
+        rule("$X", "$X", glob=" ")
+    with pytest.raises(RewriteError, match=r"`in src\\` is not a valid glob: Invalid git pattern"):
+        rule("$X", "$X", glob="src\\")
+
+
+# --- applying -------------------------------------------------------------------------------
+
+FILES = {
+    "src/a.py": "if a == None:\n    b = 1\n",
+    "src/x/y/b.py": "def f(v):\n    return v == None or v.x == None\n",
+    "src/c.py": "print('nothing to see')\n",
+    "lib/d.py": "d == None\n",
+    "top.py": "t == None\n",
+    "src/e.js": "if (e == None) {}\n",
+}
+
+
+def test_rewrite_from_the_readme() -> None:
+    result = apply_rewrite(FILES, parse_rewrite_command("$X == None -> $X is None in src/**/*.py"))
+    assert result.changed == {
+        "src/a.py": "if a is None:\n    b = 1\n",
+        "src/x/y/b.py": "def f(v):\n    return v is None or v.x is None\n",
+    }
+    assert result.matches == {"src/a.py": 1, "src/x/y/b.py": 2}
+    assert result.sites == (
+        RewriteSite("src/a.py", 1, "a == None", "a is None"),
+        RewriteSite("src/x/y/b.py", 2, "v == None", "v is None"),
+        RewriteSite("src/x/y/b.py", 2, "v.x == None", "v.x is None"),
+    )
+    assert result.files_searched == 3  # the three Python files under src/
+    assert result.unparsable == {} and result.not_allowed == ()
+    assert result.describe() == "3 matches in 2 files"
+
+
+def test_idempotent_rule_is_a_no_op_the_second_time() -> None:
+    first = apply_rewrite(FILES, rule("$X == None", "$X is None"))
+    assert set(first.changed) == {"src/a.py", "src/x/y/b.py", "lib/d.py", "top.py"}
+    second = apply_rewrite({**FILES, **first.changed}, rule("$X == None", "$X is None"))
+    assert second.changed == {} and second.matches == {} and second.sites == ()
+    assert second.no_matches
+
+
+def test_no_matches_is_a_result_not_an_error() -> None:
+    result = apply_rewrite(FILES, rule("$X.has_key($K)", "$K in $X", glob="src/**/*.py"))
+    assert result.no_matches and result.changed == {}
+    assert result.files_searched == 3
+    assert result.describe() == "no matches for `$X.has_key($K)` in src/**/*.py"
+    assert apply_rewrite({}, rule("$X", "$X")).describe() == "no matches for `$X`"
+
+
+def test_one_match_is_singular() -> None:
+    assert (
+        apply_rewrite({"a.py": "a == None\n"}, rule("$X == None", "$X is None")).describe()
+        == "1 match in 1 file"
+    )
+
+
+def test_files_of_another_language_are_left_alone() -> None:
+    result = apply_rewrite(FILES, rule("$X == None", "$X === None", language="javascript"))
+    assert result.changed == {
+        "src/e.js": "if (e === None) {}\n"
+    }  # valid JS too, but only JS files change
+    # The Python fix is not JavaScript: the rewrite refuses rather than break the file.
+    with pytest.raises(RewriteError, match="the fix `\\$X is None` breaks src/e.js"):
+        apply_rewrite(FILES, rule("$X == None", "$X is None", language="javascript"))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "said"),
+    [
+        ("f(", r"it does not parse \(syntax error at line 1: `f\(`\)"),
+        ("$X ==", "it does not parse"),
+        ("def f(:\n    pass", r"missing `\)` at line 1"),
+        ("x = 1\ny = 2", "Multiple AST nodes are detected"),
+    ],
+)
+def test_invalid_pattern_is_a_readable_error(pattern: str, said: str) -> None:
+    with pytest.raises(RewriteError) as caught:
+        apply_rewrite(FILES, rule(pattern, "x"))
+    message = str(caught.value)
+    assert message.startswith(f"the pattern `{pattern}` is not valid python: ")
+    assert "Stack backtrace" not in message
+    assert caught.match(said)
+
+
+def test_patterns_that_are_fragments_in_their_language_are_valid() -> None:
+    # Java and Rust statements need a `;` the pattern leaves out; ast-grep matches them anyway.
+    assert pattern_problem("System.out.println($A)", "java") is None
+    assert pattern_problem("let $X = $Y", "rust") is None
+    assert pattern_problem("def $F($$$P):\n    $$$B", "python") is None
+    assert pattern_problem("if $E != nil { return $E }", "go") is None
+    result = apply_rewrite(
+        {"A.java": "class A { void m() { System.out.println(1 + 2); } }\n"},
+        rule("System.out.println($A)", "logger.info($A)", language="java"),
+    )
+    assert result.changed == {"A.java": "class A { void m() { logger.info(1 + 2); } }\n"}
+
+
+def test_inferred_languages_use_the_pattern_where_it_parses() -> None:
+    files = {"a.js": "let x = 1\n", "b.py": "x = 1\n", "notes.txt": "let y = 2\n"}
+    result = apply_rewrite(files, rule("let $X = $Y", "const $X = $Y", language=None))
+    assert result.changed == {"a.js": "const x = 1\n"}
+    assert set(result.pattern_rejected) == {"python"}
+    assert "does not parse" in result.pattern_rejected["python"]
+    assert result.files_searched == 1
+
+
+def test_pattern_valid_in_no_language_in_scope_is_an_error() -> None:
+    with pytest.raises(RewriteError) as caught:
+        apply_rewrite({"a.py": "x\n", "b.rs": "fn main() {}\n"}, rule("f(", "g(", language=None))
+    assert str(caught.value).startswith(
+        "the pattern `f(` is not valid in any language of the files in scope:\n"
+    )
+    assert "- python: it does not parse" in str(caught.value)
+    assert "- rust: it does not parse" in str(caught.value)
+
+
+def test_unparsable_files_are_reported_and_left_alone() -> None:
+    files = {"ok.py": "a == None\n", "broken.py": "def f(:\n    return a == None\n"}
+    result = apply_rewrite(files, rule("$X == None", "$X is None"))
+    assert result.changed == {"ok.py": "a is None\n"}
+    assert result.unparsable == {"broken.py": "missing `)` at line 1"}
+    broken_js = apply_rewrite(
+        {"x.js": "if (a == null {\n"}, rule("$A == null", "$A === null", language="javascript")
+    )
+    assert list(broken_js.unparsable) == ["x.js"] and broken_js.changed == {}
+
+
+def test_files_the_policy_refuses_are_listed_not_touched() -> None:
+    files = {".github/workflows/x.py": "a == None\n", "src/a.py": "a == None\n"}
+    result = apply_rewrite(
+        files,
+        rule("$X == None", "$X is None"),
+        allowed=lambda path: not path.startswith(".github/"),
+    )
+    assert result.changed == {"src/a.py": "a is None\n"}
+    assert result.not_allowed == (".github/workflows/x.py",)
+
+
+@pytest.mark.parametrize(
+    ("glob", "paths"),
+    [
+        ("src/**/*.py", {"src/a.py", "src/x/y/b.py", "src/c.py"}),
+        ("*.py", {"src/a.py", "src/x/y/b.py", "src/c.py", "lib/d.py", "top.py"}),
+        ("/*.py", {"top.py"}),
+        ("lib/", {"lib/d.py"}),
+        ("src/x/**", {"src/x/y/b.py"}),
+    ],
+)
+def test_glob_scope(glob: str, paths: set[str]) -> None:
+    # gitignore rules: no slash means any depth, a leading slash anchors, a trailing slash is a directory.
+    assert {
+        path
+        for path in FILES
+        if rule("$X", "$X", glob=glob).in_scope(path) and path.endswith(".py")
+    } == paths
+
+
+# --- rendering fixes ------------------------------------------------------------------------
+
+
+def test_multi_metavariable_keeps_its_separators() -> None:
+    files = {"a.py": "foo(1,  2,\n    3)\nfoo(x, y,)\n"}
+    result = apply_rewrite(files, rule("foo($$$ARGS)", "bar($$$ARGS)"))
+    assert result.changed == {"a.py": "bar(1,  2,\n    3)\nbar(x, y,)\n"}
+    js = apply_rewrite(
+        {"a.js": "console.log('a' ,  b)\nconsole.log()\n"},
+        rule("console.log($$$A)", "logger.info($$$A)", language="js"),
+    )
+    assert js.changed == {"a.js": "logger.info('a' ,  b)\nlogger.info()\n"}
+
+
+def test_nested_matches_are_rewritten_inside_the_outer_one() -> None:
+    result = apply_rewrite({"a.py": "f(f(x))\nf(f(f(1)), f(2))\n"}, rule("f($A)", "g($A)"))
+    # `f(a, b)` has two arguments: not a match, but the calls inside it are.
+    assert result.changed == {"a.py": "g(g(x))\nf(g(g(1)), g(2))\n"}
+    assert result.matches == {"a.py": 5}
+    # One preview site per outermost edit.
+    assert [(s.line, s.before, s.after) for s in result.sites] == [
+        (1, "f(f(x))", "g(g(x))"),
+        (2, "f(f(1))", "g(g(1))"),
+        (2, "f(2)", "g(2)"),
+    ]
+
+
+def test_overlapping_match_outside_the_captures_is_overwritten() -> None:
+    # `not not $X` matches at offsets 4, 8 and 12; the one at 8 overlaps the capture of the first.
+    result = apply_rewrite({"a.py": "y = not not not not a\n"}, rule("not not $X", "bool($X)"))
+    assert result.changed == {"a.py": "y = bool(bool(a))\n"}
+    assert result.matches == {"a.py": 2}
+    again = apply_rewrite(result.changed, rule("not not $X", "bool($X)"))
+    assert again.no_matches
+
+
+def test_fix_containing_its_pattern_runs_one_pass_only() -> None:
+    result = apply_rewrite({"a.py": "print(x)\n"}, rule("print($A)", "print(print($A))"))
+    assert result.changed == {"a.py": "print(print(x))\n"}
+    assert result.matches == {"a.py": 1}
+
+
+def test_capture_used_twice_counts_its_inner_matches_once() -> None:
+    result = apply_rewrite({"a.py": "sq(sq(2))\n"}, rule("sq($A)", "($A) * ($A)"))
+    assert result.changed == {"a.py": "((2) * (2)) * ((2) * (2))\n"}
+    assert result.matches == {"a.py": 2}
+
+
+def test_multi_line_fix_is_indented_like_the_match() -> None:
+    files = {"a.py": "def f():\n    if x: y()\n"}
+    result = apply_rewrite(files, rule("if $C: $$$B", "if $C:\n    log()\n    $$$B"))
+    assert result.changed == {"a.py": "def f():\n    if x:\n        log()\n        y()\n"}
+
+
+def test_text_around_non_ascii_is_spliced_correctly() -> None:
+    files = {"a.py": "s = '😀 héllo' ; t = '日本' == None\n"}
+    result = apply_rewrite(files, rule("$X == None", "$X is None"))
+    assert result.changed == {"a.py": "s = '😀 héllo' ; t = '日本' is None\n"}
+
+
+def test_fix_that_breaks_the_file_is_an_error_naming_the_site() -> None:
+    files = {"a.py": "foo(1)\nfoo()\n"}
+    with pytest.raises(RewriteError) as caught:
+        apply_rewrite(files, rule("foo($$$ARGS)", "bar($$$ARGS, extra=1)"))
+    assert str(caught.value) == (
+        "the fix `bar($$$ARGS, extra=1)` breaks a.py: after rewriting line 2 (`foo()` -> `bar(, extra=1)`)"
+        " the file has a syntax error (syntax error at line 2: `,`)"
+    )
+    assert files == {"a.py": "foo(1)\nfoo()\n"}
+
+
+# --- previews -------------------------------------------------------------------------------
+
+
+def git(cwd: Path, *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        ["git", *args], check=False, cwd=cwd, input=stdin, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_unified_diff_applies_with_git(tmp_path: Path) -> None:
+    old = {
+        "src/a.py": "".join(f"line {i}\n" for i in range(20)),
+        "no_newline.py": "x = 1\ny = 2",
+        "gone.sql": "-- a comment\nselect 1;\n",
+        "same.py": "same\n",
+    }
+    new: dict[str, str | None] = {
+        "src/a.py": old["src/a.py"].replace("line 3\n", "line three\n").replace("line 15\n", ""),
+        "no_newline.py": "x = 1\ny = 3",
+        "gone.sql": None,
+        "new/file.py": "print('new')\n",
+        "same.py": "same\n",
+    }
+    git(tmp_path, "init", "-q")
+    for path, content in old.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(content)
+    diff = unified_diff(old, new)
+    assert diff.startswith(
+        "diff --git a/gone.sql b/gone.sql\ndeleted file mode 100644\n--- a/gone.sql\n+++ /dev/null\n"
+    )
+    assert (
+        "diff --git a/new/file.py b/new/file.py\nnew file mode 100644\n--- /dev/null\n+++ b/new/file.py\n"
+        in diff
+    )
+    assert "-y = 2\n\\ No newline at end of file\n+y = 3\n\\ No newline at end of file\n" in diff
+    assert "same.py" not in diff
+    git(tmp_path, "apply", "--check", "-", stdin=diff)
+    git(tmp_path, "apply", "-", stdin=diff)
+    for path, content in new.items():
+        if content is None:
+            assert not (tmp_path / path).exists()
+        else:
+            assert (tmp_path / path).read_text() == content
+    # +1/-1 in a.py for line 3, -1 for line 15, +1/-1 no_newline, -2 gone.sql, +1 new file.
+    assert diff_line_count(old, new) == 2 + 1 + 2 + 2 + 1
+
+
+def test_diff_of_a_rewrite_and_of_nothing() -> None:
+    result = apply_rewrite(FILES, rule("$X == None", "$X is None", glob="src/a.py"))
+    assert unified_diff(FILES, result.changed) == (
+        "diff --git a/src/a.py b/src/a.py\n"
+        "--- a/src/a.py\n"
+        "+++ b/src/a.py\n"
+        "@@ -1,2 +1,2 @@\n"
+        "-if a == None:\n"
+        "+if a is None:\n"
+        "     b = 1\n"
+    )
+    assert diff_line_count(FILES, result.changed) == 2
+    assert unified_diff(FILES, {}) == "" and diff_line_count(FILES, {}) == 0
