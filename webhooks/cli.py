@@ -115,6 +115,27 @@ async def _replay(settings: Settings, event: str, body: bytes, delivery_id: str)
         }
 
 
+@app.command()
+def demo(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (and nothing else).")] = False,
+    keep: Annotated[bool, typer.Option("--keep", help="Leave the sandbox and the bot running afterwards.")] = False,
+    root: Annotated[Path | None, typer.Option(help="Keep the sandbox's repositories and the bot's store here.")] = None,
+) -> None:
+    """Play the whole loop on a local GitHub: onboarding, a rewrite PR, CI, merge, a regression reverted."""
+    from .demo import print_json, run_demo, summary_table
+
+    try:
+        story = asyncio.run(run_demo(root=root, keep=keep, console=None if as_json else console))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    if as_json:
+        print_json(story)
+    elif not keep:
+        console.print(summary_table(story))
+    if not story.ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 
