@@ -85,3 +85,9 @@ def test_empty_journal_says_so(env: Path) -> None:
     result = runner.invoke(app, ["journal"])
     assert result.exit_code == 0
     assert "journal is empty" in result.output
+
+
+def test_sandbox_is_mounted() -> None:
+    result = runner.invoke(app, ["sandbox", "serve", "--help"])
+    assert result.exit_code == 0
+    assert "--root" in result.output

@@ -18,6 +18,11 @@ from bot.store import new_delivery_id
 
 from .app import create_app
 
+# The local GitHub, for trying the bot by hand: `evolve-bot sandbox serve`.
+from bot.sandbox.cli import sandbox_app  # noqa: E402  (after create_app: the CLI composes both)
+
+app.add_typer(sandbox_app, name="sandbox", help="Run the local GitHub (the sandbox) on its own.")
+
 REPLAY_SECRET = "evolve-bot-replay"  # used only when WEBHOOK_SECRET is unset: replay never leaves the process
 
 
