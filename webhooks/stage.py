@@ -45,11 +45,13 @@ class Stage:
     """`async with Stage(root) as stage:` — a local GitHub with the App registered and the bot
     serving its webhooks; `stage.settle()` waits until webhooks, CI and the bot are all idle."""
 
-    def __init__(self, root: Path, *, workers: int = 2, sweep_seconds: float = 0, ci_timeout: float = 120.0) -> None:
+    def __init__(
+        self, root: Path, *, workers: int = 2, sweep_seconds: float = 0, ci: bool = True, ci_timeout: float = 120.0
+    ) -> None:
         self.root = Path(root)
         self.workers = workers
         self.sweep_seconds = sweep_seconds
-        self.sandbox = Sandbox(self.root / "github", ci_timeout=ci_timeout)
+        self.sandbox = Sandbox(self.root / "github", ci=ci, ci_timeout=ci_timeout)
         self._exit = contextlib.AsyncExitStack()
         self.app: App
         self.api_url: str
