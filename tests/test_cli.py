@@ -91,3 +91,28 @@ def test_sandbox_is_mounted() -> None:
     result = runner.invoke(app, ["sandbox", "serve", "--help"])
     assert result.exit_code == 0
     assert "--root" in result.output
+
+
+def test_worker_drains_what_serve_stored(env: Path) -> None:
+    import asyncio
+
+    import httpx
+
+    from bot.settings import load_settings
+    from tests.conftest import post_event
+    from tests.fixtures.webhooks import load_payload
+    from webhooks.app import create_app
+
+    async def accept() -> None:
+        settings = load_settings(WEBHOOK_SECRET="It's a Secret to Everybody", EVOLVE_WORKERS=0)
+        application = create_app(settings)
+        async with application.router.lifespan_context(application):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://t") as c:
+                assert (await post_event(c, "issue_comment", load_payload("issue_comment", "created.1"), delivery="w-1")).status_code == 202
+
+    asyncio.run(accept())
+    result = runner.invoke(app, ["worker", "--drain"])
+    assert result.exit_code == 0, result.output
+    assert "processed 1 deliveries" in result.output
+    listed = json.loads(runner.invoke(app, ["journal", "--json"]).stdout)
+    assert [e["kind"] for e in listed] == ["delivery.accepted", "delivery.processed"]

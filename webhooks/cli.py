@@ -59,6 +59,52 @@ def serve(
 
 
 @app.command()
+def worker(
+    drain: Annotated[bool, typer.Option("--drain", help="Process what is due now, then exit.")] = False,
+    count: Annotated[int | None, typer.Option(help="Concurrent workers (default EVOLVE_WORKERS).")] = None,
+) -> None:
+    """Process the stored backlog without serving HTTP: scale-out next to `serve` with EVOLVE_WORKERS=0.
+
+    Several worker processes may share one PostgreSQL store: claims skip each other's locked rows
+    and one repository's deliveries still run in the order received.
+    """
+    settings = settings_or_exit()
+    logs.configure(settings.log_level)
+    try:
+        handled = asyncio.run(_work(settings, drain=drain, count=count or max(settings.workers, 1)))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    if drain:
+        console.print(f"processed {handled} deliveries")
+
+
+async def _work(settings: Settings, *, drain: bool, count: int) -> int:
+    from bot.store import Store
+
+    from .app import start_autopilot, sweep_forever
+    from .routes import router
+    from .worker import DeliveryWorkers
+
+    store = await Store.open(settings.database_url)
+    try:
+        handlers = [await start_autopilot(settings, store)] if settings.app_id is not None else []
+        workers = DeliveryWorkers(store, router, count=count, handlers=handlers, max_attempts=settings.max_attempts)
+        if drain:
+            return await workers.drain()
+        await workers.start()
+        try:
+            if handlers and settings.sweep_seconds > 0:
+                await sweep_forever(handlers[0], every=settings.sweep_seconds)
+            else:
+                await asyncio.Event().wait()
+        finally:
+            await workers.stop()
+        return 0
+    finally:
+        await store.close()
+
+
+@app.command()
 def replay(
     event: Annotated[str, typer.Argument(help="The X-GitHub-Event name, e.g. pull_request.")],
     payload: Annotated[Path, typer.Argument(help="A JSON file with the payload GitHub would send.")],
