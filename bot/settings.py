@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
@@ -79,6 +80,16 @@ class Settings(BaseSettings):
             except OSError as exc:
                 raise SettingsError(f"PRIVATE_KEY_PATH {self.private_key_path}: {exc.strerror}") from exc
         return None
+
+    def environment(self) -> dict[str, str]:
+        """The variables as this process sees them (`.env` under the real environment), for the
+        LLM backends, which read their provider, model, base URL and key from such a mapping
+        and scrub every secret-looking value out of what they send."""
+        from dotenv import dotenv_values
+
+        env_file = self.model_config.get("env_file")
+        found = {k: v for k, v in dotenv_values(env_file).items() if v is not None} if isinstance(env_file, str) else {}
+        return {**found, **os.environ}
 
     def require_secret(self) -> str:
         if not self.webhook_secret:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot import tables as t
 from bot.delivery import Delivery
+from bot.examples import Example
 from bot.journal import JournalEntry
 from bot.proposals import OPEN_PR_STATES, Proposal
 from bot.signals import InstallationSignal, Signal, signal_from_dict
@@ -539,6 +540,75 @@ class Store:
                 await conn.execute(select(p.c.version, p.c.data).where(condition).order_by(p.c.created_at.desc()).limit(1))
             ).one_or_none()
         return Proposal.from_dict({**row.data, "version": row.version}) if row else None
+
+    # -- the learner's memory -----------------------------------------------------------------
+
+    async def add_example(self, repository: str, example: Example, *, origin: str) -> bool:
+        """Keep a before/after example once per origin; False when that origin was seen before."""
+        values = {
+            "repository": repository,
+            "origin": origin,
+            "source": example.source,
+            "path": example.path,
+            "language": example.language,
+            "before": example.before,
+            "after": example.after,
+            "author": example.author,
+            "pr": example.pr,
+            "line": example.line,
+            "outcome": example.outcome,
+            "created_at": now(),
+        }
+        async with self._writing():
+            async with self.engine.begin() as conn:
+                result = await conn.execute(self._insert_ignore(t.examples, values))
+        return bool(result.rowcount)
+
+    async def examples(self, repository: str) -> list[Example]:
+        e = t.examples
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(e).where(e.c.repository == repository).order_by(e.c.id))).all()
+        return [
+            Example(
+                before=r.before, after=r.after, path=r.path, language=r.language, source=r.source,
+                author=r.author, pr=r.pr, line=r.line, outcome=r.outcome,
+            )
+            for r in rows
+        ]
+
+    async def retire_rule(self, repository: str, rule_id: str, *, reason: str) -> None:
+        async with self._writing():
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    self._insert_ignore(t.retired_rules, {"repository": repository, "rule_id": rule_id, "reason": reason, "at": now()})
+                )
+
+    async def retired_rules(self, repository: str) -> dict[str, str]:
+        r = t.retired_rules
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(r.c.rule_id, r.c.reason).where(r.c.repository == repository))).all()
+        return {row.rule_id: row.reason for row in rows}
+
+    async def playbook_text(self, repository: str) -> tuple[str, str | None] | None:
+        """The repository's playbook as last saved, and the file sha it was read from (if any)."""
+        p = t.playbooks
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(p.c.text, p.c.file_sha).where(p.c.repository == repository))).one_or_none()
+        return (row.text, row.file_sha) if row else None
+
+    async def save_playbook(self, repository: str, text: str, *, file_sha: str | None, message: str) -> None:
+        p = t.playbooks
+        at = now()
+        async with self._writing():
+            async with self.engine.begin() as conn:
+                exists_ = (await conn.execute(select(p.c.repository).where(p.c.repository == repository))).first()
+                if exists_:
+                    await conn.execute(update(p).where(p.c.repository == repository).values(text=text, file_sha=file_sha, updated_at=at))
+                else:
+                    await conn.execute(insert(p).values(repository=repository, text=text, file_sha=file_sha, updated_at=at))
+                await conn.execute(
+                    insert(t.journal).values(at=at, kind="playbook.updated", delivery_id=None, repository=repository, proposal_id=None, message=message, data={})
+                )
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -142,3 +142,42 @@ proposals = Table(
     Index("ix_proposals_repository_pr", "repository", "pr_number"),
     Index("ix_proposals_repository_state", "repository", "state"),
 )
+
+examples = Table(
+    "examples",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("repository", String(300), nullable=False),
+    # One example per place it came from: a suggestion, a commit region or a command's PR file.
+    Column("origin", String(300), nullable=False),
+    Column("source", String(30), nullable=False),
+    Column("path", String(1000), nullable=False),
+    Column("language", String(40), nullable=False),
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+    Column("author", String(200)),
+    Column("pr", Integer),
+    Column("line", Integer),
+    Column("outcome", String(30)),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("repository", "origin", name="uq_examples_repository_origin"),
+)
+
+retired_rules = Table(
+    "retired_rules",
+    metadata,
+    Column("repository", String(300), primary_key=True),
+    Column("rule_id", String(64), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+playbooks = Table(
+    "playbooks",
+    metadata,
+    Column("repository", String(300), primary_key=True),
+    Column("text", Text, nullable=False),
+    # The blob sha of .github/evolve/playbook.md last read from the default branch, if any.
+    Column("file_sha", String(64)),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -233,3 +233,21 @@ async def test_proposals_save_find_and_lock(store: Store) -> None:
         await store.save_proposal(new, message="created twice")
     entries = await store.journal(proposal_id=new.id)
     assert [(e.kind, e.message) for e in entries] == [("proposal.proposed", "proposed"), ("proposal.pr_open", "opened PR #5")]
+
+
+async def test_learner_memory(store: Store) -> None:
+    from bot.examples import Example
+
+    ex = Example(before="x == None", after="x is None", path="a.py", language="python", source="suggestion", author="rev", pr=3, line=7)
+    assert await store.add_example("octo/one", ex, origin="review-comment:1") is True
+    assert await store.add_example("octo/one", ex, origin="review-comment:1") is False
+    assert await store.examples("octo/one") == [ex]
+    assert await store.examples("octo/two") == []
+    await store.retire_rule("octo/one", "rule-1", reason="@maya said /evolve ignore")
+    await store.retire_rule("octo/one", "rule-1", reason="again")
+    assert await store.retired_rules("octo/one") == {"rule-1": "@maya said /evolve ignore"}
+    assert await store.playbook_text("octo/one") is None
+    await store.save_playbook("octo/one", "# Playbook\n", file_sha=None, message="first lessons")
+    await store.save_playbook("octo/one", "# Playbook v2\n", file_sha="abc", message="human edit read back")
+    assert await store.playbook_text("octo/one") == ("# Playbook v2\n", "abc")
+    assert [e.kind for e in await store.journal()] == ["playbook.updated", "playbook.updated"]

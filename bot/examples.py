@@ -1,0 +1,685 @@
+"""Examples: before/after pairs of code a person approved, cut to the syntactic unit they changed.
+
+Everything here is pure: file contents go in, examples (or why there is none) come out.
+
+* `edit_regions(before_text, after_text, language=...)` finds what changed between two versions
+  of a file. The two texts are diffed line by line, then token by token (tree-sitter leaves, so a
+  rename is one token, not a few characters), and each change is widened to the smallest whole
+  syntactic unit that contains it in *both* versions and parses on its own: an expression or a
+  statement, or a run of sibling statements. A unit is never a lone token on either side: an
+  identifier renamed is cut with its call or attribute, and `d.keys()` -> `d` with what uses it
+  (`k in d.keys()` -> `k in d`), because whether unwrapping is right depends on that context.
+  A multi-line unit that starts its line is dedented, so the snippet parses at the top level.
+  Whitespace inside a line is not a change; a token moved to another line or indentation is.
+* `example_from_suggestion` turns a review ```suggestion into an example once a later commit of
+  the pull request shows it was applied: the suggested lines are in the file near where the
+  suggestion pointed, and the lines it replaced are gone from there.
+* `example_from_commit` turns a human commit that changed the lines a review comment pointed at
+  into an example of that change.
+* `examples_from_rewrite` keeps the sites of an `/evolve rewrite` as examples.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import functools
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ast_grep_py import SgNode, SgRoot
+
+from bot.rewrite import (
+    RewriteResult,
+    canonical_language,
+    language_for,
+    syntax_problems,
+)
+from bot.signals import Suggestion
+
+SUGGESTION = "suggestion"
+HUMAN_COMMIT = "human_commit"
+REWRITE_COMMAND = "rewrite_command"
+SOURCES = (SUGGESTION, HUMAN_COMMIT, REWRITE_COMMAND)
+
+# How far (in lines) from where the suggestion pointed, after mapping that line through the
+# commit's own line diff, its text may land and still count as "at that place".
+NEARBY_LINES = 3
+
+UNKNOWN_SOURCE = "unknown example source {source!r}; expected one of: {expected}"
+NO_CHANGE = "the example's before and after are the same text"
+EMPTY_BEFORE = "an example needs the code it changed; `before` is empty"
+UNPARSABLE = "{which} of {path} does not parse ({error})"
+NO_GRAMMAR = "{path}: ast-grep has no grammar for this kind of file"
+LINES_OUTSIDE = "lines {start}-{end} are outside {path}, which has {count} lines at that commit"
+BAD_RANGE = "line range {start}-{end} is not a range of lines (they count from 1, start <= end)"
+STALE_SUGGESTION = (
+    "at the suggestion's commit, {path}:{start}-{end} is not the code the suggestion replaces"
+)
+SUGGESTION_IS_NOOP = "the suggestion does not change {path}:{start}-{end}"
+NOT_APPLIED_MISSING = (
+    "not applied: the later {path} does not have the suggested lines near line {line}"
+)
+NOT_APPLIED_STILL_THERE = (
+    "not applied: the later {path} still has the lines the suggestion replaces near line {line}"
+)
+NOT_CHANGED_THERE = "the commit did not change {path}:{start}-{end}"
+WHITESPACE_ONLY = "the change at {path}:{start}-{end} only moves whitespace"
+
+
+class ExampleError(ValueError):
+    """An example, or the text to cut one from, that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Example:
+    """A before/after pair of code someone approved, with where it came from and how it went.
+
+    `before` and `after` are standalone snippets (see `edit_regions`); `line` is where `before`
+    starts in `path` (1-based) when known. `outcome` is None until the change's fate is known
+    (for instance `merged`, `closed` or `reverted`).
+    """
+
+    before: str
+    after: str
+    path: str
+    language: str
+    source: str
+    author: str | None = None
+    pr: int | None = None
+    line: int | None = None
+    outcome: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.source not in SOURCES:
+            raise ExampleError(
+                UNKNOWN_SOURCE.format(source=self.source, expected=", ".join(SOURCES))
+            )
+        if not self.before.strip():
+            raise ExampleError(EMPTY_BEFORE)
+        if self.before == self.after:
+            raise ExampleError(NO_CHANGE)
+        object.__setattr__(self, "language", canonical_language(self.language))
+
+    def describe(self) -> str:
+        """Where the example is from, for a proposal or `evolve-bot rules`: `#12 by alice, a.py:3`."""
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        who = f" by {self.author}" if self.author else ""
+        pr = f"#{self.pr}" if self.pr is not None else self.source
+        return f"{pr}{who}, {where}"
+
+
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    """An example cut from a review signal, or None and the reason there is none."""
+
+    example: Example | None
+    reason: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.example is not None
+
+
+@dataclass(frozen=True, slots=True)
+class EditRegion:
+    """One changed syntactic unit: the snippet before and after, and where it is in each text.
+
+    Spans are character offsets [start, end) into the texts given to `edit_regions`; lines are
+    1-based and inclusive.
+    """
+
+    before: str
+    after: str
+    before_span: tuple[int, int]
+    after_span: tuple[int, int]
+    start_line: int
+    end_line: int
+    after_start_line: int
+    after_end_line: int
+
+
+# --- finding the changed units -------------------------------------------------------------
+#
+# Positions are counted in non-whitespace characters while matching the two versions up: a
+# node's span starts and ends on a non-whitespace character, so whitespace the edit moved around
+# (a deleted statement takes a newline with it, on one side or the other) never makes two spans
+# disagree. Layout that matters (a token moved to another line or indentation) is a change too.
+
+
+@dataclass(frozen=True, slots=True)
+class _Hunk:
+    """Non-whitespace text [bs, be) of the before replaced by [as_, ae) of the after.
+
+    One side may be empty (an insertion or a deletion), never both.
+    """
+
+    bs: int
+    be: int
+    as_: int
+    ae: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    start: int
+    end: int
+    text: str
+    # What the diff compares: the text, and for punctuation and keywords also the kind of node
+    # they belong to, so the `)` closing a call is not lined up with the `)` of a parenthesis.
+    key: str | tuple[str, str]
+
+
+def _leaves_in(root: SgNode, start: int, end: int) -> list[_Leaf]:
+    """The tokens (childless nodes, zero-width ones left out) overlapping [start, end), in order."""
+    found: list[_Leaf] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        rng = node.range()
+        if rng.end.index <= start or rng.start.index >= end:
+            continue
+        children = node.children()
+        if not children:
+            if rng.end.index > rng.start.index:
+                text = node.text()
+                parent = node.parent()
+                key = text if node.is_named() or parent is None else (text, parent.kind())
+                found.append(_Leaf(rng.start.index, rng.end.index, text, key))
+            continue
+        stack.extend(reversed(children))
+    return found
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0, *(i + 1 for i, ch in enumerate(text) if ch == "\n")]
+
+
+def _line_of(starts: list[int], index: int) -> int:
+    """1-based line of the character at `index`."""
+    return bisect.bisect_right(starts, index)
+
+
+class _Version:
+    """One version of the file: its tree, and character <-> non-whitespace position maps."""
+
+    def __init__(self, text: str, *, language: str, which: str, path: str) -> None:
+        self.text, self.language = text, language
+        self.root = SgRoot(text, language).root()
+        if problems := syntax_problems(self.root):
+            raise ExampleError(UNPARSABLE.format(which=which, path=path, error=problems[0].description))
+        self.solid = [i for i, ch in enumerate(text) if not ch.isspace()]
+        self.size = len(self.solid)
+        self.line_starts = _line_starts(text)
+
+    def nw(self, index: int) -> int:
+        """How many non-whitespace characters come before character `index`."""
+        return bisect.bisect_left(self.solid, index)
+
+    def char_start(self, k: int) -> int:
+        return self.solid[k] if k < self.size else len(self.text)
+
+    def char_end(self, k: int) -> int:
+        return self.solid[k - 1] + 1 if k > 0 else 0
+
+    def unit(self, s: int, e: int) -> tuple[int, int]:
+        """The smallest unit holding non-whitespace span [s, e), as a non-whitespace span."""
+        if s <= 0 and e >= self.size:
+            return 0, self.size
+        cs, ce = _unit_span(self.root, self.text, self.char_start(s), self.char_end(e), self.language)
+        return self.nw(cs), self.nw(ce)
+
+    def layout(self, leaf: _Leaf) -> str | None:
+        """The indentation of a token that starts its line (None for one that does not)."""
+        line_start = self.text.rfind("\n", 0, leaf.start) + 1
+        prefix = self.text[line_start : leaf.start]
+        return prefix if not prefix.strip() else None
+
+
+class _EditMap:
+    """Two versions of one file, parsed, with the token-level hunks between them."""
+
+    def __init__(self, before: str, after: str, *, language: str, path: str = "the text") -> None:
+        self.language = language
+        self.old = _Version(before, language=language, which="the before", path=path)
+        self.new = _Version(after, language=language, which="the after", path=path)
+        self.hunks = _merge_hunks(self._token_hunks())
+
+    def _token_hunks(self) -> Iterable[_Hunk]:
+        old_lines = self.old.text.splitlines(keepends=True)
+        new_lines = self.new.text.splitlines(keepends=True)
+        matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+        # One line of context around each group of changed lines gives the token diff equal
+        # neighbours to line up on.
+        for group in matcher.get_grouped_opcodes(1):
+            i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
+            cb = (_offset(self.old.line_starts, i1, self.old.text), _offset(self.old.line_starts, i2, self.old.text))
+            ca = (_offset(self.new.line_starts, j1, self.new.text), _offset(self.new.line_starts, j2, self.new.text))
+            yield from self._hunks_between(cb, ca)
+
+    def _hunks_between(self, cb: tuple[int, int], ca: tuple[int, int]) -> Iterable[_Hunk]:
+        old = _leaves_in(self.old.root, *cb)
+        new = _leaves_in(self.new.root, *ca)
+        if not old or not new:
+            yield _Hunk(self.old.nw(cb[0]), self.old.nw(cb[1]), self.new.nw(ca[0]), self.new.nw(ca[1]))
+            return
+        matcher = difflib.SequenceMatcher(None, [t.key for t in old], [t.key for t in new], autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag != "equal":
+                yield _Hunk(*self._side(self.old, old, i1, i2), *self._side(self.new, new, j1, j2))
+                continue
+            moved = [
+                k
+                for k in range(i2 - i1)
+                if self.old.layout(old[i1 + k]) != self.new.layout(new[j1 + k])
+            ]
+            if moved:
+                a, b = moved[0], moved[-1] + 1
+                yield _Hunk(
+                    *self._side(self.old, old, i1 + a, i1 + b), *self._side(self.new, new, j1 + a, j1 + b)
+                )
+
+    @staticmethod
+    def _side(version: _Version, leaves: list[_Leaf], i: int, j: int) -> tuple[int, int]:
+        if i < j:
+            return version.nw(leaves[i].start), version.nw(leaves[j - 1].end)
+        at = version.nw(leaves[i].start) if i < len(leaves) else version.nw(leaves[-1].end)
+        return at, at
+
+    # A span's start leaves out the hunks that end there; its end takes in those that end there,
+    # so an insertion at either edge of a span belongs to it.
+    def to_after_start(self, s: int) -> int:
+        return s + sum(_delta(h) for h in self.hunks if h.be <= s and h.bs < s)
+
+    def to_after_end(self, e: int) -> int:
+        return e + sum(_delta(h) for h in self.hunks if h.be <= e)
+
+    def to_before_start(self, s: int) -> int:
+        return s - sum(_delta(h) for h in self.hunks if h.ae <= s and h.as_ < s)
+
+    def to_before_end(self, e: int) -> int:
+        return e - sum(_delta(h) for h in self.hunks if h.ae <= e)
+
+    def snap_before(self, s: int, e: int) -> tuple[int, int]:
+        return _snap(s, e, [(h.bs, h.be) for h in self.hunks])
+
+    def snap_after(self, s: int, e: int) -> tuple[int, int]:
+        return _snap(s, e, [(h.as_, h.ae) for h in self.hunks])
+
+    def unit(self, before: tuple[int, int] | None, after: tuple[int, int] | None) -> tuple[int, int, int, int]:
+        """The smallest unit of the before holding `before`, whose counterpart holds `after` and is a unit.
+
+        Each round either settles or strictly grows the span, so this ends, at the latest with
+        the whole file, whose counterpart is the whole other file.
+        """
+        spans = []
+        if before is not None and before[1] > before[0]:
+            spans.append(self.old.unit(*self.snap_before(*before)))
+        if after is not None and after[1] > after[0]:
+            u = self.snap_after(*self.new.unit(*after))
+            spans.append((self.to_before_start(u[0]), self.to_before_end(u[1])))
+        if not spans:
+            at = before[0] if before is not None else 0
+            spans.append((at, at))
+        s, e = min(x[0] for x in spans), max(x[1] for x in spans)
+        whole = (0, self.old.size)
+        while True:
+            if (s, e) == whole or self.old.size == 0:
+                return 0, self.old.size, 0, self.new.size
+            if s == e:  # nothing of the before yet (pure insertion): lean on the token before it
+                s, e = (s - 1, e) if s > 0 else (s, e + 1)
+            u_s, u_e = self.old.unit(s, e)
+            n_s, n_e = self.snap_before(u_s, u_e)
+            if (n_s, n_e) != (u_s, u_e):  # the unit cuts a hunk: take all of it and look again
+                s, e = n_s, n_e
+                continue
+            a_s, a_e = self.to_after_start(u_s), self.to_after_end(u_e)
+            if a_s == a_e:  # the unit is deleted outright: lean on the token before it
+                s, e = (u_s - 1, u_e) if u_s > 0 else (u_s, u_e + 1)
+                continue
+            v_s, v_e = self.snap_after(*self.new.unit(a_s, a_e))
+            if (v_s, v_e) == (a_s, a_e):
+                if self._same_text(u_s, u_e, a_s, a_e):  # only its layout moved: take in more
+                    s, e = (u_s - 1, u_e) if u_s > 0 else (u_s, u_e + 1)
+                    continue
+                return u_s, u_e, a_s, a_e
+            s, e = min(u_s, self.to_before_start(v_s)), max(u_e, self.to_before_end(v_e))
+
+    def _same_text(self, s: int, e: int, a_s: int, a_e: int) -> bool:
+        before = self.old.text[self.old.char_start(s) : self.old.char_end(e)]
+        return before == self.new.text[self.new.char_start(a_s) : self.new.char_end(a_e)]
+
+    def spans(self) -> list[tuple[int, int, int, int]]:
+        """One (before start, end, after start, end) per changed unit, in order."""
+        found: list[tuple[int, int, int, int]] = []
+        for h in self.hunks:
+            if found and found[-1][0] <= h.bs and h.be <= found[-1][1] and found[-1][2] <= h.as_ and h.ae <= found[-1][3]:
+                continue  # already inside the previous unit
+            found.append(self.unit((h.bs, h.be), (h.as_, h.ae)))
+            # Units of neighbouring hunks may overlap (two edits in one call): one unit for both.
+            while len(found) > 1 and (found[-1][0] < found[-2][1] or found[-1][2] < found[-2][3]):
+                last, prev = found.pop(), found.pop()
+                found.append(self.unit((min(prev[0], last[0]), max(prev[1], last[1])), (min(prev[2], last[2]), max(prev[3], last[3]))))
+        return found
+
+    def region(self, span: tuple[int, int, int, int]) -> EditRegion:
+        s, e, a_s, a_e = span
+        cs, ce = self.old.char_start(s), self.old.char_end(e)
+        ca, cz = self.new.char_start(a_s), self.new.char_end(a_e)
+        if e == s:
+            cs = ce = 0
+        if a_e == a_s:
+            ca = cz = 0
+        return EditRegion(
+            before=_snippet(self.old.text, cs, ce),
+            after=_snippet(self.new.text, ca, cz),
+            before_span=(cs, ce),
+            after_span=(ca, cz),
+            start_line=_line_of(self.old.line_starts, cs),
+            end_line=_line_of(self.old.line_starts, max(cs, ce - 1)),
+            after_start_line=_line_of(self.new.line_starts, ca),
+            after_end_line=_line_of(self.new.line_starts, max(ca, cz - 1)),
+        )
+
+
+def _offset(starts: list[int], line: int, text: str) -> int:
+    return starts[line] if line < len(starts) else len(text)
+
+
+def _delta(h: _Hunk) -> int:
+    return (h.ae - h.as_) - (h.be - h.bs)
+
+
+def _snap(start: int, end: int, hunks: list[tuple[int, int]]) -> tuple[int, int]:
+    """[start, end) grown until it cuts no hunk: each hunk is inside it or outside it."""
+    changed = True
+    while changed:
+        changed = False
+        for hs, he in hunks:
+            if hs < end and he > start and (hs < start or he > end):
+                start, end, changed = min(start, hs), max(end, he), True
+    return start, end
+
+
+def _merge_hunks(hunks: Iterable[_Hunk]) -> list[_Hunk]:
+    merged: list[_Hunk] = []
+    for h in sorted(hunks, key=lambda h: (h.bs, h.as_)):
+        if merged and (h.bs <= merged[-1].be or h.as_ <= merged[-1].ae):
+            last = merged.pop()
+            h = _Hunk(min(last.bs, h.bs), max(last.be, h.be), min(last.as_, h.as_), max(last.ae, h.ae))
+        merged.append(h)
+    return merged
+
+
+def _covering(root: SgNode, start: int, end: int) -> SgNode:
+    """The deepest named node whose range holds [start, end)."""
+    node = root
+    while True:
+        for child in node.children():
+            rng = child.range()
+            if child.is_named() and rng.start.index <= start and end <= rng.end.index:
+                node = child
+                break
+        else:
+            return node
+
+
+def _unit_span(root: SgNode, text: str, start: int, end: int, language: str) -> tuple[int, int]:
+    """The character span of the smallest unit holding [start, end): a node or a run of statements."""
+    node = _covering(root, start, end)
+    while True:
+        parent = node.parent()
+        if parent is None:
+            return _run_span(node, text, start, end, language) or (0, len(text))
+        rng = node.range()
+        snippet = _snippet(text, rng.start.index, rng.end.index)
+        if node.children() and _parses_as(snippet, node.kind(), language):
+            return rng.start.index, rng.end.index
+        if run := _run_span(node, text, start, end, language):
+            return run
+        node = parent
+
+
+def _run_span(node: SgNode, text: str, start: int, end: int, language: str) -> tuple[int, int] | None:
+    """The run of `node`'s named children spanning [start, end), when it parses on its own as them."""
+    run = [
+        c for c in node.children() if c.is_named() and c.range().end.index > start and c.range().start.index < end
+    ]
+    if len(run) < 2:
+        return None
+    s, e = run[0].range().start.index, run[-1].range().end.index
+    if not (s <= start and end <= e):
+        return None
+    if _parses_as_run(_snippet(text, s, e), tuple(c.kind() for c in run), language):
+        return s, e
+    return None
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    """text[start:end], dedented when it starts its line and spans several (so it parses alone)."""
+    raw = text[start:end]
+    line_start = text.rfind("\n", 0, start) + 1
+    prefix = text[line_start:start]
+    if "\n" in raw and prefix and not prefix.strip():
+        return textwrap.dedent(prefix + raw)
+    return raw
+
+
+@functools.lru_cache(maxsize=8192)
+def _parses_as(snippet: str, kind: str, language: str) -> bool:
+    """Whether `snippet` alone parses cleanly, with a node of `kind` covering all of it."""
+    root = SgRoot(snippet, language).root()
+    if syntax_problems(root):
+        return False
+    whole = snippet.strip()
+    node: SgNode | None = root
+    while node is not None:
+        if node.kind() == kind and _covers(node, whole):
+            return True
+        node = next((c for c in node.children() if c.is_named() and _covers(c, whole)), None)
+    return False
+
+
+def _covers(node: SgNode, whole: str) -> bool:
+    # A statement's `;` may be the only text a node leaves out (`f(x)` in `f(x);`).
+    text = node.text().strip()
+    return text == whole or text == whole.removesuffix(";").rstrip()
+
+
+@functools.lru_cache(maxsize=2048)
+def _parses_as_run(snippet: str, kinds: tuple[str, ...], language: str) -> bool:
+    root = SgRoot(snippet, language).root()
+    if syntax_problems(root):
+        return False
+    return tuple(c.kind() for c in root.children() if c.is_named()) == kinds
+
+
+def edit_regions(before_text: str, after_text: str, *, language: str) -> list[EditRegion]:
+    """The changed units between two versions of a file, as standalone before/after snippets.
+
+    Empty when the texts are equal. Raises ExampleError when either text does not parse (units
+    in a broken tree are not trustworthy) and RewriteError for a language ast-grep lacks.
+    """
+    if before_text == after_text:
+        return []
+    edit = _EditMap(before_text, after_text, language=canonical_language(language))
+    return [edit.region(span) for span in edit.spans()]
+
+
+def _edit_map_or_reason(before: str, after: str, *, path: str) -> tuple[_EditMap | None, str | None]:
+    language = language_for(path)
+    if language is None:
+        return None, NO_GRAMMAR.format(path=path)
+    try:
+        return _EditMap(before, after, language=language, path=path), None
+    except ExampleError as exc:
+        return None, str(exc)
+
+
+# --- examples from review signals ----------------------------------------------------------
+
+
+def _normalized(lines: Iterable[str]) -> list[str]:
+    return [line.rstrip() for line in lines]
+
+
+def _find_block(lines: list[str], block: list[str]) -> list[int]:
+    """Every 0-based index where `block` starts in `lines` (trailing whitespace ignored)."""
+    if not block:
+        return []
+    return [i for i in range(len(lines) - len(block) + 1) if lines[i : i + len(block)] == block]
+
+
+def _map_line(old: list[str], new: list[str], line: int) -> int:
+    """Where 0-based old line `line` went in `new`, by the line diff between them."""
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if i1 <= line < i2 or (line == i1 == i2):
+            return j1 + (line - i1 if tag == "equal" else 0)
+    return len(new)
+
+
+def example_from_suggestion(
+    suggestion: Suggestion,
+    *,
+    old_text: str,
+    new_text: str,
+    author: str | None = None,
+    pr: int | None = None,
+) -> Derivation:
+    """The example a ```suggestion gives, once a later commit shows it was applied.
+
+    `old_text` is the file at the suggestion's commit, `new_text` the file at a later commit of
+    the pull request. Applied means: near the place the suggestion pointed at (mapped through the
+    lines that commit added or removed above it) the later file has the suggested lines and no
+    longer has the lines they replace.
+    """
+    path, start, end = suggestion.path, suggestion.start_line, suggestion.end_line
+    if start < 1 or end < start:
+        return Derivation(None, BAD_RANGE.format(start=start, end=end))
+    old_lines = old_text.splitlines(keepends=True)
+    if end > len(old_lines):
+        return Derivation(None, LINES_OUTSIDE.format(start=start, end=end, path=path, count=len(old_lines)))
+    replaced = old_lines[start - 1 : end]
+    if suggestion.before is not None and _normalized(suggestion.before.splitlines()) != _normalized(replaced):
+        return Derivation(None, STALE_SUGGESTION.format(path=path, start=start, end=end))
+    suggested = suggestion.after.splitlines(keepends=True)
+    if suggested and not suggested[-1].endswith("\n"):
+        suggested[-1] += "\n"
+    if _normalized(suggested) == _normalized(replaced):
+        return Derivation(None, SUGGESTION_IS_NOOP.format(path=path, start=start, end=end))
+
+    old_n, new_n = _normalized(old_lines), _normalized(new_text.splitlines())
+    place = _map_line(old_n, new_n, start - 1)
+    window = range(place - NEARBY_LINES, place + NEARBY_LINES + 1)
+    found_after = [i for i in _find_block(new_n, _normalized(suggested)) if i in window]
+    if suggested and not found_after:
+        return Derivation(None, NOT_APPLIED_MISSING.format(path=path, line=start))
+    # The replaced lines may legitimately reappear inside the suggested ones (a suggestion that
+    # adds a line keeps the old one); only an occurrence outside them means "not applied".
+    inside = {i + k for i in found_after for k in range(len(suggested))}
+    still_there = [
+        i
+        for i in _find_block(new_n, _normalized(replaced))
+        if i in window and not set(range(i, i + len(replaced))) <= inside
+    ]
+    if still_there:
+        return Derivation(None, NOT_APPLIED_STILL_THERE.format(path=path, line=start))
+
+    applied = "".join(old_lines[: start - 1] + suggested + old_lines[end:])
+    edit, reason = _edit_map_or_reason(old_text, applied, path=path)
+    if edit is None:
+        return Derivation(None, reason)
+    region = _one_region(edit)
+    if region is None:
+        return Derivation(None, WHITESPACE_ONLY.format(path=path, start=start, end=end))
+    return Derivation(
+        Example(
+            before=region.before,
+            after=region.after,
+            path=path,
+            language=edit.language,
+            source=SUGGESTION,
+            author=author,
+            pr=pr,
+            line=region.start_line,
+        )
+    )
+
+
+def _one_region(edit: _EditMap, spans: list[tuple[int, int, int, int]] | None = None) -> EditRegion | None:
+    """One unit holding all of `spans` (all of the edit's units when None)."""
+    spans = edit.spans() if spans is None else spans
+    if not spans:
+        return None
+    if len(spans) == 1:
+        return edit.region(spans[0])
+    before = (min(s[0] for s in spans), max(s[1] for s in spans))
+    after = (min(s[2] for s in spans), max(s[3] for s in spans))
+    return edit.region(edit.unit(before, after))
+
+
+def example_from_commit(
+    *,
+    path: str,
+    old_text: str,
+    new_text: str,
+    start_line: int,
+    end_line: int,
+    author: str | None = None,
+    pr: int | None = None,
+) -> Derivation:
+    """The example a human commit gives when it changed the lines a review comment pointed at.
+
+    `start_line..end_line` are the commented lines in `old_text` (the file before the commit);
+    the example is the unit holding every change that touches them.
+    """
+    if start_line < 1 or end_line < start_line:
+        return Derivation(None, BAD_RANGE.format(start=start_line, end=end_line))
+    count = len(old_text.splitlines())
+    if end_line > count:
+        return Derivation(None, LINES_OUTSIDE.format(start=start_line, end=end_line, path=path, count=count))
+    edit, reason = _edit_map_or_reason(old_text, new_text, path=path)
+    if edit is None:
+        return Derivation(None, reason)
+    touching = [
+        span
+        for span in edit.spans()
+        if (region := edit.region(span)).start_line <= end_line and region.end_line >= start_line
+    ]
+    region = _one_region(edit, touching)
+    if region is None:
+        return Derivation(None, NOT_CHANGED_THERE.format(path=path, start=start_line, end=end_line))
+    return Derivation(
+        Example(
+            before=region.before,
+            after=region.after,
+            path=path,
+            language=edit.language,
+            source=HUMAN_COMMIT,
+            author=author,
+            pr=pr,
+            line=region.start_line,
+        )
+    )
+
+
+def examples_from_rewrite(result: RewriteResult, *, author: str | None = None, pr: int | None = None) -> list[Example]:
+    """One example per site an `/evolve rewrite` changed (files ast-grep has no grammar for skipped)."""
+    examples = []
+    for site in result.sites:
+        language = language_for(site.path)
+        if language is None or site.before == site.after or not site.before.strip():
+            continue
+        examples.append(
+            Example(
+                before=site.before,
+                after=site.after,
+                path=site.path,
+                language=language,
+                source=REWRITE_COMMAND,
+                author=author,
+                pr=pr,
+                line=site.line,
+            )
+        )
+    return examples
