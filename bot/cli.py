@@ -79,3 +79,32 @@ def journal(
             str(e["message"]),
         )
     console.print(table)
+
+
+@app.command()
+def stats(
+    repository: Annotated[str | None, typer.Option("--repo", help="Only OWNER/NAME.")] = None,
+    settle_days: Annotated[int, typer.Option(min=0, help="Days a merge must stand to count as a success.")] = 7,
+) -> None:
+    """Acceptance per proposal kind, and how well the stated confidence was calibrated (Brier, reliability)."""
+    import datetime as dt
+
+    from bot.confidence import outcome_of, render_stats
+    from bot.confidence import stats as summarise
+
+    async def run() -> str:
+        store = await open_store()
+        try:
+            proposals = await store.proposals(repository, limit=100_000)
+        finally:
+            await store.close()
+        at = dt.datetime.now(dt.UTC)
+        outcomes = [
+            o
+            for p in proposals
+            if (o := outcome_of(p, now=at, settle_days=settle_days, thumbs_down=int(p.spec.get("thumbs_down", 0)), thumbs_up=int(p.spec.get("thumbs_up", 0))))
+            is not None
+        ]
+        return render_stats(summarise(outcomes, repository=repository))
+
+    typer.echo(asyncio.run(run()), nl=False)

@@ -116,3 +116,36 @@ def test_worker_drains_what_serve_stored(env: Path) -> None:
     assert "processed 1 deliveries" in result.output
     listed = json.loads(runner.invoke(app, ["journal", "--json"]).stdout)
     assert [e["kind"] for e in listed] == ["delivery.accepted", "delivery.processed"]
+
+
+def test_stats_on_an_empty_store_says_so(env: Path) -> None:
+    result = runner.invoke(app, ["stats"])
+    assert result.exit_code == 0
+    assert "no" in result.output.lower() and "outcome" in result.output.lower()
+
+
+def test_stats_counts_outcomes(env: Path) -> None:
+    import asyncio
+    import dataclasses
+    import datetime as dt
+
+    from bot import proposals as p
+    from bot.settings import load_settings
+    from bot.store import Store
+
+    async def seed() -> None:
+        store = await Store.open(load_settings().database_url)
+        old = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+        for n, final in enumerate([p.MERGED, p.MERGED, p.CLOSED]):
+            prop = p.new_proposal(kind="rewrite", repository="o/r", installation_id=1, title="t", rationale="r", spec={"n": n}, at=old)
+            prop = dataclasses.replace(prop, confidence=0.7)
+            for state in (p.PATCHING, p.PR_OPEN, p.TESTING, p.PASSED, final):
+                prop = p.advance(prop, state, at=old, reason="closed by @maya" if state == p.CLOSED else state, pr_number=n + 1)
+            await store.save_proposal(dataclasses.replace(prop, spec={**prop.spec, "closed_by_human": True}), message="seed")
+        await store.close()
+
+    asyncio.run(seed())
+    result = runner.invoke(app, ["stats"])
+    assert result.exit_code == 0, result.output
+    assert "rewrite" in result.output
+    assert "2" in result.output and "3" in result.output
