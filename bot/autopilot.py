@@ -17,7 +17,7 @@ from bot.ab import CheckOutcome, compare
 from bot.app_auth import GitHubApp
 from bot.commands import HELP_TEXT, UNAUTHORIZED_TEXT, Command, parse_commands
 from bot.config import ConfigError, RepoConfig, parse_config
-from bot.github import CheckRun, FileChange, InstallationClient, RepoClient
+from bot.github import CheckRun, FileChange, InstallationClient, MergeMethod, RepoClient
 from bot.proposals import Evidence, Proposal
 from bot.retry import GitHubError
 from bot.revert import RevertConflictError, revert_pull_request
@@ -39,7 +39,7 @@ log = logging.getLogger("evolve.autopilot")
 
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 OWN_CHECK = "evolve"
-MERGE_METHOD = "merge"
+MERGE_METHOD: MergeMethod = "merge"
 
 STATUS_LINE = "- `{id}` ({kind}) — {state}{pr}"
 STATUS_NONE = "No proposals in this repository yet."
@@ -85,6 +85,7 @@ class Autopilot:
         self.app_slug = app_slug
         self.clock = clock
         self._installations: dict[int, InstallationClient] = {}
+        self._repo_locks: dict[str, asyncio.Lock] = {}
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -92,19 +93,30 @@ class Autopilot:
         for signal in signals:
             await self.handle(signal)
 
+    def repo_lock(self, full_name: str) -> asyncio.Lock:
+        """One repository's proposals are worked on by one task at a time in this process.
+
+        The store orders deliveries per repository, but an installation event (ordered per
+        installation) and the sweep act on a repository's proposals too; without the lock they
+        race the repository's own deliveries and lose with StaleProposal.
+        """
+        return self._repo_locks.setdefault(full_name.lower(), asyncio.Lock())
+
     async def handle(self, signal: Signal) -> None:
-        if signal.repository is None and not isinstance(signal, InstallationSignal):
+        if isinstance(signal, InstallationSignal):
+            await self.on_installation(signal)  # locks each repository it works on
             return
-        if isinstance(signal, CommentSignal):
-            await self.on_comment(signal)
-        elif isinstance(signal, PullRequestSignal):
-            await self.on_pull_request(signal)
-        elif isinstance(signal, CheckSignal):
-            await self.on_check(signal)
-        elif isinstance(signal, InstallationSignal):
-            await self.on_installation(signal)
-        elif isinstance(signal, PushSignal):
-            pass  # the default branch's CI result, not the push, is what the loop acts on
+        if signal.repository is None:
+            return
+        async with self.repo_lock(signal.repository):
+            if isinstance(signal, CommentSignal):
+                await self.on_comment(signal)
+            elif isinstance(signal, PullRequestSignal):
+                await self.on_pull_request(signal)
+            elif isinstance(signal, CheckSignal):
+                await self.on_check(signal)
+            elif isinstance(signal, PushSignal):
+                pass  # the default branch's CI result, not the push, is what the loop acts on
 
     # -- context ------------------------------------------------------------------------------
 
@@ -258,6 +270,7 @@ class Autopilot:
                 at=self.clock(),
                 reason=f"@{s.actor} said /evolve retry",
                 spec={**target.spec, "retried": target.attempts + 1},
+                attempts=target.attempts + 1,
             ),
             message=f"@{s.actor} lifted the closed/skipped state with /evolve retry",
             kind="proposal.retried",
@@ -421,6 +434,11 @@ class Autopilot:
     ) -> Proposal:
         """Patch (to know the change), assess, and act on the gate's decision."""
         number = proposal.origin.get("number")
+        if approved_by is not None:
+            # Remembered: a proposal held for room after `/evolve apply` must not ask again.
+            proposal = dataclasses.replace(proposal, spec={**proposal.spec, "approved_by": approved_by})
+        else:
+            approved_by = proposal.spec.get("approved_by")
         try:
             patch = await strategy_for(proposal.kind)(
                 proposal, RepoFiles(repo.client, repo.default_branch), repo.config
@@ -526,6 +544,10 @@ class Autopilot:
         delivery_id: str | None,
     ) -> Proposal:
         branch = f"{repo.config.branch_prefix}{proposal.id}"
+        if proposal.human_pushed or (proposal.branch is not None and proposal.branch != branch):
+            # The earlier branch has a person's commits (kept when their PR closed): never
+            # rewrite it; a retry gets a branch of its own.
+            branch = f"{branch}-{proposal.attempts + 1}"
         proposal = await self.store.save_proposal(
             pr.advance(
                 proposal,
@@ -534,6 +556,7 @@ class Autopilot:
                 reason=decision.reason,
                 branch=branch,
                 auto_merge=decision.action == gate.OPEN_AND_MERGE,
+                human_pushed=False,
             ),
             message=f"patching on {branch}: {patch.summary}",
             delivery_id=delivery_id,
@@ -657,40 +680,19 @@ class Autopilot:
             and proposal.state != pr.MERGED
             and pr.can_advance(proposal, pr.MERGED)
         ):
-            await self.store.save_proposal(
-                pr.advance(
-                    proposal,
-                    pr.MERGED,
-                    at=at,
-                    reason=f"merged by @{s.actor}",
-                    merge_sha=s.merge_commit_sha,
-                ),
-                message=f"#{s.number} merged by @{s.actor} as {(s.merge_commit_sha or '')[:12]}",
-                delivery_id=s.delivery_id,
-                kind="outcome.merged",
+            repo = await self.repo(s.repository, s.installation_id)  # type: ignore[arg-type]
+            await self._merged_by(
+                repo, proposal, actor=s.actor, merge_sha=s.merge_commit_sha, delivery_id=s.delivery_id
             )
-            await self._reconsider_held(s)
         elif (
             s.action == "closed"
             and not s.merged
             and proposal.state not in (pr.CLOSED, pr.MERGED, pr.REVERTED)
         ):
             repo = await self.repo(s.repository, s.installation_id)  # type: ignore[arg-type]
-            if proposal.branch and not proposal.human_pushed:
-                await repo.client.delete_branch(proposal.branch)
-            await self.store.save_proposal(
-                pr.advance(
-                    proposal,
-                    pr.CLOSED,
-                    at=at,
-                    reason=f"closed unmerged by @{s.actor}",
-                    spec={**proposal.spec, "closed_by_human": not s.from_bot},
-                ),
-                message=f"#{s.number} closed unmerged by @{s.actor}; remembered by key {proposal.key}",
-                delivery_id=s.delivery_id,
-                kind="outcome.closed",
+            await self._closed_by(
+                repo, proposal, actor=s.actor, human=not s.from_bot, delivery_id=s.delivery_id
             )
-            await self._reconsider_held(s)
         elif s.action == "synchronize" and not s.from_bot and s.after != proposal.head_sha:
             repo = await self.repo(s.repository, s.installation_id)  # type: ignore[arg-type]
             if not proposal.human_pushed:
@@ -722,15 +724,66 @@ class Autopilot:
                 message=f"#{s.number} reopened by @{s.actor}",
                 delivery_id=s.delivery_id,
             )
+        if s.action == "closed":
+            # Room under max_open_prs, whoever closed or merged it (the bot itself included).
+            await self._reconsider_held(s)
+
+    async def _merged_by(
+        self,
+        repo: Repo,
+        proposal: Proposal,
+        *,
+        actor: str | None,
+        merge_sha: str | None,
+        delivery_id: str | None,
+    ) -> None:
+        """Someone other than the loop merged the bot's PR."""
+        merged = await self.store.save_proposal(
+            pr.advance(
+                proposal, pr.MERGED, at=self.clock(), reason=f"merged by @{actor}", merge_sha=merge_sha
+            ),
+            message=f"#{proposal.pr_number} merged by @{actor} as {(merge_sha or '')[:12]}",
+            delivery_id=delivery_id,
+            kind="outcome.merged",
+        )
+        if merged.merge_sha is not None:
+            # The default branch's CI may have finished before the bot heard of the merge
+            # (webhooks are not ordered; a missed one is redelivered late, or found by the
+            # sweep); its check events found no proposal by merge sha then, so look now.
+            await self.on_default_branch_ci(repo, merged, delivery_id=delivery_id)
+
+    async def _closed_by(
+        self, repo: Repo, proposal: Proposal, *, actor: str | None, human: bool, delivery_id: str | None
+    ) -> None:
+        """Someone other than the loop closed the bot's PR unmerged: remembered by its key."""
+        if proposal.branch and not proposal.human_pushed:
+            await repo.client.delete_branch(proposal.branch)
+        await self.store.save_proposal(
+            pr.advance(
+                proposal,
+                pr.CLOSED,
+                at=self.clock(),
+                reason=f"closed unmerged by @{actor}",
+                spec={**proposal.spec, "closed_by_human": human},
+            ),
+            message=f"#{proposal.pr_number} closed unmerged by @{actor}; remembered by key {proposal.key}",
+            delivery_id=delivery_id,
+            kind="outcome.closed",
+        )
 
     async def _reconsider_held(self, s: Signal) -> None:
-        held = await self.store.proposals(s.repository, states=[pr.HELD])
-        if not held or s.installation_id is None:
+        if s.installation_id is None or not await self.store.proposals(s.repository, states=[pr.HELD]):
             return
         repo = await self.repo(s.repository, s.installation_id)  # type: ignore[arg-type]
-        oldest = held[-1]
+        await self._reconsider_held_in(repo, delivery_id=s.delivery_id)
+
+    async def _reconsider_held_in(self, repo: Repo, *, delivery_id: str | None) -> None:
+        """A PR closed or merged: the oldest held proposal gets the room, if there is room."""
+        held = await self.store.proposals(repo.full_name, states=[pr.HELD])
+        if not held or repo.config_error is not None:
+            return  # a broken config means "doing nothing in this repository until it is fixed"
         if await self.store.open_pr_count(repo.full_name) < repo.config.max_open_prs:
-            await self.decide(repo, oldest, delivery_id=s.delivery_id)
+            await self.decide(repo, held[-1], delivery_id=delivery_id)
 
     # -- CI -----------------------------------------------------------------------------------
 
@@ -791,18 +844,26 @@ class Autopilot:
             if proposal.state != pr.PASSED:
                 proposal = await self.store.save_proposal(
                     pr.advance(proposal, pr.PASSED, at=at, reason=verdict.describe()),
-                    message=f"CI passed on {proposal.head_sha[:12]}: {verdict.describe()}",
+                    message=f"CI passed on {(proposal.head_sha or '')[:12]}: {verdict.describe()}",
                     delivery_id=delivery_id,
                     kind="outcome.ci_passed",
                 )
             if proposal.auto_merge and not proposal.human_pushed:
+                if repo.config_error is not None:
+                    return await self._leave_to_people(
+                        repo,
+                        proposal,
+                        comment=ex.CONFIG_INVALID.format(error=repo.config_error),
+                        reason=f"not merging: {repo.config_error}",
+                        delivery_id=delivery_id,
+                    )
                 return await self.merge(repo, proposal, delivery_id=delivery_id)
             return proposal
         if verdict.state == "failed":
             failures = [(c.name, c.summary) for c in verdict.failing]
             proposal = await self.store.save_proposal(
                 pr.advance(proposal, pr.FAILED, at=at, reason=verdict.describe()),
-                message=f"CI failed on {proposal.head_sha[:12]}: {verdict.describe()}",
+                message=f"CI failed on {(proposal.head_sha or '')[:12]}: {verdict.describe()}",
                 delivery_id=delivery_id,
                 kind="outcome.ci_failed",
                 data={"failing": [name for name, _ in failures]},
@@ -818,6 +879,7 @@ class Autopilot:
                 delivery_id=delivery_id,
             )
         if verdict.state == "untested" and proposal.state != pr.UNTESTED:
+            assert proposal.pr_number is not None
             await repo.client.comment(
                 proposal.pr_number,
                 f"{ex.marker(proposal.id)}\n"
@@ -846,6 +908,20 @@ class Autopilot:
         merged = await repo.client.merge_pull_request(
             proposal.pr_number, sha=proposal.head_sha, method=MERGE_METHOD
         )
+        merge_sha = merged.sha
+        if not merged.merged:
+            pull = await repo.client.get_pull_request(proposal.pr_number)
+            if not pull.merged:
+                # Not mergeable (a conflict with the default branch, branch protection, a head
+                # that moved): no retry fixes that, so say so once and leave it to people.
+                return await self._leave_to_people(
+                    repo,
+                    proposal,
+                    comment=ex.MERGE_BLOCKED.format(error=merged.message),
+                    reason=f"merge refused: {merged.message}",
+                    delivery_id=delivery_id,
+                )
+            merge_sha = pull.merge_commit_sha  # an earlier attempt merged it, then stopped
         if proposal.branch:
             await repo.client.delete_branch(proposal.branch)
         return await self.store.save_proposal(
@@ -854,22 +930,36 @@ class Autopilot:
                 pr.MERGED,
                 at=self.clock(),
                 reason="full_auto: checks passed and risk is low",
-                merge_sha=merged.sha,
+                merge_sha=merge_sha,
             ),
-            message=f"merged #{proposal.pr_number} as {(merged.sha or '')[:12]} (full_auto)",
+            message=f"merged #{proposal.pr_number} as {(merge_sha or '')[:12]} (full_auto)",
             delivery_id=delivery_id,
             kind="outcome.merged",
+        )
+
+    async def _leave_to_people(
+        self, repo: Repo, proposal: Proposal, *, comment: str, reason: str, delivery_id: str | None
+    ) -> Proposal:
+        """Stop merging this PR automatically, and say why on it (once: auto_merge is off after)."""
+        assert proposal.pr_number is not None
+        await repo.client.comment(proposal.pr_number, f"{ex.marker(proposal.id)}\n{comment}")
+        return await self.store.save_proposal(
+            dataclasses.replace(proposal, auto_merge=False),
+            message=f"left #{proposal.pr_number} to people: {reason}",
+            kind="proposal.not_merged",
+            delivery_id=delivery_id,
         )
 
     async def on_default_branch_ci(
         self, repo: Repo, proposal: Proposal, *, delivery_id: str | None
     ) -> None:
         """The default branch's CI on a commit that merged a bot PR: A/B figures, and revert on regression."""
-        assert proposal.merge_sha is not None
-        after = await self.verdict_for(repo, proposal.merge_sha, since=None)
+        merge_sha = proposal.merge_sha
+        assert merge_sha is not None
+        after = await self.verdict_for(repo, merge_sha, since=None)
         if after.state == "pending":
             return
-        commit = await repo.client.get_commit(proposal.merge_sha)
+        commit = await repo.client.get_commit(merge_sha)
         parent = commit.parents[0] if commit.parents else None
         before = await self.verdict_for(repo, parent, since=None) if parent else None
         if not proposal.spec.get("ab_reported"):
@@ -877,7 +967,7 @@ class Autopilot:
             proposal = await self.store.proposal(proposal.id) or proposal
         if after.state == "failed" and proposal.state == pr.MERGED:
             decision = should_revert(
-                failed_sha=proposal.merge_sha,
+                failed_sha=merge_sha,
                 failed_checks=[c.name for c in after.failing],
                 parent_sha=parent,
                 parent_green=before is not None and before.state == "passed",
@@ -918,39 +1008,46 @@ class Autopilot:
         assert original.pr_number is not None and original.merge_sha is not None
         spec = {"reverts": original.id, "pr": original.pr_number, "merge_sha": original.merge_sha}
         key = pr.stable_key("revert", repo.full_name, spec)
-        if await self.store.proposals(repo.full_name, key=key):
+        earlier = await self.store.proposals(repo.full_name, key=key)
+        if earlier and earlier[0].state != pr.PATCHING:
             return None  # already reverting this merge (a duplicate or reordered delivery)
-        revert = pr.new_proposal(
-            kind="revert",
-            repository=repo.full_name,
-            installation_id=repo.installation_id,
-            title=ex.REVERT_TITLE.format(title=original.title),
-            rationale=reason,
-            spec=spec,
-            at=self.clock(),
-            origin={"number": original.pr_number},
-        )
-        branch = f"{repo.config.branch_prefix}{revert.id}"
-        confidence, evidence = self.confidence(repo, "revert")
-        revert = await self.store.save_proposal(
-            pr.advance(
-                dataclasses.replace(
-                    revert,
-                    confidence=confidence,
-                    evidence=evidence,
-                    risk="low",
-                    risk_score=0.0,
-                    risk_reasons=("a revert returns to a commit whose CI was green",),
-                ),
-                pr.PATCHING,
+        if earlier:
+            # An earlier attempt stopped half-way (at-least-once): start its branch again.
+            revert = earlier[0]
+            branch = revert.branch or f"{repo.config.branch_prefix}{revert.id}"
+            await repo.client.delete_branch(branch)
+        else:
+            revert = pr.new_proposal(
+                kind="revert",
+                repository=repo.full_name,
+                installation_id=repo.installation_id,
+                title=ex.REVERT_TITLE.format(title=original.title),
+                rationale=reason,
+                spec=spec,
                 at=self.clock(),
-                reason=reason,
-                branch=branch,
-                auto_merge=repo.config.mode == "full_auto",
-            ),
-            message=f"reverting #{original.pr_number}: {reason}",
-            delivery_id=delivery_id,
-        )
+                origin={"number": original.pr_number},
+            )
+            branch = f"{repo.config.branch_prefix}{revert.id}"
+            confidence, evidence = self.confidence(repo, "revert")
+            revert = await self.store.save_proposal(
+                pr.advance(
+                    dataclasses.replace(
+                        revert,
+                        confidence=confidence,
+                        evidence=evidence,
+                        risk="low",
+                        risk_score=0.0,
+                        risk_reasons=("a revert returns to a commit whose CI was green",),
+                    ),
+                    pr.PATCHING,
+                    at=self.clock(),
+                    reason=reason,
+                    branch=branch,
+                    auto_merge=repo.config.mode == "full_auto",
+                ),
+                message=f"reverting #{original.pr_number}: {reason}",
+                delivery_id=delivery_id,
+            )
         try:
             outcome = await revert_pull_request(repo.client, original.pr_number, branch=branch)
         except RevertConflictError as exc:
@@ -1022,32 +1119,58 @@ class Autopilot:
         if s.action not in ("created", "added") or s.installation_id is None:
             return
         for full_name in s.added:
-            repo = await self.repo(full_name, s.installation_id)
-            if repo.has_config:
-                continue
-            await self.propose(
-                repo,
-                kind="onboarding",
-                spec={"config": CONFIG_PATH},
-                title="Configure evolve-bot",
-                rationale=f"@{s.actor} installed evolve-bot on {full_name}; until a config exists I only act on explicit commands.",
-                signals=(s.delivery_id,),
-            )
+            async with self.repo_lock(full_name):
+                repo = await self.repo(full_name, s.installation_id)
+                if repo.has_config:
+                    continue
+                await self.propose(
+                    repo,
+                    kind="onboarding",
+                    spec={"config": CONFIG_PATH},
+                    title="Configure evolve-bot",
+                    rationale=f"@{s.actor} installed evolve-bot on {full_name}; until a config exists I only act on explicit commands.",
+                    signals=(s.delivery_id,),
+                )
 
     # -- reconciliation -----------------------------------------------------------------------
 
     async def sweep(self, *, limit: int = 50) -> int:
-        """Re-judge proposals waiting on CI, for deliveries that were missed; bounded per call."""
-        waiting = await self.store.proposals(states=[pr.TESTING, pr.PR_OPEN], limit=limit)
+        """Reconcile open bot PRs, for deliveries that were missed; bounded per call.
+
+        GitHub does not redeliver a failed delivery by itself, so a merge or close the bot never
+        heard of would keep a proposal open for good (and its place under max_open_prs): each
+        open proposal's PR is read, and those still waiting on CI are judged again.
+        """
+        waiting = await self.store.proposals(states=sorted(pr.OPEN_PR_STATES), limit=limit)
         for proposal in waiting:
-            if proposal.installation_id is None:
+            if proposal.installation_id is None or proposal.pr_number is None:
                 continue
             try:
-                repo = await self.repo(proposal.repository, proposal.installation_id)
-                await self.judge(repo, proposal, delivery_id=None)
+                async with self.repo_lock(proposal.repository):
+                    # Read again under the lock: a delivery may have moved it on meanwhile.
+                    current = await self.store.proposal(proposal.id)
+                    if current is None or current.state not in pr.OPEN_PR_STATES:
+                        continue
+                    await self._reconcile(current)
             except (GitHubError, pr.InvalidTransition) as exc:
-                log.warning("sweep could not judge %s: %s", proposal.id, exc)
+                log.warning("sweep could not reconcile %s: %s", proposal.id, exc)
         return len(waiting)
+
+    async def _reconcile(self, proposal: Proposal) -> None:
+        assert proposal.installation_id is not None and proposal.pr_number is not None
+        repo = await self.repo(proposal.repository, proposal.installation_id)
+        pull = await repo.client.get_pull_request(proposal.pr_number)
+        if pull.state == "closed":
+            # Not closed by the loop: that saves the state as it closes.
+            if pull.merged:
+                await self._merged_by(
+                    repo, proposal, actor=None, merge_sha=pull.merge_commit_sha, delivery_id=None
+                )
+            else:
+                await self._closed_by(repo, proposal, actor=None, human=True, delivery_id=None)
+            await self._reconsider_held_in(repo, delivery_id=None)
+        elif proposal.state in (pr.TESTING, pr.PR_OPEN):
+            await self.judge(repo, proposal, delivery_id=None)
 
 
 class RepoFiles:

@@ -29,7 +29,7 @@ HOW_TO_RESPOND = """\
 
 ASK_FOOTER = "Reply `/evolve apply` and I open a pull request with this change; `/evolve ignore` and I drop it."
 SUGGEST_FOOTER = "This repository runs me in `suggest_only` mode, so I only suggest. A maintainer can still reply `/evolve apply`."
-HELD = "I have this change ready, but {reason}. I will open it when one of them is merged or closed."
+HELD = "I have this change ready, but I'm holding it: {reason}. I will open it when one of them is merged or closed."
 REFUSED = "I won't open this change: {reason}."
 NO_MATCHES = "Nothing to change: `{pattern}` matches nowhere{where} on `{branch}`."
 NO_LLM = (
@@ -50,6 +50,10 @@ UNTESTED = (
     "automatically. Merge it yourself if you have checked it."
 )
 PASSED = "All required checks passed ({checks})."
+MERGE_BLOCKED = (
+    "The checks passed, but I could not merge it: {error}. I leave it to you: update the branch "
+    "and merge it yourself, or close it."
+)
 REVERT_TITLE = 'Revert "{title}"'
 REVERT_CONFLICT = "I could not revert #{number} cleanly: {report}"
 NOT_A_BOT_PR = "`/evolve {command}` works on pull requests I opened; this is not one of them."

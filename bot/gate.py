@@ -13,6 +13,8 @@ REFUSE = "refuse"  # a denied path, or a suppressed change
 
 MODES = ("suggest_only", "ask_before", "confidence", "full_auto")
 
+NO_ROOM = "{count} evolve {prs} open (max_open_prs {maximum})"
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -48,7 +50,7 @@ def decide(
     sure = f"confidence {confidence:.2f} {'≥' if confidence >= threshold else '<'} threshold {threshold:.2f}"
     if approved:
         if open_prs >= max_open_prs:
-            return Decision(HOLD, f"approved, but {open_prs} evolve PRs are open (max_open_prs {max_open_prs})")
+            return Decision(HOLD, f"approved, but {_no_room(open_prs, max_open_prs)}")
         return Decision(OPEN_PR, "approved with /evolve apply")
     if mode == "suggest_only":
         return Decision(SUGGEST, "mode suggest_only: I only suggest")
@@ -57,9 +59,13 @@ def decide(
     if mode == "confidence" and confidence < threshold:
         return Decision(ASK, f"mode confidence: {sure}, so I ask")
     if open_prs >= max_open_prs:
-        return Decision(HOLD, f"{open_prs} evolve PRs are open (max_open_prs {max_open_prs})")
+        return Decision(HOLD, _no_room(open_prs, max_open_prs))
     if mode == "confidence":
         return Decision(OPEN_PR, f"mode confidence: {sure}")
     if risk != "low":
         return Decision(OPEN_PR, f"mode full_auto, but risk is {risk}: I open the PR and leave merging to you")
     return Decision(OPEN_AND_MERGE, f"mode full_auto and risk low: I merge once the checks pass ({sure})")
+
+
+def _no_room(count: int, maximum: int) -> str:
+    return NO_ROOM.format(count=count, prs="PR is" if count == 1 else "PRs are", maximum=maximum)

@@ -34,17 +34,20 @@ STATES = (
 )  # fmt: skip
 
 # Where each state may go next. Closing is possible from every open state (a person closes the
-# PR, or a newer proposal supersedes it); `retry` reopens a closed or skipped one.
+# PR, or a newer proposal supersedes it); `retry` reopens a closed or skipped one. A suggestion
+# approved with `/evolve apply` may have to wait for room (held), and a held one is decided
+# again when room comes, in whatever the mode says then. A passed head can still fail: a
+# check that reports late (a second CI, a status) or a re-run that fails.
 TRANSITIONS: dict[str, frozenset[str]] = {
     PROPOSED: frozenset({SUGGESTED, ASKED, SKIPPED, HELD, PATCHING, CLOSED}),
-    SUGGESTED: frozenset({PATCHING, SKIPPED, CLOSED}),
+    SUGGESTED: frozenset({PATCHING, SKIPPED, HELD, CLOSED}),
     ASKED: frozenset({PATCHING, SKIPPED, HELD, CLOSED}),
-    HELD: frozenset({PATCHING, ASKED, SKIPPED, CLOSED}),
+    HELD: frozenset({PATCHING, SUGGESTED, ASKED, SKIPPED, CLOSED}),
     SKIPPED: frozenset({PROPOSED}),
     PATCHING: frozenset({PR_OPEN, SKIPPED, FAILED, CLOSED}),
     PR_OPEN: frozenset({TESTING, MERGED, CLOSED}),
     TESTING: frozenset({PASSED, FAILED, UNTESTED, MERGED, CLOSED}),
-    PASSED: frozenset({MERGED, TESTING, CLOSED}),
+    PASSED: frozenset({MERGED, TESTING, FAILED, CLOSED}),
     FAILED: frozenset({TESTING, PATCHING, CLOSED, MERGED}),
     UNTESTED: frozenset({TESTING, PASSED, FAILED, MERGED, CLOSED}),
     MERGED: frozenset({REVERTED}),

@@ -35,7 +35,7 @@ def suggested_texts(body: str) -> list[str]:
     texts = []
     for match in SUGGESTION.finditer(body.replace("\r\n", "\n")):
         text = match.group("body")
-        texts.append(text[:-1] if text.endswith("\n") else text)
+        texts.append(text.removesuffix("\n"))
     return texts
 
 
