@@ -104,3 +104,16 @@ async def test_signals_reach_handlers_and_store(store: Store) -> None:
     await DeliveryWorkers(store, router, handlers=[handler]).drain()
     assert [s.kind for s in got] == ["comment"]
     assert await store.signals(delivery_id="d-5") == got
+
+
+async def test_rate_limited_delivery_waits_as_github_says(store: Store) -> None:
+    from bot.retry import RateLimited
+
+    async def limited(signals: Sequence[Signal]) -> None:
+        raise RateLimited("secondary rate limit", retry_after=600, status=403)
+
+    await store.accept(comment_delivery(1, "octo/r"))
+    await DeliveryWorkers(store, router, handlers=[limited]).drain()
+    stored = await store.delivery("d-1")
+    assert stored.status == "pending"
+    assert "retry in 600s" in (await store.journal())[-1].message

@@ -130,7 +130,9 @@ class DeliveryWorkers:
                 return
             except Exception as exc:
                 log.exception("processing failed")
-                await self._failed(stored, f"{type(exc).__name__}: {exc}", final=stored.attempts >= self.max_attempts)
+                # A rate limit says how long to wait; retrying sooner only spends the next one.
+                wait = max(backoff(stored.attempts), float(getattr(exc, "retry_after", 0) or 0))
+                await self._failed(stored, f"{type(exc).__name__}: {exc}", final=stored.attempts >= self.max_attempts, retry_in=wait)
                 return
             kinds = ", ".join(sorted({s.kind for s in signals})) or "none"
             await self.store.complete(stored.seq, signals, message=f"{_describe(stored)} → {len(signals)} signal(s): {kinds}")
@@ -140,8 +142,9 @@ class DeliveryWorkers:
         finally:
             logs.delivery_id.reset(token)
 
-    async def _failed(self, stored: StoredDelivery, error: str, *, final: bool) -> None:
-        status = await self.store.fail(stored.seq, error, retry_in=None if final else backoff(stored.attempts))
+    async def _failed(self, stored: StoredDelivery, error: str, *, final: bool, retry_in: float | None = None) -> None:
+        wait = retry_in if retry_in is not None else backoff(stored.attempts)
+        status = await self.store.fail(stored.seq, error, retry_in=None if final else wait)
         outcome = "failed" if status == FAILED else "retried"
         self.metrics.deliveries.labels(stored.delivery.event, outcome).inc()
         log.warning("delivery %s: %s", outcome, error, extra={"event": stored.delivery.event})
