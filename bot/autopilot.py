@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,14 @@ from bot.app_auth import GitHubApp
 from bot.commands import HELP_TEXT, UNAUTHORIZED_TEXT, Command, parse_commands
 from bot.config import ConfigError, RepoConfig, parse_config
 from bot.github import CheckRun, FileChange, InstallationClient, MergeMethod, RepoClient
+from bot.instruction import fix_ci_failure, instruction
+from bot.llm import (
+    ENV_PROVIDER,
+    LLMConfigError,
+    TokenBudget,
+    llm_from_settings,
+    llm_settings_from_env,
+)
 from bot.proposals import Evidence, Proposal
 from bot.retry import GitHubError
 from bot.revert import RevertConflictError, revert_pull_request
@@ -79,11 +87,15 @@ class Autopilot:
         store: Store,
         app_slug: str,
         clock: Callable[[], dt.datetime] = now,
+        llm_env: Mapping[str, str] | None = None,
     ) -> None:
         self.app = app
         self.store = store
         self.app_slug = app_slug
         self.clock = clock
+        # The operator's model settings (EVOLVE_LLM_*, the provider's key), read per proposal so
+        # a repository's `llm:` section can narrow them; without a provider, free text is refused.
+        self.llm_env: Mapping[str, str] = dict(llm_env or {})
         self._installations: dict[int, InstallationClient] = {}
         self._repo_locks: dict[str, asyncio.Lock] = {}
 
@@ -218,12 +230,25 @@ class Autopilot:
         )
 
     async def command_instruction(self, repo: Repo, s: CommentSignal, command: Command) -> None:
-        await repo.client.comment(s.number, ex.NO_LLM)
-        await self.store.record(
-            "command.unsupported",
-            "free-text instruction, but no LLM is configured",
-            delivery_id=s.delivery_id,
-            repository=s.repository,
+        if not self.llm_env.get(ENV_PROVIDER):
+            await repo.client.comment(s.number, ex.NO_LLM)
+            await self.store.record(
+                "command.unsupported",
+                "free-text instruction, but no LLM is configured",
+                delivery_id=s.delivery_id,
+                repository=s.repository,
+            )
+            return
+        text = str(command.args.get("instruction", "")).strip()
+        first = text.splitlines()[0] if text else ""
+        await self.propose(
+            repo,
+            kind="instruction",
+            spec={"instruction": text, "issue": {"number": s.number}},
+            title=f"evolve: {first[:70]}" + ("…" if len(first) > 70 else ""),
+            rationale=f"@{s.actor} asked for it in #{s.number} ({s.html_url}).",
+            signals=(s.delivery_id,),
+            origin={"number": s.number, "comment_id": s.comment_id, "actor": s.actor},
         )
 
     async def command_rewrite(self, repo: Repo, s: CommentSignal, command: Command) -> None:
@@ -352,6 +377,121 @@ class Autopilot:
             delivery_id=s.delivery_id,
         )
 
+    # -- patching -----------------------------------------------------------------------------
+
+    async def patch(
+        self,
+        repo: Repo,
+        proposal: Proposal,
+        files: RepoFiles,
+        *,
+        delivery_id: str | None,
+        failure: str | None = None,
+        check: str = "",
+    ) -> Patch:
+        """Run the proposal's patch strategy; model-backed ones get a model and a token budget,
+        and what they spent is journaled whether they succeeded or not."""
+        if proposal.kind != "instruction":
+            return await strategy_for(proposal.kind)(proposal, files, repo.config)
+        try:
+            settings = llm_settings_from_env(self.llm_env, repo=repo.config.llm)
+        except LLMConfigError as exc:
+            raise PatchFailed(str(exc)) from exc
+        llm = llm_from_settings(settings)
+        if llm is None or settings is None:
+            raise PatchFailed(ex.NO_LLM)
+        budget = TokenBudget(settings.max_tokens_per_proposal)
+        try:
+            if failure is None:
+                return await instruction(proposal, files, repo.config, llm=llm, budget=budget)
+            return await fix_ci_failure(
+                proposal, files, repo.config, llm=llm, failure=failure, check=check, budget=budget
+            )
+        finally:
+            await llm.aclose()
+            usage = budget.usage()
+            await self.store.record(
+                "llm.usage",
+                f"{settings.provider} {settings.model}: {usage.get('input_tokens', 0)} tokens in, "
+                f"{usage.get('output_tokens', 0)} out"
+                + (f", ${usage['cost_usd']:.4f}" if usage.get("cost_usd") else ""),
+                delivery_id=delivery_id,
+                repository=repo.full_name,
+                proposal_id=proposal.id,
+                data={"provider": settings.provider, "model": settings.model, **usage},
+            )
+
+    async def fix_on_branch(
+        self,
+        repo: Repo,
+        proposal: Proposal,
+        failures: Sequence[tuple[str, str | None]],
+        *,
+        delivery_id: str | None,
+    ) -> Proposal | None:
+        """One more try for a model-made PR whose CI failed: the failing output goes back to the
+        model and the fix is pushed on the same branch. None when there is nothing to try."""
+        if (
+            proposal.kind != "instruction"
+            or proposal.spec.get("ci_fix_tried")
+            or proposal.human_pushed
+            or not proposal.branch
+        ):
+            return None
+        if not self.llm_env.get(ENV_PROVIDER):
+            return None
+        output = "\n\n".join(f"## {name}\n{summary or ''}" for name, summary in failures)
+        tried = await self.store.save_proposal(
+            dataclasses.replace(proposal, spec={**proposal.spec, "ci_fix_tried": True}),
+            message=f"asking the model to fix {', '.join(n for n, _ in failures)} on {proposal.branch}",
+            kind="proposal.ci_fix",
+            delivery_id=delivery_id,
+        )
+        try:
+            patch = await self.patch(
+                # Read the branch at the commit CI judged (a sha: branch names with "/" are not refs
+                # every tree endpoint takes).
+                repo,
+                tried,
+                RepoFiles(repo.client, proposal.head_sha or proposal.branch),
+                delivery_id=delivery_id,
+                failure=output,
+                check=failures[0][0],
+            )
+        except (PatchFailed, NothingToChange) as exc:
+            await self.store.record(
+                "proposal.ci_fix_failed",
+                f"no fix: {exc}",
+                repository=repo.full_name,
+                proposal_id=proposal.id,
+                delivery_id=delivery_id,
+            )
+            return None
+        changes = [FileChange(path, content) for path, content in patch.changes.items()]
+        commit = await repo.client.commit_to_branch(
+            proposal.branch,
+            changes=changes,
+            message=f"Fix CI: {patch.summary}\n\nProposal: {proposal.id}",
+        )
+        assert tried.pr_number is not None
+        await repo.client.comment(
+            tried.pr_number,
+            f"{ex.marker(tried.id)}\n"
+            + ex.CI_FIX_PUSHED.format(sha=commit.sha[:12], summary=patch.summary),
+        )
+        return await self.store.save_proposal(
+            pr.advance(
+                tried,
+                pr.TESTING,
+                at=self.clock(),
+                reason="pushed a fix for the failing checks",
+                head_sha=commit.sha,
+                targets=tuple(sorted({*tried.targets, *patch.targets})),
+            ),
+            message=f"pushed {commit.sha[:12]} to {proposal.branch}: {patch.summary}",
+            delivery_id=delivery_id,
+        )
+
     # -- proposing and deciding ---------------------------------------------------------------
 
     async def propose(
@@ -436,12 +576,14 @@ class Autopilot:
         number = proposal.origin.get("number")
         if approved_by is not None:
             # Remembered: a proposal held for room after `/evolve apply` must not ask again.
-            proposal = dataclasses.replace(proposal, spec={**proposal.spec, "approved_by": approved_by})
+            proposal = dataclasses.replace(
+                proposal, spec={**proposal.spec, "approved_by": approved_by}
+            )
         else:
             approved_by = proposal.spec.get("approved_by")
         try:
-            patch = await strategy_for(proposal.kind)(
-                proposal, RepoFiles(repo.client, repo.default_branch), repo.config
+            patch = await self.patch(
+                repo, proposal, RepoFiles(repo.client, repo.default_branch), delivery_id=delivery_id
             )
         except NothingToChange as exc:
             if number is not None:
@@ -682,7 +824,11 @@ class Autopilot:
         ):
             repo = await self.repo(s.repository, s.installation_id)  # type: ignore[arg-type]
             await self._merged_by(
-                repo, proposal, actor=s.actor, merge_sha=s.merge_commit_sha, delivery_id=s.delivery_id
+                repo,
+                proposal,
+                actor=s.actor,
+                merge_sha=s.merge_commit_sha,
+                delivery_id=s.delivery_id,
             )
         elif (
             s.action == "closed"
@@ -740,7 +886,11 @@ class Autopilot:
         """Someone other than the loop merged the bot's PR."""
         merged = await self.store.save_proposal(
             pr.advance(
-                proposal, pr.MERGED, at=self.clock(), reason=f"merged by @{actor}", merge_sha=merge_sha
+                proposal,
+                pr.MERGED,
+                at=self.clock(),
+                reason=f"merged by @{actor}",
+                merge_sha=merge_sha,
             ),
             message=f"#{proposal.pr_number} merged by @{actor} as {(merge_sha or '')[:12]}",
             delivery_id=delivery_id,
@@ -753,7 +903,13 @@ class Autopilot:
             await self.on_default_branch_ci(repo, merged, delivery_id=delivery_id)
 
     async def _closed_by(
-        self, repo: Repo, proposal: Proposal, *, actor: str | None, human: bool, delivery_id: str | None
+        self,
+        repo: Repo,
+        proposal: Proposal,
+        *,
+        actor: str | None,
+        human: bool,
+        delivery_id: str | None,
     ) -> None:
         """Someone other than the loop closed the bot's PR unmerged: remembered by its key."""
         if proposal.branch and not proposal.human_pushed:
@@ -772,7 +928,9 @@ class Autopilot:
         )
 
     async def _reconsider_held(self, s: Signal) -> None:
-        if s.installation_id is None or not await self.store.proposals(s.repository, states=[pr.HELD]):
+        if s.installation_id is None or not await self.store.proposals(
+            s.repository, states=[pr.HELD]
+        ):
             return
         repo = await self.repo(s.repository, s.installation_id)  # type: ignore[arg-type]
         await self._reconsider_held_in(repo, delivery_id=s.delivery_id)
@@ -807,8 +965,13 @@ class Autopilot:
             await self.on_default_branch_ci(repo, proposal, delivery_id=s.delivery_id)
 
     async def verdict_for(self, repo: Repo, sha: str, *, since: dt.datetime | None) -> Verdict:
-        runs, status = await asyncio.gather(repo.client.check_runs(sha), repo.client.combined_status(sha))
-        statuses = [HeadStatus(context=st.context, state=st.state, description=st.description) for st in status.statuses]
+        runs, status = await asyncio.gather(
+            repo.client.check_runs(sha), repo.client.combined_status(sha)
+        )
+        statuses = [
+            HeadStatus(context=st.context, state=st.state, description=st.description)
+            for st in status.statuses
+        ]
         waited = max(self.clock() - since, dt.timedelta(0)) if since else dt.timedelta(0)
         return judge(
             [_head_check(r) for r in runs],
@@ -870,6 +1033,10 @@ class Autopilot:
             )
             if proposal.human_pushed:
                 return proposal  # the branch is a person's now; the verdict is theirs to act on
+            fixed = await self.fix_on_branch(repo, proposal, failures, delivery_id=delivery_id)
+            if fixed is not None:
+                return fixed
+            proposal = await self.store.proposal(proposal.id) or proposal
             return await self._close_pr(
                 repo,
                 proposal,

@@ -60,6 +60,10 @@ NOT_A_BOT_PR = "`/evolve {command}` works on pull requests I opened; this is not
 NOTHING_TO_APPLY = "There is no proposal waiting for `/evolve apply` here."
 NOTHING_TO_RETRY = "There is nothing closed or skipped here for `/evolve retry` to reopen."
 IGNORED = "Understood: I dropped `{id}` and won't propose it again until someone says `/evolve retry`."
+CI_FIX_PUSHED = (
+    "CI failed, so I sent the failing output back to the model and pushed {sha} to this branch: {summary} "
+    "If CI fails again I close this PR as a regression."
+)
 HUMAN_PUSH = "@{actor} pushed to this branch, so I stop rewriting it. It's yours now."
 
 

@@ -311,6 +311,16 @@ class Store:
                 )
         return result.rowcount
 
+    async def expedite(self) -> int:
+        """Make deliveries waiting out a backoff due now (an operator's "retry now"); returns how many."""
+        d = t.deliveries
+        async with self._writing():
+            async with self.engine.begin() as conn:
+                result = await conn.execute(
+                    update(d).where(d.c.status == PENDING, d.c.not_before.is_not(None)).values(not_before=None)
+                )
+        return result.rowcount
+
     async def delivery(self, delivery_id: str) -> StoredDelivery | None:
         async with self.engine.connect() as conn:
             row = (

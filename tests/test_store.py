@@ -251,3 +251,12 @@ async def test_learner_memory(store: Store) -> None:
     await store.save_playbook("octo/one", "# Playbook v2\n", file_sha="abc", message="human edit read back")
     assert await store.playbook_text("octo/one") == ("# Playbook v2\n", "abc")
     assert [e.kind for e in await store.journal()] == ["playbook.updated", "playbook.updated"]
+
+
+async def test_expedite_makes_waiting_deliveries_due(store: Store) -> None:
+    await store.accept(delivery(1))
+    (claimed,) = await store.claim()
+    await store.fail(claimed.seq, "rate limited", retry_in=600)
+    assert await store.claim() == []
+    assert await store.expedite() == 1
+    assert [c.delivery.delivery_id for c in await store.claim()] == ["d-1"]

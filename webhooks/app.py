@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -98,11 +98,14 @@ class Intake:
             logs.delivery_id.reset(token)
 
 
-async def start_autopilot(settings: Settings, store: Store) -> Autopilot:
-    """The loop, authenticated as the App; its slug comes from settings or from GitHub."""
+async def start_autopilot(settings: Settings, store: Store, *, llm_env: Mapping[str, str] | None = None) -> Autopilot:
+    """The loop, authenticated as the App; its slug comes from settings or from GitHub.
+
+    The model settings come from the process environment unless `llm_env` is given (tests)."""
     github = GitHubApp.from_settings(settings)
     slug = settings.app_slug or await github.slug()
-    return Autopilot(app=github, store=store, app_slug=slug)
+    env = settings.environment() if llm_env is None else llm_env
+    return Autopilot(app=github, store=store, app_slug=slug, llm_env=env)
 
 
 async def sweep_forever(pilot: Autopilot, *, every: float) -> None:
@@ -122,6 +125,7 @@ def create_app(
     handlers: Sequence[SignalHandler] = (),
     store: Store | None = None,
     with_autopilot: bool = True,
+    llm_env: Mapping[str, str] | None = None,
 ) -> Starlette:
     """The server. Opens (and migrates) the store, starts `settings.workers` workers and, when
     the App's credentials are set, the autopilot that acts on the signals."""
@@ -145,7 +149,7 @@ def create_app(
         sweeper: asyncio.Task[None] | None = None
         if settings.app_id is not None and with_autopilot:
             # With App credentials the bot acts; without, it only records signals.
-            app.state.autopilot = pilot = await start_autopilot(settings, opened)
+            app.state.autopilot = pilot = await start_autopilot(settings, opened, llm_env=llm_env)
             workers.handlers.append(pilot)
             if settings.sweep_seconds > 0 and settings.workers > 0:
                 sweeper = asyncio.create_task(sweep_forever(pilot, every=settings.sweep_seconds), name="evolve-sweep")

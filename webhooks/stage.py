@@ -46,11 +46,20 @@ class Stage:
     serving its webhooks; `stage.settle()` waits until webhooks, CI and the bot are all idle."""
 
     def __init__(
-        self, root: Path, *, workers: int = 2, sweep_seconds: float = 0, ci: bool = True, ci_timeout: float = 120.0
+        self,
+        root: Path,
+        *,
+        workers: int = 2,
+        sweep_seconds: float = 0,
+        ci: bool = True,
+        ci_timeout: float = 120.0,
+        llm_env: dict[str, str] | None = None,
     ) -> None:
         self.root = Path(root)
         self.workers = workers
         self.sweep_seconds = sweep_seconds
+        # No model unless a test or the demo brings one: the machine's own env never leaks in.
+        self.llm_env = dict(llm_env or {})
         self.sandbox = Sandbox(self.root / "github", ci=ci, ci_timeout=ci_timeout)
         self._exit = contextlib.AsyncExitStack()
         self.app: App
@@ -93,7 +102,7 @@ class Stage:
             PORT=port,
             _env_file=None,
         )
-        self.bot = create_app(self.settings)
+        self.bot = create_app(self.settings, llm_env=self.llm_env)
         server = uvicorn.Server(uvicorn.Config(self.bot, lifespan="on", log_config=None, access_log=False))
         server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
         task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]), name="evolve-bot-server")
@@ -122,9 +131,10 @@ class Stage:
     async def install(self, *, account: str, repos: list[str]) -> Installation:
         return await self.sandbox.install(self.app, account=account, repos=repos)
 
-    async def settle(self, *, timeout: float = 90.0) -> None:
+    async def settle(self, *, timeout: float = 90.0, expedite: bool = False) -> None:
         """Wait until no webhook is queued, no CI job runs and the bot's backlog is empty,
-        twice in a row (each can start the others)."""
+        twice in a row (each can start the others). With `expedite`, deliveries waiting out a
+        backoff (a rate limit's long wait) are made due at once, as if that time had passed."""
         deadline = time.monotonic() + timeout
         quiet = 0
         while quiet < 2:
@@ -134,6 +144,8 @@ class Stage:
             jobs = [t for t in self.sandbox.ci_queue.jobs.values() if not t.done()]
             if jobs:
                 await asyncio.wait(jobs, timeout=max(0.1, deadline - time.monotonic()))
+            if expedite and await self.store.expedite():
+                self.bot.state.workers.wake()
             quiet = quiet + 1 if not await self._busy() else 0
             await asyncio.sleep(0.05)
 
