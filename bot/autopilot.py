@@ -16,7 +16,8 @@ from bot import proposals as pr
 from bot.ab import CheckOutcome, compare
 from bot.app_auth import GitHubApp
 from bot.commands import HELP_TEXT, UNAUTHORIZED_TEXT, Command, parse_commands
-from bot.config import ConfigError, RepoConfig, parse_config
+from bot.confidence import Outcome, confidence_for, outcome_of, rule_id_of
+from bot.config import BetaPrior, ConfigError, RepoConfig, parse_config
 from bot.github import CheckRun, FileChange, InstallationClient, MergeMethod, RepoClient
 from bot.instruction import fix_ci_failure, instruction
 from bot.llm import (
@@ -26,6 +27,8 @@ from bot.llm import (
     llm_from_settings,
     llm_settings_from_env,
 )
+from bot.playbook import Playbook, gate_hints
+from bot.playbook import parse as parse_playbook
 from bot.proposals import Evidence, Proposal
 from bot.retry import GitHubError
 from bot.revert import RevertConflictError, revert_pull_request
@@ -41,6 +44,7 @@ from bot.signals import (
 )
 from bot.store import Store
 from bot.strategies import CONFIG_PATH, NothingToChange, Patch, PatchFailed, strategy_for
+from bot.suppression import Candidate, suppression_for
 from bot.verdict import HeadCheck, HeadStatus, Verdict, judge
 
 log = logging.getLogger("evolve.autopilot")
@@ -492,6 +496,17 @@ class Autopilot:
             delivery_id=delivery_id,
         )
 
+    async def playbook(self, repo: Repo) -> Playbook:
+        """The repository's playbook as last saved (empty until lessons are learned)."""
+        saved = await self.store.playbook_text(repo.full_name)
+        if saved is None:
+            return Playbook()
+        try:
+            return parse_playbook(saved[0])
+        except ValueError as exc:
+            log.warning("stored playbook of %s does not parse: %s", repo.full_name, exc)
+            return Playbook()
+
     # -- proposing and deciding ---------------------------------------------------------------
 
     async def propose(
@@ -554,13 +569,33 @@ class Autopilot:
         )
         return await self.decide(repo, proposal)
 
-    def confidence(self, repo: Repo, kind: str) -> tuple[float, Evidence]:
-        prior = repo.config.priors.get(kind) if hasattr(repo.config, "priors") else None
-        source = ".github/evolve.yml" if repo.has_config else "the default config"
-        if prior is None:
-            return repo.config.prior(kind), Evidence(source=f"prior for {kind} from {source}")
-        return repo.config.prior(kind), Evidence(
-            source=f"prior for {kind} (Beta {prior.alpha:g}/{prior.beta:g}) from {source}"
+    async def outcomes(self, repo: Repo) -> list[Outcome]:
+        """What became of this repository's proposals: the learner's evidence."""
+        at = self.clock()
+        found = []
+        for p in await self.store.proposals(repo.full_name, limit=10_000):
+            outcome = outcome_of(
+                p,
+                now=at,
+                settle_days=repo.config.learn.settle_days,
+                thumbs_down=int(p.spec.get("thumbs_down", 0)),
+                thumbs_up=int(p.spec.get("thumbs_up", 0)),
+            )
+            if outcome is not None:
+                found.append(outcome)
+        return found
+
+    def confidence(
+        self, repo: Repo, kind: str, *, rule_id: str | None = None, outcomes: Sequence[Outcome] = ()
+    ) -> tuple[float, Evidence]:
+        """The posterior mean for `kind` (and learned rule) from the configured prior and outcomes."""
+        prior = (
+            repo.config.priors[kind]
+            if repo.config.priors.get(kind) is not None
+            else BetaPrior(alpha=5, beta=5)
+        )
+        return confidence_for(
+            kind, rule_id, prior=prior, outcomes=outcomes, repository=repo.full_name
         )
 
     async def decide(
@@ -608,7 +643,10 @@ class Autopilot:
                 delivery_id=delivery_id,
             )
         risk = assess(kind=proposal.kind, paths=patch.targets, diff_lines=patch.diff_lines)
-        confidence, evidence = self.confidence(repo, proposal.kind)
+        outcomes = await self.outcomes(repo)
+        confidence, evidence = self.confidence(
+            repo, proposal.kind, rule_id=rule_id_of(proposal), outcomes=outcomes
+        )
         proposal = dataclasses.replace(
             proposal,
             targets=patch.targets,
@@ -622,7 +660,36 @@ class Autopilot:
         denied = (
             () if exempt else tuple(p for p in patch.targets if not repo.config.path_allowed(p))
         )
+        force_ask = None
+        if not exempt and proposal.kind != "revert":
+            lifted = {
+                p.key
+                for p in await self.store.proposals(repo.full_name, limit=10_000)
+                if p.spec.get("retried")
+            }
+            no = suppression_for(Candidate.of(proposal), outcomes=outcomes, lifted_by_retry=lifted)
+            if no is not None:
+                await self.store.record(
+                    "proposal.suppressed",
+                    no.reason,
+                    delivery_id=delivery_id,
+                    repository=repo.full_name,
+                    proposal_id=proposal.id,
+                    data={"key": no.key, "evidence": list(no.evidence)},
+                )
+                # A person's explicit request is asked about; the bot's own idea is dropped.
+                force_ask = f"{no.reason} (say `/evolve retry` to lift this)"
+            hints = gate_hints(await self.playbook(repo), kind=proposal.kind, paths=patch.targets)
+            for hint in hints:
+                if hint.force_ask and force_ask is None:
+                    force_ask = f"the playbook says: {hint.reason}"
+            delta = sum(h.confidence_delta for h in hints)
+            if delta:
+                confidence = max(0.0, min(1.0, confidence + delta))
+                proposal = dataclasses.replace(proposal, confidence=confidence)
         suppressed = None
+        if force_ask is not None and not proposal.origin.get("actor") and approved_by is None:
+            suppressed, force_ask = force_ask, None
         if patch.diff_lines > repo.config.max_diff_lines:
             suppressed = f"the diff has {patch.diff_lines} lines, over max_diff_lines {repo.config.max_diff_lines}"
         decision = gate.decide(
@@ -635,6 +702,7 @@ class Autopilot:
             approved=approved_by is not None,
             denied_paths=denied,
             suppressed=suppressed,
+            force_ask=force_ask,
         )
         await self.store.record(
             "gate.decided",
@@ -1195,7 +1263,9 @@ class Autopilot:
                 origin={"number": original.pr_number},
             )
             branch = f"{repo.config.branch_prefix}{revert.id}"
-            confidence, evidence = self.confidence(repo, "revert")
+            confidence, evidence = self.confidence(
+                repo, "revert", outcomes=await self.outcomes(repo)
+            )
             revert = await self.store.save_proposal(
                 pr.advance(
                     dataclasses.replace(

@@ -35,6 +35,7 @@ def decide(
     approved: bool = False,
     denied_paths: tuple[str, ...] = (),
     suppressed: str | None = None,
+    force_ask: str | None = None,
 ) -> Decision:
     """Decide for one proposal. `approved` is a person's `/evolve apply` on it.
 
@@ -52,6 +53,9 @@ def decide(
         if open_prs >= max_open_prs:
             return Decision(HOLD, f"approved, but {_no_room(open_prs, max_open_prs)}")
         return Decision(OPEN_PR, "approved with /evolve apply")
+    if force_ask and mode != "suggest_only":
+        # Past "no"s or a playbook lesson say to ask first, whatever the mode would do.
+        return Decision(ASK, force_ask)
     if mode == "suggest_only":
         return Decision(SUGGEST, "mode suggest_only: I only suggest")
     if mode == "ask_before":

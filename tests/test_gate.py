@@ -23,6 +23,9 @@ BASE = dict(confidence=0.9, threshold=0.8, risk="low", open_prs=0, max_open_prs=
         ("ask_before", {"approved": True, "open_prs": 3}, HOLD),
         ("full_auto", {"denied_paths": (".github/workflows/ci.yml",)}, REFUSE),
         ("confidence", {"approved": True, "suppressed": "closed unmerged before; say /evolve retry"}, REFUSE),
+        ("full_auto", {"force_ask": "reviewers here turned down 2 changes under legacy/"}, ASK),
+        ("suggest_only", {"force_ask": "reviewers here turned down 2 changes under legacy/"}, SUGGEST),
+        ("confidence", {"approved": True, "force_ask": "a lesson says ask"}, OPEN_PR),
     ],
 )
 def test_decisions(mode: str, changes: dict, action: str) -> None:

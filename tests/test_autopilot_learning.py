@@ -1,0 +1,49 @@
+"""Confidence learned from outcomes, and a "no" that generalises, end to end on the Stage."""
+
+from __future__ import annotations
+
+from bot import proposals as pr
+from tests.test_autopilot import FILES, Scene, config, scene, stage  # noqa: F401  (the fixture)
+from webhooks.stage import Stage
+
+APP2 = "def other(y):\n    if y == None:\n        return 1\n    return y\n"
+
+
+async def rewrite_proposals(s: Scene) -> list[pr.Proposal]:
+    return [p for p in await s.stage.store.proposals(s.repo) if p.kind == "rewrite"]
+
+
+async def test_a_merge_raises_the_next_confidence_and_a_no_lowers_it(stage: Stage) -> None:
+    s = await scene(stage, "learns", evolve_yml=config("confidence", confidence_threshold=0.5, learn="{settle_days: 0}"))
+    number = await s.human_pr()
+    await s.settle()
+
+    await s.command(number, "/evolve rewrite $X == None -> $X is None in app.py")
+    [first] = await rewrite_proposals(s)
+    assert first.confidence == 0.7  # the Beta(7, 3) prior: nothing learned yet
+    assert first.evidence.n == 0
+    await s.sandbox.merge(s.repo, first.pr_number, as_="alice")
+    await s.settle()
+
+    await s.sandbox.push(s.repo, as_="alice", branch="main", files={"b.py": APP2})
+    await s.settle()
+    await s.command(number, "/evolve rewrite $Y == None -> $Y is None in b.py")
+    second = (await rewrite_proposals(s))[0]
+    # One success: Beta(8, 3).
+    assert abs(second.confidence - 8 / 11) < 1e-9
+    assert (second.evidence.n, second.evidence.successes) == (1, 1)
+    assert "1 of 1 similar proposals succeeded" in s.sandbox.pull(s.sandbox.repo(s.repo), second.pr_number).body
+
+    await s.sandbox.close(s.repo, second.pr_number, as_="alice")
+    await s.settle()
+    # The same kind on the same file after a person's "no": asked about, with the reason.
+    await s.sandbox.push(s.repo, as_="alice", branch="main", files={"b.py": APP2.replace("return y", "return y  # note")})
+    await s.settle()
+    await s.command(number, "/evolve rewrite $Z == None -> $Z is None in b.py")
+    third = (await rewrite_proposals(s))[0]
+    assert third.state == pr.ASKED, third.history
+    assert abs(third.confidence - 8 / 12) < 1e-9  # Beta(8, 4)
+    reply = s.bot_comments(number)[-1]
+    assert "b.py" in reply and "/evolve retry" in reply
+    suppressed = [e for e in await stage.store.journal(proposal_id=third.id) if e.kind == "proposal.suppressed"]
+    assert suppressed and "b.py" in suppressed[0].message
