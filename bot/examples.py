@@ -6,7 +6,7 @@ Everything here is pure: file contents go in, examples (or why there is none) co
   of a file. The two texts are diffed line by line, then token by token (tree-sitter leaves, so a
   rename is one token, not a few characters), and each change is widened to the smallest whole
   syntactic unit that contains it in *both* versions and parses on its own: an expression or a
-  statement, or a run of sibling statements. A unit is never a lone token on either side: an
+  statement, or at the top level of the file a run of statements. A unit is never a lone token on either side: an
   identifier renamed is cut with its call or attribute, and `d.keys()` -> `d` with what uses it
   (`k in d.keys()` -> `k in d`), because whether unwrapping is right depends on that context.
   A multi-line unit that starts its line is dedented, so the snippet parses at the top level.
@@ -65,6 +65,7 @@ NOT_APPLIED_STILL_THERE = (
     "not applied: the later {path} still has the lines the suggestion replaces near line {line}"
 )
 NOT_CHANGED_THERE = "the commit did not change {path}:{start}-{end}"
+NOT_AN_EXAMPLE = "{path}:{line}: {error}"
 WHITESPACE_ONLY = "the change at {path}:{start}-{end} only moves whitespace"
 
 
@@ -207,7 +208,9 @@ class _Version:
         self.text, self.language = text, language
         self.root = SgRoot(text, language).root()
         if problems := syntax_problems(self.root):
-            raise ExampleError(UNPARSABLE.format(which=which, path=path, error=problems[0].description))
+            raise ExampleError(
+                UNPARSABLE.format(which=which, path=path, error=problems[0].description)
+            )
         self.solid = [i for i, ch in enumerate(text) if not ch.isspace()]
         self.size = len(self.solid)
         self.line_starts = _line_starts(text)
@@ -226,8 +229,28 @@ class _Version:
         """The smallest unit holding non-whitespace span [s, e), as a non-whitespace span."""
         if s <= 0 and e >= self.size:
             return 0, self.size
-        cs, ce = _unit_span(self.root, self.text, self.char_start(s), self.char_end(e), self.language)
+        cs, ce = _unit_span(
+            self.root, self.text, self.char_start(s), self.char_end(e), self.language
+        )
         return self.nw(cs), self.nw(ce)
+
+    def node(self, s: int, e: int) -> SgNode | None:
+        """The node spanning exactly non-whitespace [s, e), if one does (a run of statements does not)."""
+        cs, ce = self.char_start(s), self.char_end(e)
+        node = _covering(self.root, cs, ce)
+        rng = node.range()
+        return node if (rng.start.index, rng.end.index) == (cs, ce) else None
+
+    def parent_span(self, s: int, e: int) -> tuple[int, int]:
+        """The span of the closest node strictly holding non-whitespace [s, e) (the file at the top)."""
+        cs, ce = self.char_start(s), self.char_end(e)
+        node: SgNode | None = _covering(self.root, cs, ce)
+        while node is not None:
+            rng = node.range()
+            if rng.start.index < cs or rng.end.index > ce:
+                return self.nw(rng.start.index), self.nw(rng.end.index)
+            node = node.parent()
+        return 0, self.size
 
     def layout(self, leaf: _Leaf) -> str | None:
         """The indentation of a token that starts its line (None for one that does not)."""
@@ -253,17 +276,27 @@ class _EditMap:
         # neighbours to line up on.
         for group in matcher.get_grouped_opcodes(1):
             i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
-            cb = (_offset(self.old.line_starts, i1, self.old.text), _offset(self.old.line_starts, i2, self.old.text))
-            ca = (_offset(self.new.line_starts, j1, self.new.text), _offset(self.new.line_starts, j2, self.new.text))
+            cb = (
+                _offset(self.old.line_starts, i1, self.old.text),
+                _offset(self.old.line_starts, i2, self.old.text),
+            )
+            ca = (
+                _offset(self.new.line_starts, j1, self.new.text),
+                _offset(self.new.line_starts, j2, self.new.text),
+            )
             yield from self._hunks_between(cb, ca)
 
     def _hunks_between(self, cb: tuple[int, int], ca: tuple[int, int]) -> Iterable[_Hunk]:
         old = _leaves_in(self.old.root, *cb)
         new = _leaves_in(self.new.root, *ca)
         if not old or not new:
-            yield _Hunk(self.old.nw(cb[0]), self.old.nw(cb[1]), self.new.nw(ca[0]), self.new.nw(ca[1]))
+            yield _Hunk(
+                self.old.nw(cb[0]), self.old.nw(cb[1]), self.new.nw(ca[0]), self.new.nw(ca[1])
+            )
             return
-        matcher = difflib.SequenceMatcher(None, [t.key for t in old], [t.key for t in new], autojunk=False)
+        matcher = difflib.SequenceMatcher(
+            None, [t.key for t in old], [t.key for t in new], autojunk=False
+        )
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag != "equal":
                 yield _Hunk(*self._side(self.old, old, i1, i2), *self._side(self.new, new, j1, j2))
@@ -276,7 +309,8 @@ class _EditMap:
             if moved:
                 a, b = moved[0], moved[-1] + 1
                 yield _Hunk(
-                    *self._side(self.old, old, i1 + a, i1 + b), *self._side(self.new, new, j1 + a, j1 + b)
+                    *self._side(self.old, old, i1 + a, i1 + b),
+                    *self._side(self.new, new, j1 + a, j1 + b),
                 )
 
     @staticmethod
@@ -306,7 +340,9 @@ class _EditMap:
     def snap_after(self, s: int, e: int) -> tuple[int, int]:
         return _snap(s, e, [(h.as_, h.ae) for h in self.hunks])
 
-    def unit(self, before: tuple[int, int] | None, after: tuple[int, int] | None) -> tuple[int, int, int, int]:
+    def unit(
+        self, before: tuple[int, int] | None, after: tuple[int, int] | None
+    ) -> tuple[int, int, int, int]:
         """The smallest unit of the before holding `before`, whose counterpart holds `after` and is a unit.
 
         Each round either settles or strictly grows the span, so this ends, at the latest with
@@ -342,8 +378,21 @@ class _EditMap:
                 if self._same_text(u_s, u_e, a_s, a_e):  # only its layout moved: take in more
                     s, e = (u_s - 1, u_e) if u_s > 0 else (u_s, u_e + 1)
                     continue
+                if self._one_inside_other(u_s, u_e, a_s, a_e):
+                    # `d.keys()` -> `d` (or `x` -> `list(x)`) says nothing about when to make the
+                    # change: that is in what holds it (`k in d.keys()`), so take that in.
+                    s, e = self.old.parent_span(u_s, u_e)
+                    continue
                 return u_s, u_e, a_s, a_e
             s, e = min(u_s, self.to_before_start(v_s)), max(u_e, self.to_before_end(v_e))
+
+    def _one_inside_other(self, s: int, e: int, a_s: int, a_e: int) -> bool:
+        """Whether one side of the unit is, as text, a node inside the other side."""
+        before = self.old.node(s, e)
+        after = self.new.node(a_s, a_e)
+        if before is None or after is None:
+            return False
+        return _has_inner(before, after.text().strip()) or _has_inner(after, before.text().strip())
 
     def _same_text(self, s: int, e: int, a_s: int, a_e: int) -> bool:
         before = self.old.text[self.old.char_start(s) : self.old.char_end(e)]
@@ -353,13 +402,24 @@ class _EditMap:
         """One (before start, end, after start, end) per changed unit, in order."""
         found: list[tuple[int, int, int, int]] = []
         for h in self.hunks:
-            if found and found[-1][0] <= h.bs and h.be <= found[-1][1] and found[-1][2] <= h.as_ and h.ae <= found[-1][3]:
+            if (
+                found
+                and found[-1][0] <= h.bs
+                and h.be <= found[-1][1]
+                and found[-1][2] <= h.as_
+                and h.ae <= found[-1][3]
+            ):
                 continue  # already inside the previous unit
             found.append(self.unit((h.bs, h.be), (h.as_, h.ae)))
             # Units of neighbouring hunks may overlap (two edits in one call): one unit for both.
             while len(found) > 1 and (found[-1][0] < found[-2][1] or found[-1][2] < found[-2][3]):
                 last, prev = found.pop(), found.pop()
-                found.append(self.unit((min(prev[0], last[0]), max(prev[1], last[1])), (min(prev[2], last[2]), max(prev[3], last[3]))))
+                found.append(
+                    self.unit(
+                        (min(prev[0], last[0]), max(prev[1], last[1])),
+                        (min(prev[2], last[2]), max(prev[3], last[3])),
+                    )
+                )
         return found
 
     def region(self, span: tuple[int, int, int, int]) -> EditRegion:
@@ -406,9 +466,22 @@ def _merge_hunks(hunks: Iterable[_Hunk]) -> list[_Hunk]:
     for h in sorted(hunks, key=lambda h: (h.bs, h.as_)):
         if merged and (h.bs <= merged[-1].be or h.as_ <= merged[-1].ae):
             last = merged.pop()
-            h = _Hunk(min(last.bs, h.bs), max(last.be, h.be), min(last.as_, h.as_), max(last.ae, h.ae))
+            h = _Hunk(
+                min(last.bs, h.bs), max(last.be, h.be), min(last.as_, h.as_), max(last.ae, h.ae)
+            )
         merged.append(h)
     return merged
+
+
+def _has_inner(node: SgNode, text: str) -> bool:
+    """Whether a named node strictly inside `node` has exactly `text`."""
+    stack = [c for c in node.children() if c.is_named()]
+    while stack:
+        n = stack.pop()
+        if n.text().strip() == text:
+            return True
+        stack.extend(c for c in n.children() if c.is_named())
+    return False
 
 
 def _covering(root: SgNode, start: int, end: int) -> SgNode:
@@ -425,7 +498,12 @@ def _covering(root: SgNode, start: int, end: int) -> SgNode:
 
 
 def _unit_span(root: SgNode, text: str, start: int, end: int, language: str) -> tuple[int, int]:
-    """The character span of the smallest unit holding [start, end): a node or a run of statements."""
+    """The character span of the smallest unit holding [start, end).
+
+    A node, or at the top level a run of statements. Inside a body the enclosing statement is
+    the unit rather than a run of its statements: an ast-grep pattern is one node, so a run
+    (a docstring then `pass`) could never become a rule, while the class or function can.
+    """
     node = _covering(root, start, end)
     while True:
         parent = node.parent()
@@ -435,15 +513,17 @@ def _unit_span(root: SgNode, text: str, start: int, end: int, language: str) -> 
         snippet = _snippet(text, rng.start.index, rng.end.index)
         if node.children() and _parses_as(snippet, node.kind(), language):
             return rng.start.index, rng.end.index
-        if run := _run_span(node, text, start, end, language):
-            return run
         node = parent
 
 
-def _run_span(node: SgNode, text: str, start: int, end: int, language: str) -> tuple[int, int] | None:
+def _run_span(
+    node: SgNode, text: str, start: int, end: int, language: str
+) -> tuple[int, int] | None:
     """The run of `node`'s named children spanning [start, end), when it parses on its own as them."""
     run = [
-        c for c in node.children() if c.is_named() and c.range().end.index > start and c.range().start.index < end
+        c
+        for c in node.children()
+        if c.is_named() and c.range().end.index > start and c.range().start.index < end
     ]
     if len(run) < 2:
         return None
@@ -506,7 +586,9 @@ def edit_regions(before_text: str, after_text: str, *, language: str) -> list[Ed
     return [edit.region(span) for span in edit.spans()]
 
 
-def _edit_map_or_reason(before: str, after: str, *, path: str) -> tuple[_EditMap | None, str | None]:
+def _edit_map_or_reason(
+    before: str, after: str, *, path: str
+) -> tuple[_EditMap | None, str | None]:
     language = language_for(path)
     if language is None:
         return None, NO_GRAMMAR.format(path=path)
@@ -532,7 +614,9 @@ def _find_block(lines: list[str], block: list[str]) -> list[int]:
 
 def _map_line(old: list[str], new: list[str], line: int) -> int:
     """Where 0-based old line `line` went in `new`, by the line diff between them."""
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, old, new, autojunk=False
+    ).get_opcodes():
         if i1 <= line < i2 or (line == i1 == i2):
             return j1 + (line - i1 if tag == "equal" else 0)
     return len(new)
@@ -558,9 +642,13 @@ def example_from_suggestion(
         return Derivation(None, BAD_RANGE.format(start=start, end=end))
     old_lines = old_text.splitlines(keepends=True)
     if end > len(old_lines):
-        return Derivation(None, LINES_OUTSIDE.format(start=start, end=end, path=path, count=len(old_lines)))
+        return Derivation(
+            None, LINES_OUTSIDE.format(start=start, end=end, path=path, count=len(old_lines))
+        )
     replaced = old_lines[start - 1 : end]
-    if suggestion.before is not None and _normalized(suggestion.before.splitlines()) != _normalized(replaced):
+    if suggestion.before is not None and _normalized(suggestion.before.splitlines()) != _normalized(
+        replaced
+    ):
         return Derivation(None, STALE_SUGGESTION.format(path=path, start=start, end=end))
     suggested = suggestion.after.splitlines(keepends=True)
     if suggested and not suggested[-1].endswith("\n"):
@@ -592,21 +680,33 @@ def example_from_suggestion(
     region = _one_region(edit)
     if region is None:
         return Derivation(None, WHITESPACE_ONLY.format(path=path, start=start, end=end))
-    return Derivation(
-        Example(
+    return _derivation(
+        region, path=path, language=edit.language, source=SUGGESTION, author=author, pr=pr
+    )
+
+
+def _derivation(
+    region: EditRegion, *, path: str, language: str, source: str, author: str | None, pr: int | None
+) -> Derivation:
+    try:
+        example = Example(
             before=region.before,
             after=region.after,
             path=path,
-            language=edit.language,
-            source=SUGGESTION,
+            language=language,
+            source=source,
             author=author,
             pr=pr,
             line=region.start_line,
         )
-    )
+    except ExampleError as exc:  # code added where there was none: nothing to rewrite from
+        return Derivation(None, NOT_AN_EXAMPLE.format(path=path, line=region.start_line, error=exc))
+    return Derivation(example)
 
 
-def _one_region(edit: _EditMap, spans: list[tuple[int, int, int, int]] | None = None) -> EditRegion | None:
+def _one_region(
+    edit: _EditMap, spans: list[tuple[int, int, int, int]] | None = None
+) -> EditRegion | None:
     """One unit holding all of `spans` (all of the edit's units when None)."""
     spans = edit.spans() if spans is None else spans
     if not spans:
@@ -637,33 +737,28 @@ def example_from_commit(
         return Derivation(None, BAD_RANGE.format(start=start_line, end=end_line))
     count = len(old_text.splitlines())
     if end_line > count:
-        return Derivation(None, LINES_OUTSIDE.format(start=start_line, end=end_line, path=path, count=count))
+        return Derivation(
+            None, LINES_OUTSIDE.format(start=start_line, end=end_line, path=path, count=count)
+        )
     edit, reason = _edit_map_or_reason(old_text, new_text, path=path)
     if edit is None:
         return Derivation(None, reason)
     touching = [
         span
         for span in edit.spans()
-        if (region := edit.region(span)).start_line <= end_line and region.end_line >= start_line
+        if (cut := edit.region(span)).start_line <= end_line and cut.end_line >= start_line
     ]
     region = _one_region(edit, touching)
     if region is None:
         return Derivation(None, NOT_CHANGED_THERE.format(path=path, start=start_line, end=end_line))
-    return Derivation(
-        Example(
-            before=region.before,
-            after=region.after,
-            path=path,
-            language=edit.language,
-            source=HUMAN_COMMIT,
-            author=author,
-            pr=pr,
-            line=region.start_line,
-        )
+    return _derivation(
+        region, path=path, language=edit.language, source=HUMAN_COMMIT, author=author, pr=pr
     )
 
 
-def examples_from_rewrite(result: RewriteResult, *, author: str | None = None, pr: int | None = None) -> list[Example]:
+def examples_from_rewrite(
+    result: RewriteResult, *, author: str | None = None, pr: int | None = None
+) -> list[Example]:
     """One example per site an `/evolve rewrite` changed (files ast-grep has no grammar for skipped)."""
     examples = []
     for site in result.sites:

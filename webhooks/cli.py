@@ -13,13 +13,13 @@ from githubkit.webhooks import sign
 
 from bot import logs
 from bot.cli import app, console, fail
+
+# The local GitHub, for trying the bot by hand: `evolve-bot sandbox serve`.
+from bot.sandbox.cli import sandbox_app
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import new_delivery_id
 
 from .app import create_app
-
-# The local GitHub, for trying the bot by hand: `evolve-bot sandbox serve`.
-from bot.sandbox.cli import sandbox_app  # noqa: E402  (after create_app: the CLI composes both)
 
 app.add_typer(sandbox_app, name="sandbox", help="Run the local GitHub (the sandbox) on its own.")
 

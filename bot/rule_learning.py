@@ -1,0 +1,467 @@
+"""Rule learning: rewrite rules generalised from reviewers' before/after examples, Getafix-style.
+
+Everything here is pure: examples go in, rules (and the groups that gave none, with why) come out.
+
+1. Examples are grouped by the shape of their edit: the before and after trees with the subtrees
+   the edit carries over unchanged and all names reduced to `_`, literals to their kind (so
+   `None` and `True` stay apart), tokens kept, plus the words the after brings in (`is`,
+   `assertEqual`, `const`). Names that differ are told apart later, by anti-unification.
+2. Each group is generalised by anti-unification (`bot.anti_unification`) into an ast-grep
+   pattern and fix. When a group as a whole has no rule, its examples are clustered
+   (Getafix's hierarchical merge: repeatedly join the two clusters whose common rule is the most
+   specific), and what cannot join anything is reported with the group's reason.
+3. A rule is kept only with at least `min_examples` examples, when it is not too general (a bare
+   metavariable, or nothing but metavariables and brackets), and when applying it with
+   `bot.rewrite.apply_rewrite` to each example's before gives that example's after (the same
+   syntax tree and tokens; see `reproduction_problem`).
+4. `find_sites` applies a kept rule to a branch's files: the sites of a `learned_rule` proposal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ast_grep_py import SgNode, SgRoot
+
+from bot.anti_unification import (
+    GeneralizationError,
+    ParsedExample,
+    anti_unify,
+    parse_example,
+    significant_children,
+    unit_node,
+)
+from bot.examples import Example
+from bot.rewrite import (
+    LANGUAGE_BY_EXTENSION,
+    METAVARIABLE,
+    PLACEHOLDER,
+    RewriteError,
+    RewriteResult,
+    RewriteRule,
+    RewriteSite,
+    apply_rewrite,
+)
+
+DEFAULT_MIN_EXAMPLES = 2
+# Above this many examples in one group, clusters grow greedily instead of by best pair (which
+# tries every pair each round).
+PAIRWISE_LIMIT = 12
+# Tokens that only give code its shape: a pattern with nothing else besides metavariables
+# matches nearly everything of that shape (`$A($$$B)`, `$A.$B`, `[$$$A]`, `$A = $B`), unless it
+# nests enough of them to be a shape of its own (`$A(($B))`, a call on a parenthesised argument).
+STRUCTURAL_TOKENS = frozenset("()[]{},.;:=")
+MIN_STRUCTURAL_TOKENS = 3
+
+TOO_FEW = "only {count} example(s) of this edit's shape; a rule needs at least {needed}"
+BARE_METAVARIABLE = (
+    "too general: the pattern `{pattern}` is a bare metavariable and matches anything"
+)
+NO_ANCHOR = (
+    "too general: the pattern `{pattern}` has nothing but metavariables and brackets,"
+    " so it matches nearly everything of that shape"
+)
+NO_OP = "the rule changes nothing: its fix is its pattern"
+NOT_REPRODUCED = "does not reproduce {where}: `{before}` became `{got}`, not `{after}`"
+MATCHES_LESS = (
+    "the pattern `{pattern}` does not match the whole `{kind}` the examples changed ({where});"
+    " ast-grep reads it as `{read}`"
+)
+REWRITE_FAILED = "cannot be applied to {where}: {error}"
+LEFT_OVER = "does not fit a rule with the other examples of its shape: {reason}"
+NOT_KEPT = "rule {id} was not kept ({reason}); only kept rules have sites"
+PROPOSAL_TITLE = "Apply learned rule `{pattern}` -> `{fix}`"
+PROPOSAL_RATIONALE = (
+    "Reviewers made this change {count} times ({examples}); the rule `{pattern}` -> `{fix}`"
+    " reproduces each of them and applies at {sites} more {noun} on the default branch."
+)
+WORD = re.compile(
+    r"""
+    \w   # a letter, digit or underscore: the token is a name, keyword or literal
+    """,
+    re.VERBOSE,
+)
+# The identifier that stands in for a metavariable when a pattern is parsed as plain code.
+STAND_IN = re.compile(
+    r"""
+    evolvemv\d+   # bot.rewrite.PLACEHOLDER with its index
+    """,
+    re.VERBOSE,
+)
+BAD_MIN_EXAMPLES = "min_examples must be at least 1, not {value}"
+
+
+@dataclass(frozen=True)
+class LearnedRule:
+    """A rule and the examples it came from; `rejected_reason` says why it is not kept (None: kept).
+
+    `rule` is None when the examples gave no rule at all. The id is a stable hash of pattern,
+    fix and language (of the examples, for a group without a rule).
+    """
+
+    id: str
+    rule: RewriteRule | None
+    examples: tuple[Example, ...]
+    rejected_reason: str | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.rejected_reason is None
+
+    def describe(self) -> str:
+        """One line for `evolve-bot rules`."""
+        what = f"`{self.rule.pattern}` -> `{self.rule.fix}`" if self.rule else "(no rule)"
+        status = "kept" if self.kept else f"rejected: {self.rejected_reason}"
+        return f"{self.id} {what} [{len(self.examples)} example(s)] {status}"
+
+
+def rule_id(rule: RewriteRule) -> str:
+    """Stable across runs and machines: the same pattern, fix and language give the same id."""
+    canonical = json.dumps([rule.pattern, rule.fix, rule.language])
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def _examples_id(examples: Sequence[Example]) -> str:
+    canonical = json.dumps([[e.language, e.before, e.after] for e in examples])
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+# --- grouping ------------------------------------------------------------------------------
+
+
+def edit_shape(example: Example) -> str:
+    """The shape of the example's edit: the key examples are grouped by.
+
+    Raises GeneralizationError when a snippet does not parse.
+    """
+    parsed = parse_example(example)
+    holes: set[str] = set()
+    before = _shape(parsed.before, parsed, holes, collect=True)
+    after = _shape(parsed.after, parsed, holes, collect=False)
+    before_words = {t for t in _leaf_texts(parsed.before)}
+    brought = sorted(
+        t for t in _leaf_texts(parsed.after) if t not in before_words and WORD.search(t)
+    )
+    return json.dumps([example.language, before, after, brought])
+
+
+def _shape(node: SgNode, parsed: ParsedExample, holes: set[str], *, collect: bool) -> Any:
+    text = node.text()
+    children = significant_children(node)
+    carried = collect and node is not parsed.before and node.is_named() and text in parsed.carried
+    if carried or (not collect and text in holes):
+        if collect:
+            holes.add(text)
+        # Constants (None, true) keep their kind: `x == None` and `x == True` are different edits.
+        return "_" if children or "identifier" in node.kind() else node.kind()
+    if not children:
+        # Any name is a name (whether it also shows up in the after may be chance); a literal
+        # keeps its kind, a token its text.
+        if "identifier" in node.kind():
+            return "_"
+        return node.kind() if node.is_named() else text
+    return [node.kind(), *(_shape(c, parsed, holes, collect=collect) for c in children)]
+
+
+def _leaf_texts(node: SgNode) -> Iterable[str]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        children = n.children()
+        if not children:
+            yield n.text()
+        stack.extend(children)
+
+
+# --- checking a rule -----------------------------------------------------------------------
+
+
+def too_general(pattern: str, language: str) -> str | None:
+    """Why `pattern` is too general to propose, or None."""
+    stripped = pattern.strip()
+    if METAVARIABLE.fullmatch(stripped):
+        return BARE_METAVARIABLE.format(pattern=stripped)
+    counter = iter(range(10**6))
+    instance = METAVARIABLE.sub(lambda _: PLACEHOLDER.format(index=next(counter)), stripped)
+    structural = 0
+    for text in _leaf_texts(SgRoot(instance, language).root()):
+        if not text.strip() or STAND_IN.fullmatch(text):
+            continue
+        if WORD.search(text) or any(ch not in STRUCTURAL_TOKENS for ch in text) or len(text) > 1:
+            return None
+        structural += 1
+    if structural >= MIN_STRUCTURAL_TOKENS:
+        return None
+    return NO_ANCHOR.format(pattern=stripped)
+
+
+def _example_path(example: Example) -> str:
+    # apply_rewrite picks the grammar by extension: use the example's own path when it agrees.
+    if LANGUAGE_BY_EXTENSION.get("." + example.path.rsplit(".", 1)[-1].lower()) == example.language:
+        return example.path
+    extension = next(ext for ext, lang in LANGUAGE_BY_EXTENSION.items() if lang == example.language)
+    return f"example{extension}"
+
+
+def _tokens(text: str, language: str) -> list[tuple[str, str]]:
+    """The syntax tree as (kind, token text) in order: the code, whatever its formatting."""
+    found = []
+    stack = [SgRoot(text, language).root()]
+    while stack:
+        node = stack.pop()
+        children = node.children()
+        found.append((node.kind(), "" if children else node.text()))
+        stack.extend(reversed(children))
+    return found
+
+
+def _match_problem(rule: RewriteRule, example: Example) -> str | None:
+    """Why the pattern does not match the example's changed unit as a whole, or None.
+
+    ast-grep reads a pattern of a lone keyword (`return`) as that token, which then matches
+    inside every statement starting with it: the rule must match the node the examples changed.
+    """
+    unit = unit_node(SgRoot(example.before, example.language).root())
+    rng = unit.range()
+    for match in SgRoot(example.before, example.language).root().find_all(pattern=rule.pattern):
+        m = match.range()
+        if (m.start.index, m.end.index) == (
+            rng.start.index,
+            rng.end.index,
+        ) and match.kind() == unit.kind():
+            return None
+    found = SgRoot(example.before, example.language).root().find(pattern=rule.pattern)
+    return MATCHES_LESS.format(
+        pattern=rule.pattern,
+        kind=unit.kind(),
+        where=example.describe(),
+        read=found.kind() if found is not None else "nothing here",
+    )
+
+
+def reproduction_problem(rule: RewriteRule, examples: Sequence[Example]) -> str | None:
+    """Why `rule` does not turn each example's before into its after, or None.
+
+    "Into its after" means the same syntax tree with the same tokens, by matching the unit the
+    example changed as a whole. Formatting may differ: a fix is literal text, so the line breaks
+    and indentation around what it captured come from the first example and cannot follow each
+    match (Python's indentation is in the tree as its blocks, so it still has to agree).
+    """
+    for example in examples:
+        path = _example_path(example)
+        try:
+            result = apply_rewrite({path: example.before}, rule)
+        except RewriteError as exc:
+            return REWRITE_FAILED.format(where=example.describe(), error=exc)
+        got = result.changed.get(path, example.before)
+        if got != example.after and _tokens(got, example.language) != _tokens(
+            example.after, example.language
+        ):
+            return NOT_REPRODUCED.format(
+                where=example.describe(), before=example.before, got=got, after=example.after
+            )
+        if problem := _match_problem(rule, example):
+            return problem
+    return None
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    rule: RewriteRule | None
+    problem: str | None  # None: a rule that may be kept (given enough examples)
+
+    @property
+    def specificity(self) -> int:
+        """How much literal text the pattern has: of two valid merges the more specific is better."""
+        assert self.rule is not None
+        return len(METAVARIABLE.sub("", self.rule.pattern).replace(" ", ""))
+
+
+def _candidate(examples: Sequence[Example]) -> _Candidate:
+    """The rule for `examples` as one group: the widest generalisation that reproduces them all."""
+    first: _Candidate | None = None
+    for lift in (True, False):
+        try:
+            general = anti_unify(examples, lift_carried=lift)
+        except GeneralizationError as exc:
+            candidate = _Candidate(None, str(exc))
+        else:
+            candidate = _check(general.pattern, general.fix, general.language, examples)
+        if candidate.problem is None:
+            return candidate
+        first = first or candidate
+    assert first is not None
+    return first
+
+
+def _check(pattern: str, fix: str, language: str, examples: Sequence[Example]) -> _Candidate:
+    try:
+        rule = RewriteRule(pattern=pattern, fix=fix, language=language)
+    except RewriteError as exc:
+        return _Candidate(None, str(exc))
+    if problem := too_general(pattern, language):
+        return _Candidate(rule, problem)
+    if pattern.strip() == fix.strip():
+        return _Candidate(rule, NO_OP)
+    return _Candidate(rule, reproduction_problem(rule, examples))
+
+
+# --- learning ------------------------------------------------------------------------------
+
+
+def learn_rules(
+    examples: Iterable[Example], *, min_examples: int = DEFAULT_MIN_EXAMPLES
+) -> list[LearnedRule]:
+    """Rules learned from `examples`: kept ones first, then every group that gave none, with why.
+
+    Every example appears in exactly one entry. Examples whose snippets do not parse form a
+    rejected entry of their own.
+    """
+    if min_examples < 1:
+        raise ValueError(BAD_MIN_EXAMPLES.format(value=min_examples))
+    groups: dict[str, list[Example]] = {}
+    broken: list[tuple[Example, str]] = []
+    for example in examples:
+        try:
+            groups.setdefault(edit_shape(example), []).append(example)
+        except GeneralizationError as exc:
+            broken.append((example, str(exc)))
+    kept: list[LearnedRule] = []
+    rejected: list[LearnedRule] = []
+    for group in groups.values():
+        for entry in _learn_group(group, min_examples=min_examples):
+            (kept if entry.kept else rejected).append(entry)
+    for example, reason in broken:
+        rejected.append(LearnedRule(_examples_id([example]), None, (example,), reason))
+    return kept + rejected
+
+
+def _learn_group(group: list[Example], *, min_examples: int) -> list[LearnedRule]:
+    whole = _candidate(group)
+    if whole.problem is None:
+        return [_entry(group, whole, min_examples=min_examples)]
+    clusters = _clusters(group)
+    entries: list[LearnedRule] = []
+    left: list[Example] = []
+    for cluster, candidate in clusters:
+        if candidate.problem is None and len(cluster) >= min_examples:
+            entries.append(_entry(cluster, candidate, min_examples=min_examples))
+        else:
+            left.extend(cluster)
+    if left:
+        # All of the group left over: the group's own rule and reason say it best.
+        everything = len(left) == len(group)
+        reason = whole.problem if everything else LEFT_OVER.format(reason=whole.problem)
+        rule = whole.rule if everything else None
+        entries.append(
+            LearnedRule(rule_id(rule) if rule else _examples_id(left), rule, tuple(left), reason)
+        )
+    return entries
+
+
+def _entry(examples: Sequence[Example], candidate: _Candidate, *, min_examples: int) -> LearnedRule:
+    assert candidate.rule is not None
+    reason = None
+    if len(examples) < min_examples:
+        reason = TOO_FEW.format(count=len(examples), needed=min_examples)
+    return LearnedRule(rule_id(candidate.rule), candidate.rule, tuple(examples), reason)
+
+
+def _clusters(group: list[Example]) -> list[tuple[list[Example], _Candidate]]:
+    """Clusters of `group` that share a valid rule (singletons where nothing joins)."""
+    known: dict[tuple[Example, ...], _Candidate] = {}
+
+    def candidate_for(members: list[Example]) -> _Candidate:
+        key = tuple(members)
+        if key not in known:
+            known[key] = _candidate(members)
+        return known[key]
+
+    clusters = [([e], candidate_for([e])) for e in group]
+    if len(group) > PAIRWISE_LIMIT:
+        grown: list[tuple[list[Example], _Candidate]] = []
+        for cluster, single in clusters:
+            for i, (members, _) in enumerate(grown):
+                candidate = candidate_for(members + cluster)
+                if candidate.problem is None:
+                    grown[i] = (members + cluster, candidate)
+                    break
+            else:
+                grown.append((cluster, single))
+        return grown
+    while True:
+        best: tuple[int, int, _Candidate] | None = None
+        for i in range(len(clusters)):
+            for j in range(i + 1, len(clusters)):
+                candidate = candidate_for(clusters[i][0] + clusters[j][0])
+                if candidate.problem is None and (
+                    best is None or candidate.specificity > best[2].specificity
+                ):
+                    best = (i, j, candidate)
+        if best is None:
+            return clusters
+        i, j, candidate = best
+        merged = (clusters[i][0] + clusters[j][0], candidate)
+        clusters = [c for k, c in enumerate(clusters) if k not in (i, j)] + [merged]
+
+
+# --- using a rule --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleSites:
+    """Where a kept rule applies on a branch, and what a `learned_rule` proposal says about it."""
+
+    learned: LearnedRule
+    result: RewriteResult
+
+    @property
+    def sites(self) -> tuple[RewriteSite, ...]:
+        return self.result.sites
+
+    def title(self) -> str:
+        assert self.learned.rule is not None
+        return PROPOSAL_TITLE.format(pattern=self.learned.rule.pattern, fix=self.learned.rule.fix)
+
+    def rationale(self) -> str:
+        assert self.learned.rule is not None
+        count = len(self.sites)
+        return PROPOSAL_RATIONALE.format(
+            count=len(self.learned.examples),
+            examples="; ".join(e.describe() for e in self.learned.examples),
+            pattern=self.learned.rule.pattern,
+            fix=self.learned.rule.fix,
+            sites=count,
+            noun="place" if count == 1 else "places",
+        )
+
+    def spec(self) -> dict[str, Any]:
+        """The `learned_rule` proposal's spec: the rule, and the examples it was learned from."""
+        rule = self.learned.rule
+        assert rule is not None
+        return {
+            "rule_id": self.learned.id,
+            "pattern": rule.pattern,
+            "fix": rule.fix,
+            "language": rule.language,
+            "glob": rule.glob,
+            "examples": [
+                {"pr": e.pr, "author": e.author, "path": e.path, "line": e.line, "source": e.source}
+                for e in self.learned.examples
+            ],
+        }
+
+
+def find_sites(rule: LearnedRule, files: Mapping[str, str]) -> RuleSites:
+    """Where else `rule` applies in `files` (path -> content, e.g. the default branch).
+
+    Raises ValueError for a rule that was not kept, RewriteError when the rewrite itself fails.
+    """
+    if not rule.kept or rule.rule is None:
+        raise ValueError(NOT_KEPT.format(id=rule.id, reason=rule.rejected_reason or "no rule"))
+    return RuleSites(learned=rule, result=apply_rewrite(files, rule.rule))

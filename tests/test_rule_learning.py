@@ -1,0 +1,300 @@
+"""Rule learning: rules from reviewers' examples, kept only when specific enough and reproducing them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.examples import Example
+from bot.rewrite import RewriteRule, apply_rewrite
+from bot.rule_learning import (
+    LearnedRule,
+    edit_shape,
+    find_sites,
+    learn_rules,
+    reproduction_problem,
+    rule_id,
+    too_general,
+)
+
+
+def ex(
+    before: str, after: str, *, pr: int = 1, language: str = "python", path: str = "src/a.py"
+) -> Example:
+    return Example(
+        before=before,
+        after=after,
+        path=path,
+        language=language,
+        source="suggestion",
+        author="ann",
+        pr=pr,
+        line=3,
+    )
+
+
+def kept(learned: list[LearnedRule]) -> list[tuple[str, str]]:
+    return [(r.rule.pattern, r.rule.fix) for r in learned if r.kept and r.rule is not None]
+
+
+def rejected(learned: list[LearnedRule]) -> list[str]:
+    return [r.rejected_reason or "" for r in learned if not r.kept]
+
+
+def rewrite(rule: LearnedRule, text: str, path: str = "new.py") -> str:
+    assert rule.rule is not None
+    return apply_rewrite({path: text}, rule.rule).changed.get(path, text)
+
+
+# --- what reviewers teach ------------------------------------------------------------------
+
+
+def test_none_comparisons_with_different_names_give_one_rule_that_applies_elsewhere() -> None:
+    learned = learn_rules(
+        [
+            ex("user == None", "user is None", pr=1),
+            ex("self.cache == None", "self.cache is None", pr=2),
+        ]
+    )
+    [rule] = learned
+    assert (rule.rule, rule.rejected_reason) == (
+        RewriteRule("$A == None", "$A is None", "python"),
+        None,
+    )
+    assert [e.pr for e in rule.examples] == [1, 2]
+    assert (
+        rewrite(rule, "if items[0] == None or x:\n    pass\n")
+        == "if items[0] is None or x:\n    pass\n"
+    )
+
+
+def test_reviewer_idioms_each_become_a_rule() -> None:
+    learned = learn_rules(
+        [
+            ex("len(items) == 0", "not items"),
+            ex("len(self.queue) == 0", "not self.queue"),
+            ex("d.has_key(k)", "k in d"),
+            ex("self.headers.has_key(name.lower())", "name.lower() in self.headers"),
+            ex("self.assertEquals(total, 3)", "self.assertEqual(total, 3)"),
+            ex("self.assertEquals(resp.status, 200)", "self.assertEqual(resp.status, 200)"),
+            ex("open(path).read()", "Path(path).read_text()"),
+            ex("open(self.config_file).read()", "Path(self.config_file).read_text()"),
+        ]
+    )
+    assert sorted(kept(learned)) == sorted(
+        [
+            ("len($A) == 0", "not $A"),
+            ("$A.has_key($B)", "$B in $A"),
+            ("self.assertEquals($A, $B)", "self.assertEqual($A, $B)"),
+            ("open($A).read()", "Path($A).read_text()"),
+        ]
+    )
+    assert rejected(learned) == []
+    by_pattern = {r.rule.pattern: r for r in learned if r.rule}
+    assert (
+        rewrite(by_pattern["$A.has_key($B)"], "ok = env.has_key('HOME')\n")
+        == "ok = 'HOME' in env\n"
+    )
+    assert (
+        rewrite(by_pattern["open($A).read()"], "text = open(args.file).read()\n")
+        == "text = Path(args.file).read_text()\n"
+    )
+
+
+def test_a_javascript_rule_is_learned_in_javascript_keeping_the_semicolon_style() -> None:
+    plain = learn_rules(
+        [
+            ex("var x = y", "const x = y", language="js", path="a.js"),
+            ex("var total = sum(a, b)", "const total = sum(a, b)", language="js", path="b.js"),
+        ]
+    )
+    assert kept(plain) == [("var $A = $B", "const $A = $B")]
+    assert (
+        rewrite(plain[0], "function f() {\n  var n = 1\n  return n\n}\n", "c.js")
+        == "function f() {\n  const n = 1\n  return n\n}\n"
+    )
+    terminated = learn_rules(
+        [
+            ex("var x = y;", "const x = y;", language="js", path="a.js"),
+            ex("var total = sum(a, b);", "const total = sum(a, b);", language="js", path="b.js"),
+        ]
+    )
+    assert kept(terminated) == [("var $A = $B;", "const $A = $B;")]
+    assert rewrite(terminated[0], "var n = 1; g(n);\n", "c.js") == "const n = 1; g(n);\n"
+    # One rule cannot both keep a `;` and leave one out: examples of both styles are refused.
+    mixed = learn_rules(
+        [
+            ex("var x = y", "const x = y", language="js", path="a.js"),
+            ex("var total = sum(a, b);", "const total = sum(a, b);", language="js", path="b.js"),
+        ]
+    )
+    assert kept(mixed) == []
+    assert rejected(mixed)[0].startswith("does not reproduce")
+
+
+# --- groups --------------------------------------------------------------------------------
+
+
+def test_edits_of_different_shapes_never_merge() -> None:
+    learned = learn_rules(
+        [
+            ex("a == None", "a is None"),
+            ex("b == None", "b is None"),
+            ex("a != None", "a is not None"),
+            ex("b != None", "b is not None"),
+            ex("self.assertEquals(a, b)", "self.assertEqual(a, b)"),
+            ex("self.assertEquals(c, d)", "self.assertEqual(c, d)"),
+            ex("self.assertNotEquals(a, b)", "self.assertNotEqual(a, b)"),
+            ex("self.assertNotEquals(c, d)", "self.assertNotEqual(c, d)"),
+        ]
+    )
+    assert sorted(kept(learned)) == sorted(
+        [
+            ("$A == None", "$A is None"),
+            ("$A != None", "$A is not None"),
+            ("self.assertEquals($A, $B)", "self.assertEqual($A, $B)"),
+            ("self.assertNotEquals($A, $B)", "self.assertNotEqual($A, $B)"),
+        ]
+    )
+    assert edit_shape(ex("x == None", "x is None")) == edit_shape(
+        ex("self.y == None", "self.y is None")
+    )
+    assert edit_shape(ex("x == None", "x is None")) != edit_shape(ex("x == True", "x is True"))
+
+
+def test_examples_of_one_shape_that_name_different_functions_stay_apart() -> None:
+    learned = learn_rules(
+        [ex("len(a) == 0", "not a"), ex("len(b) == 0", "not b"), ex("size(c) == 0", "not c")]
+    )
+    assert kept(learned) == [("len($A) == 0", "not $A")]
+    [left] = [r for r in learned if not r.kept]
+    assert [e.before for e in left.examples] == ["size(c) == 0"]
+    assert left.rejected_reason == (
+        "does not fit a rule with the other examples of its shape: the examples name different"
+        " things (`len` vs `size`) that the fix drops: they are different edits"
+    )
+
+
+def test_every_example_is_in_exactly_one_entry() -> None:
+    examples = [
+        ex("a == None", "a is None"),
+        ex("b == None", "b is None"),
+        ex("len(x) == 0", "not x"),
+        ex("x ==", "x is None"),
+    ]
+    learned = learn_rules(examples)
+    assert sorted(e.before for r in learned for e in r.examples) == sorted(
+        e.before for e in examples
+    )
+    assert "does not parse" in rejected(learned)[-1]
+
+
+# --- what is not kept ----------------------------------------------------------------------
+
+
+def test_one_example_is_not_enough_unless_asked() -> None:
+    [alone] = learn_rules([ex("x == None", "x is None")])
+    assert not alone.kept
+    assert (
+        alone.rejected_reason == "only 1 example(s) of this edit's shape; a rule needs at least 2"
+    )
+    assert alone.rule == RewriteRule("x == None", "x is None", "python")  # shown, not proposed
+    [kept_alone] = learn_rules([ex("x == None", "x is None")], min_examples=1)
+    assert kept_alone.kept
+    with pytest.raises(ValueError, match="at least 1"):
+        learn_rules([], min_examples=0)
+
+
+def test_a_rule_that_matches_any_call_is_too_general() -> None:
+    [rule] = learn_rules([ex("foo(a)", "foo(a, None)"), ex("bar(b)", "bar(b, None)")])
+    assert rule.rule == RewriteRule("$A($B)", "$A($B, None)", "python")
+    assert rule.rejected_reason == (
+        "too general: the pattern `$A($B)` has nothing but metavariables and brackets,"
+        " so it matches nearly everything of that shape"
+    )
+    assert (
+        too_general("$A", "python")
+        == "too general: the pattern `$A` is a bare metavariable and matches anything"
+    )
+    assert too_general("$$$ARGS", "python") is not None
+    assert too_general("$A = $B", "python") is not None
+    assert (
+        too_general("$A(($B))", "python") is None
+    )  # a call on a parenthesised argument is a shape of its own
+    assert too_general("$A == None", "python") is None
+
+
+def test_a_rule_whose_pattern_is_a_lone_keyword_does_not_reproduce_its_examples() -> None:
+    # ast-grep reads `return` as the keyword, which sits in every return statement.
+    [rule] = learn_rules([ex("return", "return None"), ex("return", "return None", pr=2)])
+    assert not rule.kept
+    assert rule.rejected_reason is not None
+    assert rule.rejected_reason.startswith(
+        "the pattern `return` does not match the whole `return_statement`"
+    )
+
+
+def test_examples_no_pattern_can_express_are_rejected_each_with_why() -> None:
+    learned = learn_rules([ex("x = 1\npass", "x = 1"), ex("y = 2\npass", "y = 2", pr=2)])
+    assert [(r.rule, r.kept, len(r.examples)) for r in learned] == [
+        (None, False, 1),
+        (None, False, 1),
+    ]
+    assert learned[1].rejected_reason == (
+        "example 1 (#2 by ann, src/a.py:3) changes 2 statements at once; an ast-grep pattern is one node"
+    )
+
+
+def test_the_widest_rule_that_reproduces_the_examples_is_kept() -> None:
+    # `f($A) -> g($A)` would also rewrite the inner call; the narrower rule reproduces both.
+    [rule] = learn_rules([ex("f(f(x))", "g(f(x))"), ex("f(f(y))", "g(f(y))")])
+    assert rule.kept and rule.rule == RewriteRule("f(f($A))", "g(f($A))", "python")
+
+
+def test_reproduction_is_checked_on_the_syntax_not_the_formatting() -> None:
+    examples = [ex("print((\n    x\n))", "print(\n    x\n)"), ex("log((y))", "log(y)")]
+    assert reproduction_problem(RewriteRule("$A(($B))", "$A($B)", "python"), examples) is None
+    problem = reproduction_problem(RewriteRule("$A(($B))", "$A(($B), 1)", "python"), examples)
+    assert problem is not None and problem.startswith("does not reproduce #1 by ann, src/a.py:3")
+
+
+# --- ids and sites -------------------------------------------------------------------------
+
+
+def test_rule_ids_are_stable_hashes_of_pattern_fix_and_language() -> None:
+    first = learn_rules([ex("a == None", "a is None"), ex("b == None", "b is None")])[0]
+    again = learn_rules([ex("c == None", "c is None", pr=7), ex("d == None", "d is None", pr=8)])[0]
+    assert first.id == again.id == rule_id(RewriteRule("$A == None", "$A is None", "python"))
+    assert rule_id(RewriteRule("$A == None", "$A is None", "python")) != rule_id(
+        RewriteRule("$A == None", "$A is None", "ruby")
+    )
+    assert len(first.id) == 12
+
+
+def test_find_sites_lists_where_else_the_rule_applies_and_names_its_examples() -> None:
+    [rule] = learn_rules(
+        [
+            ex("len(items) == 0", "not items", pr=3),
+            ex("len(self.queue) == 0", "not self.queue", pr=5),
+        ]
+    )
+    files = {
+        "src/a.py": "if len(names) == 0:\n    return\n",
+        "src/b.py": "ok = True\n",
+        "web/c.js": "if (len(x) == 0) {}\n",
+    }
+    found = find_sites(rule, files)
+    assert [(s.path, s.line, s.before, s.after) for s in found.sites] == [
+        ("src/a.py", 1, "len(names) == 0", "not names")
+    ]
+    assert found.result.changed == {"src/a.py": "if not names:\n    return\n"}
+    assert found.spec()["pattern"] == "len($A) == 0" and found.spec()["rule_id"] == rule.id
+    assert [e["pr"] for e in found.spec()["examples"]] == [3, 5]
+    assert "#3 by ann, src/a.py:3; #5 by ann, src/a.py:3" in found.rationale()
+    assert "applies at 1 more place" in found.rationale()
+    assert found.title() == "Apply learned rule `len($A) == 0` -> `not $A`"
+
+
+def test_find_sites_refuses_a_rule_that_was_not_kept() -> None:
+    [alone] = learn_rules([ex("x == None", "x is None")])
+    with pytest.raises(ValueError, match=f"rule {alone.id} was not kept"):
+        find_sites(alone, {"a.py": "x == None\n"})
