@@ -18,6 +18,7 @@ from bot.app_auth import GitHubApp
 from bot.commands import HELP_TEXT, UNAUTHORIZED_TEXT, Command, parse_commands
 from bot.confidence import Outcome, confidence_for, outcome_of, rule_id_of
 from bot.config import BetaPrior, ConfigError, RepoConfig, parse_config
+from bot.examples import example_from_suggestion
 from bot.github import CheckRun, FileChange, InstallationClient, MergeMethod, RepoClient
 from bot.instruction import fix_ci_failure, instruction
 from bot.llm import (
@@ -32,14 +33,17 @@ from bot.playbook import parse as parse_playbook
 from bot.proposals import Evidence, Proposal
 from bot.retry import GitHubError
 from bot.revert import RevertConflictError, revert_pull_request
+from bot.rewrite import language_for
 from bot.risk import assess
 from bot.rollback import should_revert
+from bot.rule_learning import find_sites, learn_rules
 from bot.signals import (
     CheckSignal,
     CommentSignal,
     InstallationSignal,
     PullRequestSignal,
     PushSignal,
+    ReviewCommentSignal,
     Signal,
 )
 from bot.store import Store
@@ -322,6 +326,8 @@ class Autopilot:
         if target is None or target.state in pr.FINAL_STATES:
             await repo.client.comment(s.number, ex.NOT_A_BOT_PR.format(command="ignore"))
             return
+        if target.kind == "learned_rule" and target.spec.get("rule_id"):
+            await self.store.retire_rule(repo.full_name, str(target.spec["rule_id"]), reason=f"@{s.actor} said /evolve ignore on #{s.number}")
         if target.is_open and target.pr_number is not None:
             await self._close_pr(
                 repo,
@@ -877,9 +883,71 @@ class Autopilot:
             delivery_id=delivery_id,
         )
 
+    # -- learning rules from reviews ----------------------------------------------------------
+
+    async def learn_from_pr(self, s: PullRequestSignal) -> int:
+        """Store the review suggestions a PR's head now shows applied, then learn; returns how many
+        new examples were found."""
+        assert s.repository is not None and s.installation_id is not None
+        suggested = [
+            c for c in await self.store.signals(repository=s.repository, limit=10_000)
+            if isinstance(c, ReviewCommentSignal) and c.number == s.number and c.suggestions and not c.from_bot
+        ]
+        if not suggested:
+            return 0
+        repo = await self.repo(s.repository, s.installation_id)
+        added = 0
+        for comment in suggested:
+            for i, suggestion in enumerate(comment.suggestions):
+                old = await repo.client.read_file(suggestion.path, ref=comment.commit_id)
+                new = await repo.client.read_file(suggestion.path, ref=s.head_sha)
+                if old is None or new is None or old.text is None or new.text is None:
+                    continue
+                derived = example_from_suggestion(suggestion, old_text=old.text, new_text=new.text, author=comment.actor, pr=s.number)
+                if derived.example is None:
+                    continue
+                if await self.store.add_example(repo.full_name, derived.example, origin=f"suggestion:{comment.comment_id}:{i}"):
+                    added += 1
+                    await self.store.record(
+                        "learn.example",
+                        f"@{comment.actor}'s suggestion on #{s.number} ({suggestion.path}:{suggestion.start_line}) was applied",
+                        delivery_id=s.delivery_id,
+                        repository=repo.full_name,
+                        data={"before": derived.example.before, "after": derived.example.after},
+                    )
+        if added:
+            await self.learn(repo, delivery_id=s.delivery_id)
+        return added
+
+    async def learn(self, repo: Repo, *, delivery_id: str | None = None) -> list[Proposal]:
+        """Learn rules from the stored examples and propose each kept one where it applies."""
+        learned = learn_rules(await self.store.examples(repo.full_name), min_examples=repo.config.learn.min_examples)
+        retired = await self.store.retired_rules(repo.full_name)
+        opened = []
+        files = RepoFiles(repo.client, repo.default_branch)
+        paths = await files.paths()
+        for rule in learned:
+            if not rule.kept or rule.rule is None or rule.id in retired:
+                continue
+            language = rule.rule.language
+            contents = {p: t for p, t in (await files.read([p for p in paths if language_for(p) == language])).items() if t is not None}
+            sites = find_sites(rule, contents)
+            if not sites.sites:
+                continue
+            spec = {k: v for k, v in sites.spec().items() if k != "examples"}  # the key is the rule
+            proposal = await self.propose(
+                repo, kind="learned_rule", spec=spec, title=sites.title(), rationale=sites.rationale(), signals=(delivery_id,) if delivery_id else ()
+            )
+            if proposal is not None:
+                opened.append(proposal)
+        return opened
+
     # -- pull request events ------------------------------------------------------------------
 
     async def on_pull_request(self, s: PullRequestSignal) -> None:
+        if s.action in ("synchronize", "closed") and not s.from_bot and s.installation_id is not None:
+            # A person's new commits may apply review suggestions: examples to learn rules from.
+            await self.learn_from_pr(s)
         proposal = await self.store.proposal_for_pr(s.repository, s.number)  # type: ignore[arg-type]
         if proposal is None or s.installation_id is None:
             return

@@ -98,7 +98,8 @@ async def onboarding(proposal: Proposal, files: Files, config: RepoConfig) -> Pa
     )
 
 
-STRATEGIES: dict[str, Strategy] = {"rewrite": rewrite, "onboarding": onboarding}
+# A learned rule is applied exactly as a maintainer's rewrite command would be.
+STRATEGIES: dict[str, Strategy] = {"rewrite": rewrite, "learned_rule": rewrite, "onboarding": onboarding}
 
 
 def strategy_for(kind: str) -> Strategy:

@@ -149,3 +149,25 @@ def test_stats_counts_outcomes(env: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "rewrite" in result.output
     assert "2" in result.output and "3" in result.output
+
+
+def test_rules_lists_learned_rules_with_their_examples(env: Path) -> None:
+    import asyncio
+
+    from bot.examples import Example
+    from bot.settings import load_settings
+    from bot.store import Store
+
+    async def seed() -> None:
+        store = await Store.open(load_settings().database_url)
+        for n, var in enumerate(("a", "b"), start=1):
+            ex = Example(before=f"{var} == None", after=f"{var} is None", path=f"m{n}.py", language="python", source="suggestion", author="rev", pr=n, line=3)
+            await store.add_example("o/r", ex, origin=f"s:{n}")
+        await store.close()
+
+    assert "No review examples" in runner.invoke(app, ["rules", "--repo", "o/r"]).output
+    asyncio.run(seed())
+    result = runner.invoke(app, ["rules", "--repo", "o/r"])
+    assert result.exit_code == 0, result.output
+    assert "$A == None" in result.output and "kept" in result.output
+    assert result.output.count("example:") == 2 and "not proposed yet" in result.output

@@ -1,0 +1,73 @@
+"""Rules learned from reviewers: the same suggestion on two PRs becomes a rule the bot applies across the repo."""
+
+from __future__ import annotations
+
+from bot import proposals as pr
+from tests.test_autopilot import WRITER, Scene, config, scene, stage  # noqa: F401  (the fixture)
+from webhooks.stage import Stage
+
+FILES = {
+    "lib.py": "def f(x):\n    if x == None:\n        return 0\n    return x\n",
+    "util.py": "def g(y):\n    if y == None:\n        return 1\n    return y\n",
+    "more.py": "def h(z):\n    return z == None\n",
+    "test_all.py": (
+        "from lib import f\nfrom more import h\nfrom util import g\n\n\n"
+        "def test_all():\n    assert f(None) == 0 and g(None) == 1 and h(None) is True\n"
+    ),
+}
+
+
+async def reviewed_and_applied(s: Scene, *, branch: str, path: str, function: str, var: str) -> None:
+    """bob adds a function with `var == None`; alice suggests `var is None`; bob commits the suggestion."""
+    base = FILES[path]
+    added = f"\n\ndef {function}({var}):\n    if {var} == None:\n        return 2\n    return {var}\n"
+    await s.sandbox.push(s.repo, as_=WRITER, branch=branch, files={path: base + added})
+    pull = await s.sandbox.open_pull_request(s.repo, as_=WRITER, head=branch, title=f"Add {function}")
+    await s.settle()
+    line = (base + added).splitlines().index(f"    if {var} == None:") + 1
+    await s.sandbox.review(
+        s.repo, pull.number, as_="alice", event="COMMENT", body="One nit",
+        comments=[{"path": path, "line": line, "body": f"```suggestion\n    if {var} is None:\n```"}],
+    )
+    await s.settle()
+    await s.sandbox.push(s.repo, as_=WRITER, branch=branch, files={path: base + added.replace(f"{var} == None", f"{var} is None")})
+    await s.settle()
+
+
+async def test_the_same_suggestion_twice_becomes_a_rule_applied_across_the_repo(stage: Stage) -> None:
+    s = await scene(stage, "learner", files=FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
+    await s.settle()
+
+    await reviewed_and_applied(s, branch="one", path="lib.py", function="f2", var="w")
+    learned = [e for e in await stage.store.journal(repository=s.repo, limit=500) if e.kind == "learn.example"]
+    assert len(learned) == 1
+    assert [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"] == []  # one example is not a rule
+
+    await reviewed_and_applied(s, branch="two", path="util.py", function="g2", var="v")
+    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    assert rule_pr.spec["pattern"] == "$A == None" and rule_pr.spec["fix"] == "$A is None"
+    assert set(rule_pr.targets) == {"lib.py", "util.py", "more.py"}
+    assert "2 times (#1 by alice, lib.py:8; #2 by alice, util.py:8)" in rule_pr.rationale
+    assert rule_pr.state == pr.PASSED, rule_pr.history  # real CI passed on the rule's PR
+
+    await s.sandbox.merge(s.repo, rule_pr.pr_number, as_="alice")
+    await s.settle()
+    assert (await stage.store.proposal(rule_pr.id)).state == pr.MERGED
+    assert await s.file("main", "more.py") == "def h(z):\n    return z is None\n"
+
+
+async def test_a_closed_rule_pr_is_not_reopened_when_the_rule_is_learned_again(stage: Stage) -> None:
+    s = await scene(stage, "stubborn", files=FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
+    await s.settle()
+    await reviewed_and_applied(s, branch="one", path="lib.py", function="f2", var="w")
+    await reviewed_and_applied(s, branch="two", path="util.py", function="g2", var="v")
+    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    await s.sandbox.close(s.repo, rule_pr.pr_number, as_="alice")
+    await s.settle()
+
+    await reviewed_and_applied(s, branch="three", path="more.py", function="h2", var="u")
+    rules = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    assert [(p.id, p.state) for p in rules] == [(rule_pr.id, pr.CLOSED)]
+    assert len(s.bot_pulls()) == 1
+    suppressed = [e for e in await stage.store.journal(repository=s.repo, limit=500) if e.kind == "proposal.suppressed"]
+    assert suppressed and "/evolve retry" in suppressed[-1].message
