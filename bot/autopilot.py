@@ -28,8 +28,9 @@ from bot.llm import (
     llm_from_settings,
     llm_settings_from_env,
 )
-from bot.playbook import Playbook, gate_hints
+from bot.playbook import PLAYBOOK_PATH, Playbook, curate, gate_hints, prompt_section, reflect
 from bot.playbook import parse as parse_playbook
+from bot.playbook import render as render_playbook
 from bot.proposals import Evidence, Proposal
 from bot.retry import GitHubError
 from bot.revert import RevertConflictError, revert_pull_request
@@ -136,7 +137,10 @@ class Autopilot:
             elif isinstance(signal, CheckSignal):
                 await self.on_check(signal)
             elif isinstance(signal, PushSignal):
-                pass  # the default branch's CI result, not the push, is what the loop acts on
+                await self.on_push(signal)
+            if isinstance(signal, PullRequestSignal) and signal.action == "closed" and signal.installation_id is not None:
+                # Every merge and close is an outcome: the Reflector and Curator learn from it.
+                await self.reflect_on(await self.repo(signal.repository, signal.installation_id), delivery_id=signal.delivery_id)
 
     # -- context ------------------------------------------------------------------------------
 
@@ -413,7 +417,8 @@ class Autopilot:
         budget = TokenBudget(settings.max_tokens_per_proposal)
         try:
             if failure is None:
-                return await instruction(proposal, files, repo.config, llm=llm, budget=budget)
+                lessons = prompt_section(await self.playbook(repo))
+                return await instruction(proposal, files, repo.config, llm=llm, budget=budget, playbook=lessons)
             return await fix_ci_failure(
                 proposal, files, repo.config, llm=llm, failure=failure, check=check, budget=budget
             )
@@ -662,7 +667,7 @@ class Autopilot:
             confidence=confidence,
             evidence=evidence,
         )
-        exempt = proposal.kind == "onboarding"  # the config file itself lives under .github/
+        exempt = proposal.kind in ("onboarding", "playbook")  # the config file itself lives under .github/
         denied = (
             () if exempt else tuple(p for p in patch.targets if not repo.config.path_allowed(p))
         )
@@ -881,6 +886,52 @@ class Autopilot:
             ),
             message=f"closed #{proposal.pr_number}: {reason}",
             delivery_id=delivery_id,
+        )
+
+    # -- the playbook -------------------------------------------------------------------------
+
+    async def reflect_on(self, repo: Repo, *, delivery_id: str | None) -> None:
+        """Reflect on the outcomes, curate the lessons into the playbook incrementally, and
+        propose the playbook file when it changed materially."""
+        outcomes = await self.outcomes(repo)
+        current = await self.playbook(repo)
+        if len(outcomes) <= current.outcomes_seen:
+            return
+        info = {p.id: p for p in await self.store.proposals(repo.full_name, limit=10_000)}
+        curation = curate(current, reflect(outcomes, info), outcomes_seen=len(outcomes))
+        saved = await self.store.playbook_text(repo.full_name)
+        text = render_playbook(curation.playbook)
+        await self.store.save_playbook(
+            repo.full_name, text, file_sha=saved[1] if saved else None,
+            message="; ".join(curation.changes) or f"reflected on {len(outcomes)} outcomes; no lesson changed",
+        )
+        if curation.material_change:
+            await self.propose(
+                repo,
+                kind="playbook",
+                spec={"text": text},
+                title="Update the evolve-bot playbook",
+                rationale="What I learned from this repository's outcomes changed: " + "; ".join(curation.changes),
+                signals=(delivery_id,) if delivery_id else (),
+            )
+
+    async def on_push(self, s: PushSignal) -> None:
+        """A person's edit of the playbook file on the default branch is read back as authoritative."""
+        touched = any(PLAYBOOK_PATH in (*c.added, *c.modified) for c in s.commits)
+        if not touched or s.from_bot or s.installation_id is None or s.repository is None:
+            return
+        repo = await self.repo(s.repository, s.installation_id)
+        found = await repo.client.read_file(PLAYBOOK_PATH, ref=s.after)
+        if found is None or found.text is None:
+            return
+        try:
+            playbook = parse_playbook(found.text)
+        except ValueError as exc:
+            await self.store.record("playbook.invalid", f"{PLAYBOOK_PATH} does not parse: {exc}", delivery_id=s.delivery_id, repository=repo.full_name)
+            return
+        await self.store.save_playbook(
+            repo.full_name, render_playbook(playbook), file_sha=found.sha,
+            message=f"@{s.actor} edited {PLAYBOOK_PATH}: read back as authoritative ({len(playbook.lessons)} lessons)",
         )
 
     # -- learning rules from reviews ----------------------------------------------------------

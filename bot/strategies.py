@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.config import DEFAULT_CONFIG_TEXT, RepoConfig
+from bot.playbook import PLAYBOOK_PATH
 from bot.proposals import Proposal
 from bot.rewrite import (
     RewriteError,
@@ -98,8 +99,30 @@ async def onboarding(proposal: Proposal, files: Files, config: RepoConfig) -> Pa
     )
 
 
+async def playbook(proposal: Proposal, files: Files, config: RepoConfig) -> Patch:
+    """The lessons learned here, as `.github/evolve/playbook.md`, for people to review and edit."""
+    text = str(proposal.spec["text"])
+    existing = (await files.read([PLAYBOOK_PATH])).get(PLAYBOOK_PATH)
+    if existing == text:
+        raise NothingToChange(f"{PLAYBOOK_PATH} already says this")
+    old = {PLAYBOOK_PATH: existing} if existing is not None else {}
+    lessons = sum(1 for line in text.splitlines() if line.startswith("- "))
+    return Patch(
+        changes={PLAYBOOK_PATH: text},
+        diff=unified_diff(old, {PLAYBOOK_PATH: text}),
+        diff_lines=diff_line_count(old, {PLAYBOOK_PATH: text}),
+        summary=f"Updates `{PLAYBOOK_PATH}`: the lessons I learned from this repository's outcomes ({lessons} now). "
+        "Edit them freely: what you merge there is what I follow.",
+    )
+
+
 # A learned rule is applied exactly as a maintainer's rewrite command would be.
-STRATEGIES: dict[str, Strategy] = {"rewrite": rewrite, "learned_rule": rewrite, "onboarding": onboarding}
+STRATEGIES: dict[str, Strategy] = {
+    "rewrite": rewrite,
+    "learned_rule": rewrite,
+    "onboarding": onboarding,
+    "playbook": playbook,
+}
 
 
 def strategy_for(kind: str) -> Strategy:
