@@ -916,9 +916,24 @@ class Autopilot:
             )
 
     async def on_push(self, s: PushSignal) -> None:
-        """A person's edit of the playbook file on the default branch is read back as authoritative."""
-        touched = any(PLAYBOOK_PATH in (*c.added, *c.modified) for c in s.commits)
-        if not touched or s.from_bot or s.installation_id is None or s.repository is None:
+        """A push to the default branch: an invalid `.github/evolve.yml` gets a failing `evolve`
+        check naming the line; a person's edit of the playbook is read back as authoritative."""
+        if s.installation_id is None or s.repository is None:
+            return
+        changed = {path for c in s.commits for path in (*c.added, *c.modified)}
+        if CONFIG_PATH in changed:
+            repo = await self.repo(s.repository, s.installation_id)
+            if repo.config_error is not None:
+                await repo.client.create_check_run(
+                    name=OWN_CHECK,
+                    head_sha=s.after,
+                    status="completed",
+                    conclusion="failure",
+                    title=f"{CONFIG_PATH} is invalid: I do nothing here until it is fixed",
+                    summary=str(repo.config_error),
+                )
+                await self.store.record("config.invalid", str(repo.config_error), delivery_id=s.delivery_id, repository=repo.full_name)
+        if PLAYBOOK_PATH not in changed or s.from_bot:
             return
         repo = await self.repo(s.repository, s.installation_id)
         found = await repo.client.read_file(PLAYBOOK_PATH, ref=s.after)

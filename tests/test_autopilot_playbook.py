@@ -45,3 +45,13 @@ async def test_lessons_become_a_playbook_pr_and_a_human_edit_steers_the_gate(sta
     core = [p for p in await stage.store.proposals(s.repo) if p.kind == "rewrite" and p.targets == ("core.py",)][0]
     assert core.state == pr.ASKED, core.history
     assert "core.py" in s.bot_comments(number)[-1]
+
+
+async def test_an_invalid_config_pushed_to_main_gets_a_failing_check_naming_the_line(stage: Stage) -> None:
+    s = await scene(stage, "typo", files=FILES, evolve_yml=config("confidence"))
+    await s.settle()
+    await s.sandbox.push(s.repo, as_="alice", branch="main", files={".github/evolve.yml": "mode: confidence\nmax_open_prs: lots\n"})
+    await s.settle()
+    runs = [r for r in stage.sandbox.world.check_runs.values() if r.name == "evolve" and r.suite.repo is stage.sandbox.repo(s.repo)]
+    assert runs and runs[-1].conclusion == "failure"
+    assert "line 2" in (runs[-1].output or {}).get("summary", "")
