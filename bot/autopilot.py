@@ -18,7 +18,7 @@ from bot.app_auth import GitHubApp
 from bot.commands import HELP_TEXT, UNAUTHORIZED_TEXT, Command, parse_commands
 from bot.confidence import Outcome, confidence_for, outcome_of, rule_id_of
 from bot.config import BetaPrior, ConfigError, RepoConfig, parse_config
-from bot.examples import example_from_suggestion
+from bot.examples import Example, edit_regions, example_from_suggestion
 from bot.github import CheckRun, FileChange, InstallationClient, MergeMethod, RepoClient
 from bot.instruction import fix_ci_failure, instruction
 from bot.llm import (
@@ -140,7 +140,10 @@ class Autopilot:
                 await self.on_push(signal)
             if isinstance(signal, PullRequestSignal) and signal.action == "closed" and signal.installation_id is not None:
                 # Every merge and close is an outcome: the Reflector and Curator learn from it.
-                await self.reflect_on(await self.repo(signal.repository, signal.installation_id), delivery_id=signal.delivery_id)
+                repo = await self.repo(signal.repository, signal.installation_id)
+                await self.reflect_on(repo, delivery_id=signal.delivery_id)
+                if signal.merged:
+                    await self.learn_from_merge(repo, signal)
 
     # -- context ------------------------------------------------------------------------------
 
@@ -949,6 +952,23 @@ class Autopilot:
             message=f"@{s.actor} edited {PLAYBOOK_PATH}: read back as authoritative ({len(playbook.lessons)} lessons)",
         )
 
+    async def _read_reactions(self, s: PullRequestSignal, proposal: Proposal) -> Proposal:
+        """GitHub sends no webhook for reactions: count the 👍/👎 on the bot's PR whenever the bot
+        touches its thread, so a 👎 counts against the proposal's outcome."""
+        if proposal.pr_number is None or s.installation_id is None or s.repository is None:
+            return proposal
+        repo = await self.repo(s.repository, s.installation_id)
+        counts = await repo.client.issue_reactions(proposal.pr_number)
+        up, down = counts.get("+1", 0), counts.get("-1", 0)
+        if (up, down) == (proposal.spec.get("thumbs_up", 0), proposal.spec.get("thumbs_down", 0)):
+            return proposal
+        return await self.store.save_proposal(
+            dataclasses.replace(proposal, spec={**proposal.spec, "thumbs_up": up, "thumbs_down": down}),
+            message=f"reactions on #{proposal.pr_number}: {up} 👍, {down} 👎",
+            kind="proposal.reactions",
+            delivery_id=s.delivery_id,
+        )
+
     # -- learning rules from reviews ----------------------------------------------------------
 
     async def learn_from_pr(self, s: PullRequestSignal) -> int:
@@ -985,6 +1005,36 @@ class Autopilot:
             await self.learn(repo, delivery_id=s.delivery_id)
         return added
 
+    async def learn_from_merge(self, repo: Repo, s: PullRequestSignal) -> int:
+        """A merged `/evolve rewrite` PR: each changed unit is an example a person approved."""
+        proposal = await self.store.proposal_for_pr(repo.full_name, s.number)
+        if proposal is None or proposal.kind != "rewrite" or proposal.base_sha is None or proposal.head_sha is None:
+            return 0
+        added = 0
+        for path in proposal.targets:
+            language = language_for(path)
+            before = await repo.client.read_file(path, ref=proposal.base_sha)
+            after = await repo.client.read_file(path, ref=proposal.head_sha)
+            if language is None or before is None or after is None:
+                continue
+            try:
+                regions = edit_regions(before.text, after.text, language=language)
+            except ValueError as exc:  # a file that does not parse gives no trustworthy units
+                log.info("no examples from %s: %s", path, exc)
+                continue
+            for i, region in enumerate(regions):
+                example = Example(
+                    before=region.before, after=region.after, path=path, language=language, source="rewrite_command",
+                    author=proposal.origin.get("actor"), pr=s.number, line=region.start_line,
+                )
+                added += await self.store.add_example(repo.full_name, example, origin=f"rewrite:{proposal.id}:{path}:{i}")
+        if added:
+            await self.store.record(
+                "learn.example", f"{added} example(s) from merged rewrite #{s.number}", delivery_id=s.delivery_id, repository=repo.full_name
+            )
+            await self.learn(repo, delivery_id=s.delivery_id)
+        return added
+
     async def learn(self, repo: Repo, *, delivery_id: str | None = None) -> list[Proposal]:
         """Learn rules from the stored examples and propose each kept one where it applies."""
         learned = learn_rules(await self.store.examples(repo.full_name), min_examples=repo.config.learn.min_examples)
@@ -1017,6 +1067,7 @@ class Autopilot:
         proposal = await self.store.proposal_for_pr(s.repository, s.number)  # type: ignore[arg-type]
         if proposal is None or s.installation_id is None:
             return
+        proposal = await self._read_reactions(s, proposal)
         at = self.clock()
         if (
             s.action == "closed"

@@ -770,6 +770,17 @@ class RepoClient:
         )
         return int(response.json()["id"])
 
+    async def issue_reactions(self, number: int) -> dict[str, int]:
+        """How many of each reaction issue or pull request `number` has (its first 100)."""
+        response = await self._call(
+            lambda: self._rest.reactions.async_list_for_issue(self.owner, self.name, number, per_page=100),
+            f"reactions on #{number}",
+        )
+        counts: dict[str, int] = {}
+        for reaction in response.json():
+            counts[reaction["content"]] = counts.get(reaction["content"], 0) + 1
+        return counts
+
     async def react_to_comment(self, comment_id: int, content: ReactionContent) -> int:
         """React to the issue comment `comment_id`; returns the reaction id."""
         response = await self._call(

@@ -47,3 +47,24 @@ async def test_a_merge_raises_the_next_confidence_and_a_no_lowers_it(stage: Stag
     assert "b.py" in reply and "/evolve retry" in reply
     suppressed = [e for e in await stage.store.journal(proposal_id=third.id) if e.kind == "proposal.suppressed"]
     assert suppressed and "b.py" in suppressed[0].message
+
+
+async def test_a_thumbs_down_on_the_bot_pr_counts_against_it(stage: Stage) -> None:
+    s = await scene(stage, "frowns", evolve_yml=config("confidence", confidence_threshold=0.5, learn="{settle_days: 0}"))
+    number = await s.human_pr()
+    await s.settle()
+    await s.command(number, "/evolve rewrite $X == None -> $X is None in app.py")
+    [first] = await rewrite_proposals(s)
+    await s.sandbox.react(s.repo, as_="bob", content="-1", number=first.pr_number)
+    await s.sandbox.merge(s.repo, first.pr_number, as_="alice")
+    await s.settle()
+    merged = await stage.store.proposal(first.id)
+    assert (merged.spec["thumbs_up"], merged.spec["thumbs_down"]) == (0, 1)
+
+    await s.sandbox.push(s.repo, as_="alice", branch="main", files={"b.py": APP2})
+    await s.settle()
+    await s.command(number, "/evolve rewrite $Y == None -> $Y is None in b.py")
+    second = (await rewrite_proposals(s))[0]
+    # Merged, but more 👎 than 👍: a failure, so Beta(7, 4).
+    assert abs(second.confidence - 7 / 11) < 1e-9
+    assert (second.evidence.n, second.evidence.successes) == (1, 0)

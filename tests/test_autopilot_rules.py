@@ -71,3 +71,19 @@ async def test_a_closed_rule_pr_is_not_reopened_when_the_rule_is_learned_again(s
     assert len(s.bot_pulls()) == 1
     suppressed = [e for e in await stage.store.journal(repository=s.repo, limit=500) if e.kind == "proposal.suppressed"]
     assert suppressed and "/evolve retry" in suppressed[-1].message
+
+
+async def test_a_merged_rewrite_command_teaches_the_rule_for_the_rest_of_the_repo(stage: Stage) -> None:
+    files = {**FILES, "lib.py": FILES["lib.py"] + "\n\ndef f2(w):\n    return w == None\n"}
+    s = await scene(stage, "teacher", files=files, evolve_yml=config("confidence", confidence_threshold=0.5))
+    number = await s.human_pr()
+    await s.settle()
+    await s.command(number, "/evolve rewrite $X == None -> $X is None in lib.py")
+    [rewrite] = [p for p in await stage.store.proposals(s.repo) if p.kind == "rewrite"]
+    await s.sandbox.merge(s.repo, rewrite.pr_number, as_="alice")
+    await s.settle()
+
+    assert len(await stage.store.examples(s.repo)) == 2
+    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    assert set(rule_pr.targets) == {"util.py", "more.py"}
+    assert f"#{rewrite.pr_number} by alice" in rule_pr.rationale
