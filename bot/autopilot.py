@@ -18,7 +18,7 @@ from bot.app_auth import GitHubApp
 from bot.commands import HELP_TEXT, UNAUTHORIZED_TEXT, Command, parse_commands
 from bot.confidence import Outcome, confidence_for, outcome_of, rule_id_of
 from bot.config import BetaPrior, ConfigError, RepoConfig, parse_config
-from bot.examples import Example, edit_regions, example_from_suggestion
+from bot.examples import Example, edit_regions, example_from_commit, example_from_suggestion
 from bot.github import CheckRun, FileChange, InstallationClient, MergeMethod, RepoClient
 from bot.instruction import fix_ci_failure, instruction
 from bot.llm import (
@@ -975,11 +975,12 @@ class Autopilot:
         """Store the review suggestions a PR's head now shows applied, then learn; returns how many
         new examples were found."""
         assert s.repository is not None and s.installation_id is not None
-        suggested = [
+        commented = [
             c for c in await self.store.signals(repository=s.repository, limit=10_000)
-            if isinstance(c, ReviewCommentSignal) and c.number == s.number and c.suggestions and not c.from_bot
+            if isinstance(c, ReviewCommentSignal) and c.number == s.number and not c.from_bot and c.line is not None
         ]
-        if not suggested:
+        suggested = [c for c in commented if c.suggestions]
+        if not commented:
             return 0
         repo = await self.repo(s.repository, s.installation_id)
         added = 0
@@ -1001,6 +1002,29 @@ class Autopilot:
                         repository=repo.full_name,
                         data={"before": derived.example.before, "after": derived.example.after},
                     )
+        for comment in commented:
+            if comment.suggestions or comment.line is None:
+                continue
+            # A plain review comment on lines the author then changed: the change answers it.
+            old = await repo.client.read_file(comment.path, ref=comment.commit_id)
+            new = await repo.client.read_file(comment.path, ref=s.head_sha)
+            if old is None or new is None or old.text == new.text:
+                continue
+            derived = example_from_commit(
+                path=comment.path, old_text=old.text, new_text=new.text, start_line=comment.start_line or comment.line,
+                end_line=comment.line, author=s.actor, pr=s.number,
+            )
+            if derived.example is not None and await self.store.add_example(
+                repo.full_name, derived.example, origin=f"commit:{comment.comment_id}:{s.head_sha}"
+            ):
+                added += 1
+                await self.store.record(
+                    "learn.example",
+                    f"@{s.actor} changed {comment.path}:{comment.line} after @{comment.actor}'s review comment on #{s.number}",
+                    delivery_id=s.delivery_id,
+                    repository=repo.full_name,
+                    data={"before": derived.example.before, "after": derived.example.after},
+                )
         if added:
             await self.learn(repo, delivery_id=s.delivery_id)
         return added

@@ -87,3 +87,28 @@ async def test_a_merged_rewrite_command_teaches_the_rule_for_the_rest_of_the_rep
     [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
     assert set(rule_pr.targets) == {"util.py", "more.py"}
     assert f"#{rewrite.pr_number} by alice" in rule_pr.rationale
+
+
+async def test_commits_answering_plain_review_comments_are_examples_too(stage: Stage) -> None:
+    s = await scene(stage, "commits", files=FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
+    await s.settle()
+    for branch, path, function, var in (("one", "lib.py", "f2", "w"), ("two", "util.py", "g2", "v")):
+        base = FILES[path]
+        added = f"\n\ndef {function}({var}):\n    if {var} == None:\n        return 2\n    return {var}\n"
+        await s.sandbox.push(s.repo, as_=WRITER, branch=branch, files={path: base + added})
+        pull = await s.sandbox.open_pull_request(s.repo, as_=WRITER, head=branch, title=f"Add {function}")
+        await s.settle()
+        line = (base + added).splitlines().index(f"    if {var} == None:") + 1
+        await s.sandbox.review(s.repo, pull.number, as_="alice", event="COMMENT", body="",
+                               comments=[{"path": path, "line": line, "body": "Compare with None using `is`, please."}])
+        await s.settle()
+        await s.sandbox.push(s.repo, as_=WRITER, branch=branch, files={path: base + added.replace(f"{var} == None", f"{var} is None")})
+        await s.settle()
+
+    examples = await stage.store.examples(s.repo)
+    assert [(e.source, e.before, e.after) for e in examples] == [
+        ("human_commit", "w == None", "w is None"),
+        ("human_commit", "v == None", "v is None"),
+    ]
+    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    assert set(rule_pr.targets) == {"lib.py", "util.py", "more.py"}
