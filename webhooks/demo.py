@@ -129,6 +129,8 @@ class Demo:
             step.ok = True
         except (StepFailed, TimeoutError) as exc:
             step.detail = str(exc)
+        except Exception as exc:  # a step that breaks is reported as not having happened
+            step.detail = f"{type(exc).__name__}: {exc}"
         step.seconds = round(time.monotonic() - started, 2)
         if self.console:
             mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
@@ -196,7 +198,8 @@ class Demo:
 
         async def merge_with_ab() -> str:
             p = await self.proposal("rewrite")
-            assert p.pr_number is not None
+            if p.pr_number is None:
+                raise StepFailed(f"the rewrite proposal is {p.state}, with no PR to merge")
             await sb.merge(REPO, p.pr_number, as_=MAINTAINER)
             await self.stage.settle()
             merged = await self.stage.store.proposal(p.id)
