@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import datetime as dt
 import logging
@@ -65,6 +66,10 @@ RETRIED = "Reopened `{id}`; deciding again."
 AB_TITLE = "Before/after on `{branch}`"
 
 
+# The repositories read while handling the current signal (see Autopilot.handle).
+_repos_read: contextvars.ContextVar[dict[str, Repo] | None] = contextvars.ContextVar("repos_read", default=None)
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -124,6 +129,15 @@ class Autopilot:
         return self._repo_locks.setdefault(full_name.lower(), asyncio.Lock())
 
     async def handle(self, signal: Signal) -> None:
+        # One signal's steps share one read of each repository (its default branch and config):
+        # they run one after another, so re-reading would only cost API calls.
+        token = _repos_read.set({})
+        try:
+            await self._handle(signal)
+        finally:
+            _repos_read.reset(token)
+
+    async def _handle(self, signal: Signal) -> None:
         if isinstance(signal, InstallationSignal):
             await self.on_installation(signal)  # locks each repository it works on
             return
@@ -156,6 +170,17 @@ class Autopilot:
         return client
 
     async def repo(self, full_name: str, installation_id: int) -> Repo:
+        """The repository's client, default branch and config, read once per signal."""
+        seen = _repos_read.get()
+        key = f"{installation_id}:{full_name.lower()}"
+        if seen is not None and key in seen:
+            return seen[key]
+        found = await self._read_repo(full_name, installation_id)
+        if seen is not None:
+            seen[key] = found
+        return found
+
+    async def _read_repo(self, full_name: str, installation_id: int) -> Repo:
         owner, name = full_name.split("/", 1)
         client = self.installation(installation_id).repo(owner, name)
         info = await client.repository()
