@@ -254,3 +254,36 @@ def _anthropic_error(
         status_code=status,
         headers=headers,
     )
+
+
+class Backends:
+    """Real SDK backends pointed at one LLMServer, closed together: `make("openai", timeout=1)`."""
+
+    def __init__(self, server: LLMServer, *, models: dict[str, str], key: str, max_retries: int) -> None:
+        self.server = server
+        self.models = models
+        self.key = key
+        self.max_retries = max_retries
+        self.made: list[Any] = []
+
+    def make(self, provider: str, **overrides: Any) -> Any:
+        import dataclasses
+
+        from bot.llm import LLMSettings, llm_from_settings
+
+        settings = LLMSettings(
+            provider=provider,  # type: ignore[arg-type]
+            model=self.models[provider],
+            base_url=self.server.base_url(provider),
+            api_key=self.key,
+            timeout=10,
+            max_retries=self.max_retries,
+        )
+        llm = llm_from_settings(dataclasses.replace(settings, **overrides))
+        assert llm is not None
+        self.made.append(llm)
+        return llm
+
+    async def aclose(self) -> None:
+        for llm in self.made:
+            await llm.aclose()

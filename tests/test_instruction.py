@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -20,10 +19,10 @@ from bot.instruction import (
     paths_from_traceback,
     render_prompt,
 )
-from bot.llm import ChatBackend, LLMSettings, TokenBudget, llm_from_settings, llm_settings_from_env
+from bot.llm import ChatBackend, TokenBudget, llm_from_settings, llm_settings_from_env
 from bot.proposals import Proposal
 from bot.strategies import NothingToChange, PatchFailed
-from tests.llm_server import Fail, LLMServer, Refusal, Reply
+from tests.llm_server import Backends, Fail, LLMServer, Refusal, Reply
 
 PROVIDERS = ["openai", "anthropic"]
 MODELS = {"openai": "gpt-4.1-mini", "anthropic": "claude-opus-4-5"}
@@ -167,25 +166,9 @@ async def server() -> AsyncIterator[LLMServer]:
 
 @pytest.fixture
 async def make_llm(server: LLMServer) -> AsyncIterator[Callable[..., ChatBackend]]:
-    made: list[ChatBackend] = []
-
-    def make(provider: str, **overrides: Any) -> ChatBackend:
-        settings = LLMSettings(
-            provider=provider,  # type: ignore[arg-type]
-            model=MODELS[provider],
-            base_url=server.base_url(provider),
-            api_key=KEY,
-            timeout=10,
-            max_retries=0,
-        )
-        llm = llm_from_settings(dataclasses.replace(settings, **overrides))
-        assert llm is not None
-        made.append(llm)
-        return llm
-
-    yield make
-    for llm in made:
-        await llm.aclose()
+    backends = Backends(server, models=MODELS, key=KEY, max_retries=0)
+    yield backends.make
+    await backends.aclose()
 
 
 async def run(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -14,7 +13,6 @@ from bot.llm import (
     BudgetExceeded,
     ChatBackend,
     LLMConfigError,
-    LLMSettings,
     LLMUnavailable,
     Message,
     TokenBudget,
@@ -24,7 +22,7 @@ from bot.llm import (
     price,
     secret_values,
 )
-from tests.llm_server import Fail, LLMServer, Refusal, Reply, Slow
+from tests.llm_server import Backends, Fail, LLMServer, Refusal, Reply, Slow
 
 PROVIDERS = ["openai", "anthropic"]
 MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5"}
@@ -39,25 +37,9 @@ async def server() -> AsyncIterator[LLMServer]:
 
 @pytest.fixture
 async def make_llm(server: LLMServer) -> AsyncIterator[Callable[..., ChatBackend]]:
-    made: list[ChatBackend] = []
-
-    def make(provider: str, **overrides: Any) -> ChatBackend:
-        settings = LLMSettings(
-            provider=provider,  # type: ignore[arg-type]
-            model=MODELS[provider],
-            base_url=server.base_url(provider),
-            api_key=KEY,
-            timeout=10,
-            max_retries=2,
-        )
-        llm = llm_from_settings(dataclasses.replace(settings, **overrides))
-        assert llm is not None
-        made.append(llm)
-        return llm
-
-    yield make
-    for llm in made:
-        await llm.aclose()
+    backends = Backends(server, models=MODELS, key=KEY, max_retries=2)
+    yield backends.make
+    await backends.aclose()
 
 
 def ask(text: str = "Say hello.") -> list[Message]:
