@@ -50,6 +50,18 @@ WORD = re.compile(
 )
 # Stands in for a metavariable when checking that one may stand at a place.
 PLACEHOLDER = "evolvemvhole"
+# Bodies: one carried over unchanged is context whatever its length, so it becomes `$$$A` (a
+# loop's body of one statement is no reason to leave out loops with two). Arguments are not:
+# `open($A).read() -> Path($A).read_text()` must not take `open(p, "rb")` along.
+SEQUENCE_KINDS = frozenset(
+    {
+        "block",  # Python
+        "statement_block",  # JavaScript / TypeScript
+    }
+)
+# A class's bases and a definition's parameters are context to an edit of its body in the
+# same way.
+CONTEXT_LIST_FIELDS = ("superclasses", "parameters")
 
 UNPARSABLE_SNIPPET = "the {which} of example {index} ({where}) does not parse: {error}"
 NO_EXAMPLES = "anti-unification needs at least one example"
@@ -196,6 +208,13 @@ class _Unifier:
             # when the fix keeps it: only operands are context.
             and not any(_in_name_position(n) for n in nodes)
         )
+        if (
+            not top
+            and self.lift_carried
+            and all(t in p.carried for p, t in zip(self.parsed, texts, strict=True))
+            and (run := self._carried_run(nodes))
+        ):
+            return [run]
         if carried:
             # Carried context: walk in only when that keeps no literal name or value of its own
             # (`$A = $B` from two declarators, not `self.$A` from `self.x` and `self.y`).
@@ -228,6 +247,30 @@ class _Unifier:
             if len({len(k) for k in kids}) > 1:
                 return self._before_sequence(kids)
         raise _Mismatch(BEFORE_MISMATCH.format(first=_short(texts[0]), other=_short(_other(texts))))
+
+    def _carried_run(self, nodes: list[SgNode]) -> _Hole | None:
+        """`$$$A` for carried lists of one kind (bodies, arguments) when each has an item."""
+        if len({n.kind() for n in nodes}) != 1 or not _is_sequence(nodes[0]):
+            return None
+        runs = [[c for c in n.children() if c.is_named()] for n in nodes]
+        if not all(runs):
+            return None  # `$$$A` matching nothing between brackets is the pattern's own text
+        for parsed, run in zip(self.parsed, runs, strict=True):
+            start, end = run[0].range().start.index, run[-1].range().end.index
+            if not _placeholder_parses(
+                parsed.example.before, start, end, parsed.example.language, leaf=False
+            ):
+                return None
+        key = tuple(_run_text(r) for r in runs)
+        self.multi_keys.add(key)
+        first = runs[0]
+        return _Hole(
+            first[0].range().start.index,
+            first[-1].range().end.index,
+            key,
+            multi=True,
+            nodes=tuple(tuple(r) for r in runs),
+        )
 
     def _hole(self, nodes: list[SgNode]) -> _Hole:
         rng = nodes[0].range()
@@ -268,6 +311,19 @@ class _Unifier:
         if len(set(texts)) == 1:
             return []
         rng = nodes[0].range()
+        if _is_sequence(nodes[0]):
+            runs = [[c for c in n.children() if c.is_named()] for n in nodes]
+            key = tuple(_run_text(r) for r in runs)
+            if all(runs) and key in self.multi_keys:
+                first = runs[0]
+                return [
+                    _Hole(
+                        first[0].range().start.index,
+                        first[-1].range().end.index,
+                        key,
+                        multi=True,
+                    )
+                ]
         if texts in self.single_keys:
             return [_Hole(rng.start.index, rng.end.index, texts, multi=False)]
         if texts in self.multi_keys:
@@ -383,11 +439,16 @@ def _can_stand_for(parsed: ParsedExample, node: SgNode) -> bool:
 
 
 @functools.lru_cache(maxsize=8192)
-def _placeholder_parses(text: str, start: int, end: int, language: str) -> bool:
+def _placeholder_parses(
+    text: str, start: int, end: int, language: str, *, leaf: bool = True
+) -> bool:
+    """Whether text[start:end] replaced by an identifier parses (as that lone identifier, if `leaf`)."""
     replaced = text[:start] + PLACEHOLDER + text[end:]
     root = SgRoot(replaced, language).root()
     if syntax_problems(root):
         return False
+    if not leaf:
+        return True
     node = root
     while True:
         inside = [
@@ -413,6 +474,14 @@ def _render(
         position = hole.end
     pieces.append(text[position:end])
     return "".join(pieces)
+
+
+def _is_sequence(node: SgNode) -> bool:
+    """A body, a class's bases or a definition's parameters: a list the edit does not look into."""
+    if node.kind() in SEQUENCE_KINDS:
+        return True
+    parent = node.parent()
+    return parent is not None and any(parent.field(f) == node for f in CONTEXT_LIST_FIELDS)
 
 
 def _in_name_position(node: SgNode) -> bool:

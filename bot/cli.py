@@ -134,7 +134,7 @@ def rules(
         return
     for rule in learned:
         status = f"retired ({retired[rule.id]})" if rule.id in retired else ("kept" if rule.kept else f"rejected: {rule.rejected_reason}")
-        what = f"`{rule.rule.pattern}` → `{rule.rule.fix}` ({rule.rule.language})" if rule.rule else "(no rule)"
+        what = f"{rule.rule.describe()} ({rule.rule.language})" if rule.rule else "(no rule)"
         mine = [p for p in proposals if p.spec.get("rule_id") == rule.id]
         record = ", ".join(f"{p.id}: {p.state}" + (f" #{p.pr_number}" if p.pr_number else "") for p in mine) or "not proposed yet"
         console.print(f"[bold]{rule.id}[/] {what} — {status}", highlight=False, soft_wrap=True)

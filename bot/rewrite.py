@@ -103,6 +103,22 @@ TRAILING_GLOB = re.compile(
 )
 # Stand-in identifier for a metavariable when parsing a pattern as plain code.
 PLACEHOLDER = "evolvemv{index}"
+# One place a rule's match may sit: its parent's node kind, and the parent's field that holds it
+# (ast-grep's `inside: {kind: ..., field: ...}` with the default stopBy, the direct parent).
+CONTEXT = re.compile(
+    r"""
+    (?P<kind>[a-z_]+)        # the parent's node kind, as tree-sitter names it
+    (?:\.(?P<field>[a-z_]+))?  # optionally the parent's field that holds the match
+    """,
+    re.VERBOSE,
+)
+# Field names tree-sitter grammars use, to say which field of its parent holds a node (ast-grep-py
+# can ask a node for a field's child but not a child for its field).
+FIELD_NAMES = (
+    "right", "left", "value", "body", "condition", "arguments", "argument", "function", "object",
+    "attribute", "superclasses", "parameters", "return_type", "type", "alias", "name", "operand",
+    "subscript", "key", "consequence", "alternative", "iterable", "expression",
+)  # fmt: skip
 
 EMPTY_PATTERN = "the rewrite pattern is empty"
 UNKNOWN_LANGUAGE = "ast-grep does not support the language {language!r}; supported: {supported}"
@@ -113,6 +129,10 @@ UNCAPTURED_IN_FIX = (
 NEGATED_GLOB = "`in {glob}`: negated globs are not supported; name the files to rewrite"
 INVALID_GLOB = "`in {glob}` is not a valid glob: {error}"
 INVALID_PATTERN = "the pattern `{pattern}` is not valid {language}: {detail}"
+INVALID_CONTEXT = (
+    "`{context}` is not a place a match can sit: write the parent's node kind, optionally with"
+    " the field that holds the match (`for_statement.right`)"
+)
 PATTERN_SYNTAX_ERROR = "it does not parse ({error})"
 PATTERN_NOT_SELF_MATCHING = "ast-grep does not match it against its own text (it reads as `{kind}`)"
 NO_LANGUAGE_ACCEPTS = (
@@ -178,10 +198,15 @@ class RewriteRule:
     fix: str
     language: str | None = None
     glob: str | None = None
+    # Where a match may sit ("kind" or "kind.field" of its parent, any of them); empty: anywhere.
+    inside: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.pattern.strip():
             raise RewriteError(EMPTY_PATTERN)
+        for context in self.inside:
+            if not CONTEXT.fullmatch(context):
+                raise RewriteError(INVALID_CONTEXT.format(context=context))
         if self.language is not None:
             object.__setattr__(self, "language", canonical_language(self.language))
         captured = captured_names(self.pattern)
@@ -200,6 +225,32 @@ class RewriteRule:
     def in_scope(self, path: str) -> bool:
         """Whether `path` is under the rule's glob (every path when there is none)."""
         return self.glob is None or glob_spec(self.glob).match_file(path)
+
+    def sits_well(self, node: SgNode) -> bool:
+        """Whether a match at `node` is in one of the rule's places (always, with none)."""
+        return not self.inside or any(context_of(node, c) for c in self.inside)
+
+    def describe(self) -> str:
+        """`pattern` -> `fix`, and where it applies when the rule says."""
+        where = f" (where the match is {' or '.join(self.inside)})" if self.inside else ""
+        return f"`{self.pattern}` → `{self.fix}`{where}"
+
+
+def field_of(node: SgNode) -> str | None:
+    """The field of its parent that holds `node`, when it is one of FIELD_NAMES."""
+    parent = node.parent()
+    if parent is None:
+        return None
+    return next((f for f in FIELD_NAMES if parent.field(f) == node), None)
+
+
+def context_of(node: SgNode, context: str) -> bool:
+    """Whether `node` sits where `context` ("kind" or "kind.field") says."""
+    m = CONTEXT.fullmatch(context)
+    parent = node.parent()
+    if m is None or parent is None or parent.kind() != m.group("kind"):
+        return False
+    return m.group("field") is None or field_of(node) == m.group("field")
 
 
 @functools.lru_cache(maxsize=64)
@@ -543,6 +594,7 @@ def _rewrite_file(
     found = [
         _Match(node, node.range().start.index, node.range().end.index, order)
         for order, node in enumerate(root.find_all(pattern=rule.pattern))
+        if rule.sits_well(node)
     ]
     # An empty match has nothing to replace (and would be chosen again and again as "outermost").
     found = [m for m in found if m.end > m.start]

@@ -10,6 +10,11 @@ Everything here is pure: examples go in, rules (and the groups that gave none, w
    pattern and fix. When a group as a whole has no rule, its examples are clustered
    (Getafix's hierarchical merge: repeatedly join the two clusters whose common rule is the most
    specific), and what cannot join anything is reported with the group's reason.
+   Examples still without a rule are tried once more by their edit's core (Getafix's smallest
+   changed subtree: `d.keys()` -> `d` inside `for k in d.keys(): ...` and inside
+   `[k for k in d.keys() if k]`). The core's rule applies only where the examples' cores sat (the
+   parent's kind and field, `for_statement.right` or `for_in_clause.right`), not everywhere the
+   core's pattern matches.
 3. A rule is kept only with at least `min_examples` examples, when it is not too general (a bare
    metavariable, or nothing but metavariables and brackets), and when applying it with
    `bot.rewrite.apply_rewrite` to each example's before gives that example's after (the same
@@ -36,7 +41,7 @@ from bot.anti_unification import (
     significant_children,
     unit_node,
 )
-from bot.examples import Example
+from bot.examples import Example, ExampleError
 from bot.rewrite import (
     LANGUAGE_BY_EXTENSION,
     METAVARIABLE,
@@ -46,6 +51,8 @@ from bot.rewrite import (
     RewriteRule,
     RewriteSite,
     apply_rewrite,
+    field_of,
+    syntax_problems,
 )
 
 DEFAULT_MIN_EXAMPLES = 2
@@ -75,9 +82,10 @@ MATCHES_LESS = (
 REWRITE_FAILED = "cannot be applied to {where}: {error}"
 LEFT_OVER = "does not fit a rule with the other examples of its shape: {reason}"
 NOT_KEPT = "rule {id} was not kept ({reason}); only kept rules have sites"
+WHERE = " (only where the match is {places}, as in the examples)"
 PROPOSAL_TITLE = "Apply learned rule `{pattern}` -> `{fix}`"
 PROPOSAL_RATIONALE = (
-    "Reviewers made this change {count} times ({examples}); the rule `{pattern}` -> `{fix}`"
+    "Reviewers made this change {count} times ({examples}); the rule `{pattern}` -> `{fix}`{where}"
     " reproduces each of them and applies at {sites} more {noun} on the default branch."
 )
 WORD = re.compile(
@@ -121,8 +129,11 @@ class LearnedRule:
 
 
 def rule_id(rule: RewriteRule) -> str:
-    """Stable across runs and machines: the same pattern, fix and language give the same id."""
-    canonical = json.dumps([rule.pattern, rule.fix, rule.language])
+    """Stable across runs and machines: the same pattern, fix, language (and places) give the same id."""
+    parts: list[Any] = [rule.pattern, rule.fix, rule.language]
+    if rule.inside:
+        parts.append(sorted(rule.inside))
+    canonical = json.dumps(parts)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
@@ -244,7 +255,9 @@ def _match_problem(rule: RewriteRule, example: Example) -> str | None:
     )
 
 
-def reproduction_problem(rule: RewriteRule, examples: Sequence[Example]) -> str | None:
+def reproduction_problem(
+    rule: RewriteRule, examples: Sequence[Example], *, whole_unit: bool = True
+) -> str | None:
     """Why `rule` does not turn each example's before into its after, or None.
 
     "Into its after" means the same syntax tree with the same tokens, by matching the unit the
@@ -265,7 +278,7 @@ def reproduction_problem(rule: RewriteRule, examples: Sequence[Example]) -> str 
             return NOT_REPRODUCED.format(
                 where=example.describe(), before=example.before, got=got, after=example.after
             )
-        if problem := _match_problem(rule, example):
+        if whole_unit and (problem := _match_problem(rule, example)):
             return problem
     return None
 
@@ -336,9 +349,158 @@ def learn_rules(
     for group in groups.values():
         for entry in _learn_group(group, min_examples=min_examples):
             (kept if entry.kept else rejected).append(entry)
+    by_core = _learn_cores(rejected, min_examples=min_examples)
+    kept += by_core
+    placed = {id(e) for entry in by_core for e in entry.examples}
+    rejected = _without(rejected, placed)
     for example, reason in broken:
         rejected.append(LearnedRule(_examples_id([example]), None, (example,), reason))
     return kept + rejected
+
+
+def _without(entries: list[LearnedRule], placed: set[int]) -> list[LearnedRule]:
+    """`entries` less the examples in `placed`; an entry left with none is dropped."""
+    out = []
+    for entry in entries:
+        left = tuple(e for e in entry.examples if id(e) not in placed)
+        if len(left) == len(entry.examples):
+            out.append(entry)
+        elif left:
+            out.append(LearnedRule(_examples_id(left), None, left, entry.rejected_reason))
+    return out
+
+
+# --- cores: the smallest changed subtree, and where it sits -----------------------------------
+
+
+@dataclass(frozen=True)
+class EditCore:
+    """The smallest part of an example its edit changes, as an example of its own, and its place."""
+
+    example: Example  # the original
+    core: Example  # before/after of the changed subtree only
+    context: str  # "kind.field" (or "kind") of the core's parent in the original
+    start: int  # the core's span in the original before
+    end: int
+
+
+def edit_core(example: Example) -> EditCore | None:
+    """The example's edit narrowed to the one subtree it changes; None when that is the whole unit.
+
+    Walks the before and after trees in step while they agree on kind and layout and differ in
+    exactly one named child: that child is where the edit is. The core must parse alone as the
+    same kind of node, so that a pattern can be written for it.
+    """
+    try:
+        parsed = parse_example(example)
+    except GeneralizationError:
+        return None
+    before, after = parsed.before, parsed.after
+    while before.kind() == after.kind():
+        kids_b, kids_a = significant_children(before), significant_children(after)
+        if len(kids_b) != len(kids_a) or not kids_b:
+            break
+        differing = [i for i, (b, a) in enumerate(zip(kids_b, kids_a)) if b.text() != a.text()]
+        if len(differing) != 1:
+            break
+        b, a = kids_b[differing[0]], kids_a[differing[0]]
+        if not (b.is_named() and a.is_named()) or any(
+            x.is_named() != y.is_named() or (not x.is_named() and x.text() != y.text())
+            for x, y in zip(kids_b, kids_a)
+        ):
+            break
+        before, after = b, a
+    if before.range() == parsed.before.range() or before.parent() is None:
+        return None
+    core_before = _standalone(before, example.language)
+    core_after = _standalone(after, example.language)
+    if core_before is None or core_after is None:
+        return None
+    try:
+        core = Example(
+            before=core_before,
+            after=core_after,
+            path=example.path,
+            language=example.language,
+            source=example.source,
+            author=example.author,
+            pr=example.pr,
+            line=example.line,
+            outcome=example.outcome,
+        )
+    except ExampleError:
+        return None
+    parent = before.parent()
+    assert parent is not None
+    field = field_of(before)
+    rng = before.range()
+    return EditCore(
+        example=example,
+        core=core,
+        context=f"{parent.kind()}.{field}" if field else parent.kind(),
+        start=rng.start.index,
+        end=rng.end.index,
+    )
+
+
+def _standalone(node: SgNode, language: str) -> str | None:
+    """The node's text when it parses alone as a node of its kind (None when it does not)."""
+    text = node.text()
+    if "\n" in text:
+        return None  # an inner block's indentation is not its own: leave it to whole units
+    root = SgRoot(text, language).root()
+    if syntax_problems(root):
+        return None
+    unit = unit_node(root)
+    return text if unit.kind() == node.kind() and unit.text() == text else None
+
+
+def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[LearnedRule]:
+    """Kept rules from the cores of examples that gave none as whole units."""
+    cores: dict[str, list[EditCore]] = {}
+    for entry in rejected:
+        for example in entry.examples:
+            core = edit_core(example)
+            if core is None:
+                continue
+            try:
+                cores.setdefault(edit_shape(core.core), []).append(core)
+            except GeneralizationError:
+                continue
+    kept: list[LearnedRule] = []
+    for group in cores.values():
+        if len(group) < min_examples:
+            continue
+        by_core = {id(c.core): c for c in group}
+        for entry in _learn_group([c.core for c in group], min_examples=min_examples):
+            if not entry.kept or entry.rule is None:
+                continue
+            members = [by_core[id(e)] for e in entry.examples]
+            placed = _placed(entry.rule, members)
+            if placed is not None:
+                kept.append(placed)
+    return kept
+
+
+def _placed(rule: RewriteRule, cores: Sequence[EditCore]) -> LearnedRule | None:
+    """The core rule limited to its cores' places, checked on the whole examples; None if it fails."""
+    inside = tuple(sorted({c.context for c in cores}))
+    placed = RewriteRule(
+        pattern=rule.pattern, fix=rule.fix, language=rule.language, glob=rule.glob, inside=inside
+    )
+    examples = [c.example for c in cores]
+    for core in cores:
+        root = SgRoot(core.example.before, core.example.language).root()
+        spans = [
+            (m.range().start.index, m.range().end.index)
+            for m in root.find_all(pattern=placed.pattern)
+            if placed.sits_well(m)
+        ]
+        if (core.start, core.end) not in spans:
+            return None
+    if reproduction_problem(placed, examples, whole_unit=False) is not None:
+        return None
+    return LearnedRule(rule_id(placed), placed, tuple(examples))
 
 
 def _learn_group(group: list[Example], *, min_examples: int) -> list[LearnedRule]:
@@ -436,6 +598,9 @@ class RuleSites:
             examples="; ".join(e.describe() for e in self.learned.examples),
             pattern=self.learned.rule.pattern,
             fix=self.learned.rule.fix,
+            where=WHERE.format(places=" or ".join(self.learned.rule.inside))
+            if self.learned.rule.inside
+            else "",
             sites=count,
             noun="place" if count == 1 else "places",
         )
@@ -450,6 +615,7 @@ class RuleSites:
             "fix": rule.fix,
             "language": rule.language,
             "glob": rule.glob,
+            "inside": list(rule.inside),
             "examples": [
                 {"pr": e.pr, "author": e.author, "path": e.path, "line": e.line, "source": e.source}
                 for e in self.learned.examples

@@ -62,7 +62,11 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
     spec = proposal.spec
     try:
         rule = RewriteRule(
-            pattern=spec["pattern"], fix=spec["fix"], language=spec.get("language"), glob=spec.get("glob")
+            pattern=spec["pattern"],
+            fix=spec["fix"],
+            language=spec.get("language"),
+            glob=spec.get("glob"),
+            inside=tuple(spec.get("inside") or ()),
         )
     except RewriteError as exc:
         raise PatchFailed(str(exc)) from exc
@@ -82,7 +86,7 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
         changes=changes,
         diff=unified_diff(old, changes),
         diff_lines=diff_line_count(old, changes),
-        summary=f"Rewrites `{rule.pattern}` → `{rule.fix}` at {sites} site{'s' if sites != 1 else ''} in {files_word}.",
+        summary=f"Rewrites {rule.describe()} at {sites} site{'s' if sites != 1 else ''} in {files_word}.",
     )
 
 

@@ -46,12 +46,34 @@ def test_what_all_examples_share_stays_literal() -> None:
     assert rule(
         ("self.assertEquals(a, 1)", "self.assertEqual(a, 1)"),
         ("self.assertEquals(b, 1)", "self.assertEqual(b, 1)"),
+        lift_carried=False,
     ) == (
         "self.assertEquals($A, 1)",
         "self.assertEqual($A, 1)",
     )
     g = anti_unify([ex("x == None", "x is None")])
     assert (g.pattern, g.fix, g.bindings) == ("x == None", "x is None", {})
+
+
+def test_carried_bodies_and_bases_match_any_length() -> None:
+    # The loop's body and the class's bases come through unchanged: they are context, and a rule
+    # learned from one-statement bodies or one base applies to any.
+    assert rule(
+        ("for k in d.keys():\n    print(k)", "for k in d:\n    print(k)"),
+        (
+            "for key in headers.keys():\n    if key:\n        pop(key)",
+            "for key in headers:\n    if key:\n        pop(key)",
+        ),
+    ) == ("for $A in $B.keys():\n    $$$C", "for $A in $B:\n    $$$C")
+    assert rule(
+        ('class A(Base):\n    """A."""\n    pass', 'class A(Base):\n    """A."""'),
+        ('class B(Event):\n    """B."""\n    pass', 'class B(Event):\n    """B."""'),
+    ) == ('class $A($$$B):\n    """$C"""\n    pass', 'class $A($$$B):\n    """$C"""')
+    # Arguments are not context: the called function reads them, and `open(p, "rb")` must not
+    # become `Path(p, "rb")` by a rule learned from `open(p)`.
+    assert rule(
+        ("open(a).read()", "Path(a).read_text()"), ("open(b).read()", "Path(b).read_text()")
+    ) == ("open($A).read()", "Path($A).read_text()")
 
 
 def test_carried_context_is_one_metavariable_not_a_partial_literal() -> None:

@@ -472,3 +472,34 @@ def test_diff_of_a_rewrite_and_of_nothing() -> None:
     )
     assert diff_line_count(FILES, result.changed) == 2
     assert unified_diff(FILES, {}) == "" and diff_line_count(FILES, {}) == 0
+
+
+def test_a_rule_with_places_rewrites_only_matches_that_sit_there() -> None:
+    rule = RewriteRule(
+        pattern="$A.keys()",
+        fix="$A",
+        language="python",
+        inside=("for_statement.right", "comparison_operator"),
+    )
+    code = "for k in d.keys():\n    pass\nok = k in d.keys()\nview = d.keys()\n"
+    result = apply_rewrite({"a.py": code}, rule)
+    assert result.changed["a.py"] == "for k in d:\n    pass\nok = k in d\nview = d.keys()\n"
+    assert result.match_count == 2
+    assert rule.describe() == (
+        "`$A.keys()` → `$A` (where the match is for_statement.right or comparison_operator)"
+    )
+    # The field matters: the loop variable is the for statement's `left`, not its `right`.
+    left_only = RewriteRule(
+        pattern="$A", fix="x", language="python", inside=("for_statement.left",)
+    )
+    assert apply_rewrite({"a.py": "for k in d:\n    pass\n"}, left_only).changed["a.py"] == (
+        "for x in d:\n    pass\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "context", ["For_Statement", "for_statement.", "a.b.c", "", "for statement"]
+)
+def test_a_place_that_is_not_kind_or_kind_dot_field_is_refused(context: str) -> None:
+    with pytest.raises(RewriteError, match="is not a place a match can sit"):
+        RewriteRule(pattern="$A", fix="$A", inside=(context,))

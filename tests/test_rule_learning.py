@@ -298,3 +298,52 @@ def test_find_sites_refuses_a_rule_that_was_not_kept() -> None:
     [alone] = learn_rules([ex("x == None", "x is None")])
     with pytest.raises(ValueError, match=f"rule {alone.id} was not kept"):
         find_sites(alone, {"a.py": "x == None\n"})
+
+
+def test_edits_in_different_statements_learn_their_core_where_it_sat() -> None:
+    # One reviewer fixed a loop, another a comprehension: as whole units they are two shapes of
+    # one example each, but the edit itself is `d.keys()` -> `d` where something iterates.
+    examples = [
+        ex("for key in headers.keys():\n    pop(key)", "for key in headers:\n    pop(key)"),
+        ex("[n for n in names.keys() if n]", "[n for n in names if n]", pr=2),
+    ]
+    learned = learn_rules(examples)
+    kept = [r for r in learned if r.kept]
+    assert len(kept) == 1 and len(learned) == 1  # each example is in exactly one entry
+    rule = kept[0].rule
+    assert rule is not None
+    assert (rule.pattern, rule.fix) == ("$A.keys()", "$A")
+    assert rule.inside == ("for_in_clause.right", "for_statement.right")
+    assert set(kept[0].examples) == set(examples)
+    code = (
+        "for k in table.keys():\n    print(k)\n"
+        "firsts = {k for k in other.keys()}\n"
+        "view = table.keys()\n"  # not iterated: the rule leaves it alone
+        "print(list(table.keys()))\n"
+    )
+    result = find_sites(kept[0], {"m.py": code})
+    assert result.result.changed["m.py"] == (
+        "for k in table:\n    print(k)\n"
+        "firsts = {k for k in other}\n"
+        "view = table.keys()\n"
+        "print(list(table.keys()))\n"
+    )
+    assert "only where the match is for_in_clause.right or for_statement.right" in (
+        result.rationale()
+    )
+    assert result.spec()["inside"] == ["for_in_clause.right", "for_statement.right"]
+
+
+def test_a_core_needs_as_many_examples_as_a_whole_rule() -> None:
+    # Two different cores (`keys()` dropped, a name replaced): no rule from either alone.
+    learned = learn_rules(
+        [
+            ex("for key in headers.keys():\n    pop(key)", "for key in headers:\n    pop(key)"),
+            ex(
+                "try:\n    f()\nexcept IOError:\n    pass",
+                "try:\n    f()\nexcept OSError:\n    pass",
+            ),
+        ]
+    )
+    assert not any(r.kept for r in learned)
+    assert sum(len(r.examples) for r in learned) == 2
