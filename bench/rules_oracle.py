@@ -50,8 +50,9 @@ CANDIDATE_CODES = (
     "B009", "B010",
 )  # fmt: skip
 # Codes that rewrite type annotations. tree-sitter parses an annotation as `type` nodes
-# (`generic_type`), while a pattern is parsed on its own as an expression (`subscript`), so no
-# plain ast-grep pattern matches inside an annotation: these are measured and shown apart.
+# (`generic_type`), while a pattern parsed on its own is an expression (`subscript`): the learner
+# reaches them only through an edit's core matched as its kind in place (a rule's `selector`).
+# They are measured and shown apart.
 ANNOTATION_CODES = ("UP006", "UP007", "UP037", "UP045")
 MIN_SITES = 15
 TRIALS = 5  # extra seeded draws of 2 examples per code, for the spread
@@ -351,7 +352,12 @@ def _row(result: CodeResult) -> str:
     s, trial = result.trial.score, result.trial
     drawn = "<br>".join(_code(f"{r.before} -> {r.after}", 60) for _, r in trial.examples)
     if trial.kept is not None and trial.kept.rule is not None:
-        learned = _code(f"{trial.kept.rule.pattern} -> {trial.kept.rule.fix}")
+        rule = trial.kept.rule
+        learned = _code(f"{rule.pattern} -> {rule.fix}")
+        if rule.selector:
+            learned += f" as `{rule.selector}`"
+        if rule.inside:
+            learned += " inside " + " or ".join(f"`{c}`" for c in rule.inside)
     else:
         reasons = {" ".join((r.rejected_reason or "").split()) for r in trial.learned}
         learned = "rejected: " + "; ".join(sorted(r[:150] for r in reasons)).replace("|", "\\|")
@@ -490,12 +496,14 @@ def main() -> None:
         *(_row(r) for r in primary),
         *_overall("overall", primary),
         "",
-        "### Type-annotation rewrites (out of reach of a plain ast-grep pattern)",
+        "### Type-annotation rewrites",
         "",
         (
-            "A pattern is parsed on its own, as an expression (`List[$A]` is a `subscript`), while"
-            " tree-sitter parses an annotation as a `type` (`generic_type`), so no pattern string"
-            " matches inside an annotation; the learned rules can only be whole annotated statements."
+            "A pattern parsed on its own is an expression (`List[$A]` is a `subscript`), while"
+            " tree-sitter parses an annotation as a `type` (`generic_type`). The learner reaches"
+            " these through an edit's core: the smallest changed subtree, matched as its kind in"
+            " place (ast-grep's contextual pattern, the rule's `selector`) and only where the"
+            " examples' cores sat (`inside`)."
         ),
         "",
         *TABLE_HEAD,

@@ -112,6 +112,14 @@ CONTEXT = re.compile(
     """,
     re.VERBOSE,
 )
+# Code around a pattern that only parses as its kind in place (`Optional[$A]` is a `generic_type`
+# in an annotation, a `subscript` alone): ast-grep's contextual pattern, tried in this order.
+SELECTOR_CONTEXTS: Mapping[str, tuple[str, ...]] = {
+    "python": ("x: {}", "def f() -> {}:\n    pass", "def f(x: {}):\n    pass"),
+    "typescript": ("let x: {};", "function f(): {} {}"),
+    "tsx": ("let x: {};", "function f(): {} {}"),
+}
+SELECTOR = re.compile(r"[a-z_]+")
 # Field names tree-sitter grammars use, to say which field of its parent holds a node (ast-grep-py
 # can ask a node for a field's child but not a child for its field).
 FIELD_NAMES = (
@@ -129,6 +137,8 @@ UNCAPTURED_IN_FIX = (
 NEGATED_GLOB = "`in {glob}`: negated globs are not supported; name the files to rewrite"
 INVALID_GLOB = "`in {glob}` is not a valid glob: {error}"
 INVALID_PATTERN = "the pattern `{pattern}` is not valid {language}: {detail}"
+INVALID_SELECTOR = "`{selector}` is not a node kind"
+NO_SELECTOR_CONTEXT = "it is not a `{selector}` in any place {language} puts one"
 INVALID_CONTEXT = (
     "`{context}` is not a place a match can sit: write the parent's node kind, optionally with"
     " the field that holds the match (`for_statement.right`)"
@@ -200,10 +210,15 @@ class RewriteRule:
     glob: str | None = None
     # Where a match may sit ("kind" or "kind.field" of its parent, any of them); empty: anywhere.
     inside: tuple[str, ...] = ()
+    # The node kind the pattern stands for when that differs from how it parses alone (a type in
+    # an annotation): it is then matched as ast-grep's contextual pattern (SELECTOR_CONTEXTS).
+    selector: str | None = None
 
     def __post_init__(self) -> None:
         if not self.pattern.strip():
             raise RewriteError(EMPTY_PATTERN)
+        if self.selector is not None and not SELECTOR.fullmatch(self.selector):
+            raise RewriteError(INVALID_SELECTOR.format(selector=self.selector))
         for context in self.inside:
             if not CONTEXT.fullmatch(context):
                 raise RewriteError(INVALID_CONTEXT.format(context=context))
@@ -233,7 +248,33 @@ class RewriteRule:
     def describe(self) -> str:
         """`pattern` -> `fix`, and where it applies when the rule says."""
         where = f" (where the match is {' or '.join(self.inside)})" if self.inside else ""
-        return f"`{self.pattern}` → `{self.fix}`{where}"
+        kind = f" (as a {self.selector})" if self.selector else ""
+        return f"`{self.pattern}` → `{self.fix}`{kind}{where}"
+
+
+def find_matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[SgNode]:
+    """What `rule` matches under `root`, in ast-grep's order, only where the rule may apply."""
+    matcher: str | dict[str, str] = rule.pattern
+    if rule.selector is not None:
+        context = selector_context(rule.pattern, rule.selector, language)
+        if context is None:
+            return []
+        matcher = {"context": context, "selector": rule.selector}
+    return [node for node in root.find_all(pattern=matcher) if rule.sits_well(node)]
+
+
+@functools.lru_cache(maxsize=256)
+def selector_context(pattern: str, selector: str, language: str) -> str | None:
+    """Code in which `pattern` parses as a `selector` node, with the pattern in it; None if none does."""
+    counter = iter(range(10**6))
+    instance = METAVARIABLE.sub(lambda _: PLACEHOLDER.format(index=next(counter)), pattern)
+    for wrapper in SELECTOR_CONTEXTS.get(language, ()):
+        root = SgRoot(wrapper.replace("{}", instance, 1), language).root()
+        if syntax_problems(root):
+            continue
+        if any(n.text() == instance for n in root.find_all(kind=selector)):
+            return wrapper.replace("{}", pattern, 1)
+    return None
 
 
 def field_of(node: SgNode) -> str | None:
@@ -371,9 +412,21 @@ def _ast_grep_message(exc: Exception) -> str:
     return " ".join(lines)
 
 
-def pattern_problem(pattern: str, language: str) -> str | None:
+def pattern_problem(pattern: str, language: str, *, selector: str | None = None) -> str | None:
     """Why `pattern` is not a usable ast-grep pattern in `language`, or None when it is."""
-    return _pattern_problem(pattern, canonical_language(language))
+    language = canonical_language(language)
+    if selector is None:
+        return _pattern_problem(pattern, language)
+    context = selector_context(pattern, selector, language)
+    if context is None:
+        return NO_SELECTOR_CONTEXT.format(selector=selector, language=language)
+    try:
+        found = SgRoot(context, language).root().find_all(
+            pattern={"context": context, "selector": selector}
+        )
+    except RuntimeError as exc:
+        return _ast_grep_message(exc)
+    return None if found else PATTERN_NOT_SELF_MATCHING.format(kind=selector)
 
 
 @functools.lru_cache(maxsize=256)
@@ -471,7 +524,9 @@ def apply_rewrite(
     Raises RewriteError when the pattern is not valid for the rule's language (or, with no rule
     language, for every language in scope), or when the fix would leave a file unparsable.
     """
-    if rule.language is not None and (problem := pattern_problem(rule.pattern, rule.language)):
+    if rule.language is not None and (
+        problem := pattern_problem(rule.pattern, rule.language, selector=rule.selector)
+    ):
         raise RewriteError(
             INVALID_PATTERN.format(pattern=rule.pattern, language=rule.language, detail=problem)
         )
@@ -496,7 +551,7 @@ def apply_rewrite(
         if language in rejected:
             continue
         if language not in accepted:
-            if problem := pattern_problem(rule.pattern, language):
+            if problem := pattern_problem(rule.pattern, language, selector=rule.selector):
                 rejected[language] = problem
                 continue
             accepted.add(language)
@@ -506,7 +561,7 @@ def apply_rewrite(
         if problems := syntax_problems(root):
             unparsable[path] = problems[0].description
             continue
-        rewritten, count, file_sites = _rewrite_file(root, content, rule, path=path)
+        rewritten, count, file_sites = _rewrite_file(root, content, rule, path=path, language=language)
         if count:
             matches[path] = count
         if rewritten != content:
@@ -589,12 +644,11 @@ def _fix_segments(fix: str) -> list[str | tuple[str, str]]:
 
 
 def _rewrite_file(
-    root: SgNode, content: str, rule: RewriteRule, *, path: str
+    root: SgNode, content: str, rule: RewriteRule, *, path: str, language: str
 ) -> tuple[str, int, list[RewriteSite]]:
     found = [
         _Match(node, node.range().start.index, node.range().end.index, order)
-        for order, node in enumerate(root.find_all(pattern=rule.pattern))
-        if rule.sits_well(node)
+        for order, node in enumerate(find_matches(root, rule, language=language))
     ]
     # An empty match has nothing to replace (and would be chosen again and again as "outermost").
     found = [m for m in found if m.end > m.start]

@@ -52,6 +52,8 @@ from bot.rewrite import (
     RewriteSite,
     apply_rewrite,
     field_of,
+    find_matches,
+    selector_context,
     syntax_problems,
 )
 
@@ -131,8 +133,8 @@ class LearnedRule:
 def rule_id(rule: RewriteRule) -> str:
     """Stable across runs and machines: the same pattern, fix, language (and places) give the same id."""
     parts: list[Any] = [rule.pattern, rule.fix, rule.language]
-    if rule.inside:
-        parts.append(sorted(rule.inside))
+    if rule.inside or rule.selector:
+        parts += [sorted(rule.inside), rule.selector]
     canonical = json.dumps(parts)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
@@ -380,6 +382,7 @@ class EditCore:
     example: Example  # the original
     core: Example  # before/after of the changed subtree only
     context: str  # "kind.field" (or "kind") of the core's parent in the original
+    selector: str | None  # the core's kind, when it only parses as that in place (a type)
     start: int  # the core's span in the original before
     end: int
 
@@ -412,8 +415,18 @@ def edit_core(example: Example) -> EditCore | None:
         before, after = b, a
     if before.range() == parsed.before.range() or before.parent() is None:
         return None
-    core_before = _standalone(before, example.language)
-    core_after = _standalone(after, example.language)
+    language = example.language
+    core_before, core_after = _standalone(before, language), _standalone(after, language)
+    selector = None
+    # A type in an annotation parses alone as an expression: match it as what it is there.
+    if (
+        core_before is None
+        and "\n" not in before.text()
+        and selector_context(before.text(), before.kind(), language) is not None
+    ):
+        core_before, selector = before.text(), before.kind()
+        if core_after is None and not syntax_problems(SgRoot(after.text(), language).root()):
+            core_after = after.text()
     if core_before is None or core_after is None:
         return None
     try:
@@ -438,6 +451,7 @@ def edit_core(example: Example) -> EditCore | None:
         example=example,
         core=core,
         context=f"{parent.kind()}.{field}" if field else parent.kind(),
+        selector=selector,
         start=rng.start.index,
         end=rng.end.index,
     )
@@ -464,7 +478,8 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
             if core is None:
                 continue
             try:
-                cores.setdefault(edit_shape(core.core), []).append(core)
+                key = json.dumps([core.selector, edit_shape(core.core)])
+                cores.setdefault(key, []).append(core)
             except GeneralizationError:
                 continue
     kept: list[LearnedRule] = []
@@ -485,16 +500,23 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
 def _placed(rule: RewriteRule, cores: Sequence[EditCore]) -> LearnedRule | None:
     """The core rule limited to its cores' places, checked on the whole examples; None if it fails."""
     inside = tuple(sorted({c.context for c in cores}))
-    placed = RewriteRule(
-        pattern=rule.pattern, fix=rule.fix, language=rule.language, glob=rule.glob, inside=inside
-    )
+    try:
+        placed = RewriteRule(
+            pattern=rule.pattern,
+            fix=rule.fix,
+            language=rule.language,
+            glob=rule.glob,
+            inside=inside,
+            selector=cores[0].selector,
+        )
+    except RewriteError:
+        return None
     examples = [c.example for c in cores]
     for core in cores:
         root = SgRoot(core.example.before, core.example.language).root()
         spans = [
             (m.range().start.index, m.range().end.index)
-            for m in root.find_all(pattern=placed.pattern)
-            if placed.sits_well(m)
+            for m in find_matches(root, placed, language=core.example.language)
         ]
         if (core.start, core.end) not in spans:
             return None
@@ -616,6 +638,7 @@ class RuleSites:
             "language": rule.language,
             "glob": rule.glob,
             "inside": list(rule.inside),
+            "selector": rule.selector,
             "examples": [
                 {"pr": e.pr, "author": e.author, "path": e.path, "line": e.line, "source": e.source}
                 for e in self.learned.examples

@@ -67,6 +67,7 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
             language=spec.get("language"),
             glob=spec.get("glob"),
             inside=tuple(spec.get("inside") or ()),
+            selector=spec.get("selector"),
         )
     except RewriteError as exc:
         raise PatchFailed(str(exc)) from exc

@@ -503,3 +503,24 @@ def test_a_rule_with_places_rewrites_only_matches_that_sit_there() -> None:
 def test_a_place_that_is_not_kind_or_kind_dot_field_is_refused(context: str) -> None:
     with pytest.raises(RewriteError, match="is not a place a match can sit"):
         RewriteRule(pattern="$A", fix="$A", inside=(context,))
+
+
+def test_a_rule_with_a_selector_matches_the_pattern_as_that_kind_of_node() -> None:
+    rule = RewriteRule(
+        pattern="List[$A]", fix="list[$A]", language="python", selector="generic_type"
+    )
+    code = "def f(x: List[int]) -> List[str]:\n    return List[int]\n"
+    result = apply_rewrite({"a.py": code}, rule)
+    # The annotation's types change; `List[int]` as a value is a subscript and stays.
+    assert result.changed["a.py"] == "def f(x: list[int]) -> list[str]:\n    return List[int]\n"
+    assert rule.describe() == "`List[$A]` → `list[$A]` (as a generic_type)"
+
+
+def test_a_selector_the_pattern_cannot_be_is_a_clear_error() -> None:
+    with pytest.raises(RewriteError, match="is not a `call` in any place python puts one"):
+        apply_rewrite(
+            {"a.py": "x = 1\n"},
+            RewriteRule(pattern="List[$A]", fix="$A", language="python", selector="call"),
+        )
+    with pytest.raises(RewriteError, match="is not a node kind"):
+        RewriteRule(pattern="List[$A]", fix="$A", selector="generic type")

@@ -347,3 +347,32 @@ def test_a_core_needs_as_many_examples_as_a_whole_rule() -> None:
     )
     assert not any(r.kept for r in learned)
     assert sum(len(r.examples) for r in learned) == 2
+
+
+def test_an_edit_inside_type_annotations_becomes_a_rule_for_annotations_only() -> None:
+    # `Optional[int]` is a `generic_type` in an annotation but a `subscript` alone: the core's
+    # rule matches it as a type, so code that merely indexes `Optional` at run time is left alone.
+    learned = learn_rules(
+        [
+            ex(
+                "def f(x: Optional[int] = None) -> int:\n    return 1",
+                "def f(x: int | None = None) -> int:\n    return 1",
+            ),
+            ex("y: Optional[str] = None", "y: str | None = None", pr=2),
+        ]
+    )
+    kept = [r for r in learned if r.kept]
+    assert len(kept) == 1 and kept[0].rule is not None
+    rule = kept[0].rule
+    assert (rule.pattern, rule.fix, rule.selector, rule.inside) == (
+        "Optional[$A]",
+        "$A | None",
+        "generic_type",
+        ("type",),
+    )
+    code = "def g(a: Optional[List[int]]) -> Optional[str]:\n    z = Optional[int]\n"
+    sites = find_sites(kept[0], {"m.py": code})
+    assert sites.result.changed["m.py"] == (
+        "def g(a: List[int] | None) -> str | None:\n    z = Optional[int]\n"
+    )
+    assert sites.spec()["selector"] == "generic_type"
