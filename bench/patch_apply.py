@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.patch_corpus.perturb import PERTURBATIONS, Case, cases
 from bench.patch_corpus.real_diffs import CONTEXT, MAX_CHANGED_LINES, MAX_HUNKS, PAIRS, build
 from bench.results import write_section
-from bot.diff_apply import EditApplyError, apply
+from bot.diff_apply import EditApplyError, TieBreak, apply
 from bot.edit_reply import ReplyError, find_edits
 
 DEFAULT_SEED = 20261121
@@ -22,11 +22,14 @@ TOOLS = ("evolve-bot", "git apply --recount", "GNU patch")
 RIGHT, REJECTED, WRONG = "right", "rejected", "wrong"
 
 
-def run_ours(case: Case) -> tuple[str, str]:
+def run_ours(case: Case, *, tie_breaks: Counter[TieBreak] | None = None) -> tuple[str, str]:
+    """Apply the case's reply; count in `tie_breaks` the hunks settled by evidence."""
     try:
         change = apply({case.diff.path: case.old}, edits=find_edits(case.reply))
     except (ReplyError, EditApplyError) as exc:
         return REJECTED, str(exc).split("\n", 1)[0]
+    if tie_breaks is not None:
+        tie_breaks.update(e.tie_break for e in change.journal if e.tie_break is not None)
     result = change.contents.get(case.diff.path)
     return (RIGHT, "") if result == case.expected else (WRONG, "result differs")
 
@@ -70,12 +73,13 @@ def main() -> None:
     outcomes: dict[str, dict[str, Counter[str]]] = {t: defaultdict(Counter) for t in TOOLS}
     seconds: dict[str, float] = dict.fromkeys(TOOLS, 0.0)
     ours_failed: list[tuple[Case, str, str]] = []
+    tie_breaks: Counter[TieBreak] = Counter()
     with tempfile.TemporaryDirectory(prefix="patch-bench-") as tmp:
         workdir = Path(tmp) / "tree"
         git_apply = ["git", "apply", "--recount", "-"]
         gnu_patch = ["patch", "-p1", "-f", "-s", "--no-backup-if-mismatch", "-r", "-"]
         runners = {
-            "evolve-bot": run_ours,
+            "evolve-bot": lambda c: run_ours(c, tie_breaks=tie_breaks),
             "git apply --recount": lambda c: _run_tool(c, argv=git_apply, workdir=workdir),
             "GNU patch": lambda c: _run_tool(c, argv=gnu_patch, workdir=workdir),
         }
@@ -107,7 +111,7 @@ def main() -> None:
         f"- **{name}**: {(fn.__doc__ or '').strip().splitlines()[0]}"
         for name, fn in PERTURBATIONS.items()
     )
-    verdict = _verdict(outcomes, total=len(all_cases))
+    verdict = _verdict(outcomes, total=len(all_cases), tie_breaks=tie_breaks)
     body = (
         "## Applying model-style diffs (`bench/patch_apply.py`)\n\n"
         f"Command: `python -m bench.patch_apply --seed {args.seed}`"
@@ -124,7 +128,9 @@ def main() -> None:
     write_section("patch_apply", body)
 
 
-def _verdict(outcomes: dict[str, dict[str, Counter[str]]], *, total: int) -> str:
+def _verdict(
+    outcomes: dict[str, dict[str, Counter[str]]], *, total: int, tie_breaks: Counter[TieBreak]
+) -> str:
     """Targets: at least 98 % right overall, and at least 3x fewer failures than git apply."""
     right = {t: sum(c[RIGHT] for c in outcomes[t].values()) for t in TOOLS}
     ours, git = total - right[TOOLS[0]], total - right[TOOLS[1]]
@@ -135,9 +141,23 @@ def _verdict(outcomes: dict[str, dict[str, Counter[str]]], *, total: int) -> str
         f"Targets: ≥ 98 % right overall — {share:.1f} %, "
         f"{'met' if share >= 98 else 'missed'}; ≥ 3× fewer failures than git apply --recount — "
         f"{ratio:.1f}×, {'met' if ratio >= 3 else 'missed'}. Of our {ours} failures, {wrong} are "
-        "wrong results; the rest are refusals naming the hunk and the reason (mostly a hunk "
-        "whose left-out context line sits next to its added lines, so they could go on either "
-        "side of it, or repeated code with no line numbers to choose between matches)."
+        "wrong results; the rest are refusals naming the hunk and the reason.\n\n"
+        "A hunk whose left-out context line sits next to its added lines fits in more than one "
+        "way (the added lines on either side of that line); so does repeated code without line "
+        "numbers. Such a hunk is applied only when evidence leaves one way, never by a "
+        f"preference for a side. Settled here: {tie_breaks[TieBreak.SYNTAX]} hunks because only "
+        "one way leaves the Python file compiling; among ways that compile, "
+        f"{tie_breaks[TieBreak.UNBOUND_READ]} because only one reads no local variable before "
+        f"assigning it, {tie_breaks[TieBreak.NO_EFFECT]} because only one has no statement that "
+        f"does nothing (a bare tuple), {tie_breaks[TieBreak.COMMENT_BEFORE_BODY]} because only "
+        "one puts no comment between a block's opening line and its body (none of these three "
+        "occurs in the corpus's real files), and "
+        f"{tie_breaks[TieBreak.CODE_IN_STRING]} because only one keeps an added statement out "
+        "of a docstring (a strong hint, not a certainty: real docstrings rarely end in a line "
+        f"of code); {tie_breaks[TieBreak.HUNK_ORDER]} because only one place keeps the hunks in "
+        "file order. Most refusals left are such hunks where every way compiles and the ways "
+        "differ only in blank lines or in the order of like lines (imports, list items), which "
+        "nothing in the hunk or the file decides."
     )
 
 

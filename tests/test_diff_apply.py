@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.diff_apply import EditApplyError, FailureReason, Strategy, apply
+from bot.diff_apply import EditApplyError, FailureReason, Strategy, TieBreak, apply
 from bot.edit_reply import find_edits
 
 RETRY = """\
@@ -166,6 +166,8 @@ def test_dropped_context_next_to_an_insertion_is_ambiguous_not_guessed():
     (failure,) = err.failures
     assert failure.reason is FailureReason.AMBIGUOUS
     assert "could go before or after a left-out line" in failure.detail
+    # Python, but both ways compile: its syntax cannot choose either.
+    assert failure.detail.endswith("; the file compiles with 2 of the 2 ways")
     assert "m.py, hunk 1 of 1 (reply line 3): ambiguous" in str(err)
     assert "    +x = 0" in str(err)
 
@@ -316,6 +318,185 @@ def test_pure_insertion_without_context_or_numbers_cannot_be_placed():
     reply = "--- a/m.py\n+++ b/m.py\n@@ ... @@\n+inserted\n"
     (failure,) = failure_of(reply, {"m.py": "a\n"}).failures
     assert failure.reason is FailureReason.NO_ANCHOR
+
+
+# --- hunks that fit in more than one way: evidence or refusal ---
+
+
+def diff(path: str, header: str, body: str) -> str:
+    return f"--- a/{path}\n+++ b/{path}\n{header}\n{body}"
+
+
+PAGER = """\
+def pager(stdout):
+    stdout = default_stdout()
+    if not isatty(stdout):
+        return null_pager(stdout)
+    return run_pager(stdout)
+"""
+PAGER_FIXED = PAGER.replace(
+    "    if not", "    if stdout is None:\n        stdout = StringIO()\n    if not"
+)
+
+# "    if not isatty(stdout):" left out of the context, next to the added lines.
+PAGER_HUNK = """\
+ def pager(stdout):
+     stdout = default_stdout()
++    if stdout is None:
++        stdout = StringIO()
+         return null_pager(stdout)
+     return run_pager(stdout)
+"""
+
+
+def test_only_the_way_that_compiles_is_taken():
+    change = run(diff("pager.py", "@@ -1,4 +1,6 @@", PAGER_HUNK), {"pager.py": PAGER})
+    assert change.contents["pager.py"] == PAGER_FIXED
+    (entry,) = change.journal
+    assert entry.tie_break is TieBreak.SYNTAX
+    assert "of 2 ways to place its added lines, only this one leaves the file compiling" in (
+        entry.note
+    )
+
+
+def test_syntax_decides_nothing_outside_python_or_when_the_file_did_not_compile():
+    reply = diff("pager.txt", "@@ -1,4 +1,6 @@", PAGER_HUNK)
+    (failure,) = failure_of(reply, {"pager.txt": PAGER}).failures
+    assert failure.reason is FailureReason.AMBIGUOUS
+    assert "compiles" not in failure.detail
+    reply = diff("pager.py", "@@ -1,4 +1,6 @@", PAGER_HUNK)
+    (failure,) = failure_of(reply, {"pager.py": PAGER + "def oops(:\n"}).failures
+    assert failure.reason is FailureReason.AMBIGUOUS
+    assert "compiles" not in failure.detail
+
+
+def test_several_undecided_hunks_are_each_settled():
+    files = {"pager.py": PAGER + "\n\n" + PAGER.replace("pager", "pager2")}
+    second = PAGER_HUNK.replace("pager", "pager2")
+    reply = diff("pager.py", "@@ -1,4 +1,6 @@", PAGER_HUNK) + "@@ -8,4 +10,6 @@\n" + second
+    change = run(reply, files)
+    assert change.contents["pager.py"] == (
+        PAGER_FIXED + "\n\n" + PAGER_FIXED.replace("pager", "pager2")
+    )
+    assert [e.tie_break for e in change.journal] == [TieBreak.SYNTAX, TieBreak.SYNTAX]
+
+
+def test_top_of_file_insertion_goes_where_the_file_still_compiles():
+    files = {"m.py": "import io\nimport math\nimport sys\n"}
+    body = "+from __future__ import annotations\n+\n import math\n import sys\n"
+    change = run(diff("m.py", "@@ -1,2 +1,4 @@", body), files)
+    # Below "import io" a __future__ import does not compile.
+    assert change.contents["m.py"] == (
+        "from __future__ import annotations\n\nimport io\nimport math\nimport sys\n"
+    )
+    assert change.journal[0].tie_break is TieBreak.SYNTAX
+
+
+def test_left_out_line_between_added_lines_when_nothing_else_compiles():
+    files = {"style.py": "import os\n\n\nclass Plain(Style):\n    background = 1\n"}
+    # "class Plain(Style):" left out between the two added lines.
+    body = ' \n \n+__all__ = ["Plain"]\n+    name = "plain"\n     background = 1\n'
+    change = run(diff("style.py", "@@ -2,3 +2,5 @@", body), files)
+    assert change.contents["style.py"] == (
+        'import os\n\n\n__all__ = ["Plain"]\nclass Plain(Style):\n    name = "plain"\n'
+        "    background = 1\n"
+    )
+    # With a blank line among the added ones, the class line fits on either side of it.
+    body = body.replace('+    name = "plain"\n', '+\n+    name = "plain"\n')
+    (failure,) = failure_of(diff("style.py", "@@ -2,3 +2,6 @@", body), files).failures
+    assert failure.reason is FailureReason.AMBIGUOUS
+    assert failure.detail.endswith("; the file compiles with 2 of the 4 ways")
+
+
+ORDERED = "def a():\n    return None\n\n\ndef middle():\n    pass\n\n\ndef b():\n    return None\n"
+
+
+def test_repeated_context_is_placed_by_the_order_of_the_hunks():
+    second = " def middle():\n-    pass\n+    return 1\n"
+    reply = diff("m.py", "@@ ... @@", "-    return None\n+    return 0\n@@ ... @@\n" + second)
+    change = run(reply, {"m.py": ORDERED})
+    # The second hunk is at line 5: the first can only be the "return None" above it.
+    assert change.contents["m.py"] == ORDERED.replace("None", "0", 1).replace("pass", "return 1")
+    assert change.journal[0].tie_break is TieBreak.HUNK_ORDER
+    assert "of 2 matching places, only this one keeps the hunks in file order" in (
+        change.journal[0].note
+    )
+    # Below both places, the second hunk says nothing about which one the first means.
+    files = {"m.py": ORDERED + "\n\ndef c():\n    pass\n"}
+    second = " def c():\n-    pass\n+    return 1\n"
+    reply = diff("m.py", "@@ ... @@", "-    return None\n+    return 0\n@@ ... @@\n" + second)
+    (failure,) = failure_of(reply, files).failures
+    assert (failure.index, failure.reason) == (1, FailureReason.AMBIGUOUS)
+
+
+def test_a_read_before_the_assignment_is_not_where_it_goes():
+    files = {"m.py": "def run(context):\n    script = produce(context)\n    return script.ops\n"}
+    # "    script = produce(context)" left out: above it, the assert would always raise
+    # UnboundLocalError.
+    body = " def run(context):\n+    assert script.ops is not None\n     return script.ops\n"
+    change = run(diff("m.py", "@@ -1,2 +1,3 @@", body), files)
+    assert change.contents["m.py"] == files["m.py"].replace(
+        "    return", "    assert script.ops is not None\n    return"
+    )
+    assert change.journal[0].tie_break is TieBreak.UNBOUND_READ
+    assert "reading a local variable before assigning it" in change.journal[0].note
+    # A global name reads fine on either side.
+    body = body.replace("assert script.ops", "assert CONFIG")
+    (failure,) = failure_of(diff("m.py", "@@ -1,2 +1,3 @@", body), files).failures
+    assert failure.reason is FailureReason.AMBIGUOUS
+
+
+CHECK = 'def check(kind):\n    if kind not in {\n        "a",\n        "b",\n    }:\n        fail(kind)\n'
+
+
+def test_a_line_of_a_literal_does_not_become_a_statement_that_does_nothing():
+    # "    }:" left out: '"c",' below it would be a statement (a tuple) that does nothing.
+    body = '         "a",\n         "b",\n+        "c",\n         fail(kind)\n'
+    change = run(diff("m.py", "@@ -3,3 +3,4 @@", body), {"m.py": CHECK})
+    assert change.contents["m.py"] == CHECK.replace('"b",\n', '"b",\n        "c",\n')
+    assert change.journal[0].tie_break is TieBreak.NO_EFFECT
+    # A call does something in the set and as a statement.
+    body = body.replace('"c",', "log(kind)")
+    (failure,) = failure_of(diff("m.py", "@@ -3,3 +3,4 @@", body), {"m.py": CHECK}).failures
+    assert failure.reason is FailureReason.AMBIGUOUS
+
+
+CHOOSE = "def choose(editable):\n    if editable:\n        return EDITABLE\n    return PLAIN\n"
+
+
+def test_a_comment_does_not_go_between_a_block_and_its_first_line():
+    # "    if editable:" left out: the comment, indented like it, goes above it.
+    body = " def choose(editable):\n+    # pick the destination\n         return EDITABLE\n"
+    change = run(diff("m.py", "@@ -1,2 +1,3 @@", body), {"m.py": CHOOSE})
+    assert change.contents["m.py"] == CHOOSE.replace("    if", "    # pick the destination\n    if")
+    assert change.journal[0].tie_break is TieBreak.COMMENT_BEFORE_BODY
+    # Indented like the block's body, it fits on either side.
+    body = body.replace("+    #", "+        #")
+    (failure,) = failure_of(diff("m.py", "@@ -1,2 +1,3 @@", body), {"m.py": CHOOSE}).failures
+    assert failure.reason is FailureReason.AMBIGUOUS
+
+
+EMACS = '''\
+class Emacs(Style):
+    """
+    The default style.
+    """
+
+    background = "#f8f8f8"
+'''
+
+
+def test_an_added_statement_is_code_not_the_last_line_of_a_docstring():
+    # The docstring's closing quotes left out of the context.
+    body = "     The default style.\n+    name = 'emacs'\n \n"
+    change = run(diff("m.py", "@@ -3,2 +3,3 @@", body), {"m.py": EMACS})
+    assert change.contents["m.py"] == EMACS.replace('"""\n\n', '"""\n    name = \'emacs\'\n\n')
+    assert change.journal[0].tie_break is TieBreak.CODE_IN_STRING
+    assert "with its added statements as code" in change.journal[0].note
+    # Prose can parse as an annotation: it says nothing.
+    body = body.replace("name = 'emacs'", "Returns: (name, value)")
+    (failure,) = failure_of(diff("m.py", "@@ -3,2 +3,3 @@", body), {"m.py": EMACS}).failures
+    assert failure.reason is FailureReason.AMBIGUOUS
 
 
 # --- SEARCH/REPLACE blocks ---
