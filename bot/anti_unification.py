@@ -264,13 +264,7 @@ class _Unifier:
         key = tuple(_run_text(r) for r in runs)
         self.multi_keys.add(key)
         first = runs[0]
-        return _Hole(
-            first[0].range().start.index,
-            first[-1].range().end.index,
-            key,
-            multi=True,
-            nodes=tuple(tuple(r) for r in runs),
-        )
+        return _run_hole(first, key, nodes=tuple(tuple(r) for r in runs))
 
     def _hole(self, nodes: list[SgNode]) -> _Hole:
         rng = nodes[0].range()
@@ -294,15 +288,7 @@ class _Unifier:
         key = tuple(_run_text(m) for m in middles)
         self.multi_keys.add(key)
         first = middles[0]
-        return [
-            _Hole(
-                first[0].range().start.index,
-                first[-1].range().end.index,
-                key,
-                multi=True,
-                nodes=tuple(tuple(m) for m in middles),
-            )
-        ]
+        return [_run_hole(first, key, nodes=tuple(tuple(m) for m in middles))]
 
     # --- after ----------------------------------------------------------------------------
 
@@ -316,14 +302,7 @@ class _Unifier:
             key = tuple(_run_text(r) for r in runs)
             if all(runs) and key in self.multi_keys:
                 first = runs[0]
-                return [
-                    _Hole(
-                        first[0].range().start.index,
-                        first[-1].range().end.index,
-                        key,
-                        multi=True,
-                    )
-                ]
+                return [_run_hole(first, key)]
         if texts in self.single_keys:
             return [_Hole(rng.start.index, rng.end.index, texts, multi=False)]
         if texts in self.multi_keys:
@@ -344,14 +323,7 @@ class _Unifier:
                 key = tuple(_run_text(m) for m in middles)
                 if all(middles) and (key in self.multi_keys or key in self.single_keys):
                     first = middles[0]
-                    return [
-                        _Hole(
-                            first[0].range().start.index,
-                            first[-1].range().end.index,
-                            key,
-                            multi=key in self.multi_keys,
-                        )
-                    ]
+                    return [_run_hole(first, key, multi=key in self.multi_keys)]
         raise _Mismatch(
             AFTER_UNEXPLAINED.format(first=_short(texts[0]), other=_short(_other(texts)))
         )
@@ -412,6 +384,17 @@ def _common_ends(named: list[list[SgNode]]) -> tuple[int, int]:
         else:
             head -= 1
     return head, tail
+
+
+def _run_hole(
+    run: Sequence[SgNode],
+    key: tuple[str, ...],
+    *,
+    multi: bool = True,
+    nodes: tuple[tuple[SgNode, ...], ...] = (),
+) -> _Hole:
+    """A hole over a run of sibling nodes (example 0's), from the first's start to the last's end."""
+    return _Hole(run[0].range().start.index, run[-1].range().end.index, key, multi, nodes)
 
 
 def _run_text(nodes: Sequence[SgNode]) -> str:

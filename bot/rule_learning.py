@@ -24,6 +24,7 @@ Everything here is pure: examples go in, rules (and the groups that gave none, w
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -430,17 +431,7 @@ def edit_core(example: Example) -> EditCore | None:
     if core_before is None or core_after is None:
         return None
     try:
-        core = Example(
-            before=core_before,
-            after=core_after,
-            path=example.path,
-            language=example.language,
-            source=example.source,
-            author=example.author,
-            pr=example.pr,
-            line=example.line,
-            outcome=example.outcome,
-        )
+        core = dataclasses.replace(example, before=core_before, after=core_after)
     except ExampleError:
         return None
     parent = before.parent()
