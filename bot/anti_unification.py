@@ -195,6 +195,13 @@ class _Unifier:
         texts = tuple(n.text() for n in nodes)
         if len(set(texts)) == 1:
             return []
+        in_after = (
+            not top
+            and self.lift_carried
+            and all(t in p.carried for p, t in zip(self.parsed, texts, strict=True))
+        )
+        if in_after and (run := self._carried_run(nodes)):
+            return [run]
         can_hole = (
             not top
             and all(n.is_named() for n in nodes)
@@ -202,19 +209,11 @@ class _Unifier:
         )
         carried = (
             can_hole
-            and self.lift_carried
-            and all(t in p.carried for p, t in zip(self.parsed, texts, strict=True))
+            and in_after
             # What a call calls is what the edit is about (`d.get` in `d.get(k, None)`), even
             # when the fix keeps it: only operands are context.
             and not any(_in_name_position(n) for n in nodes)
         )
-        if (
-            not top
-            and self.lift_carried
-            and all(t in p.carried for p, t in zip(self.parsed, texts, strict=True))
-            and (run := self._carried_run(nodes))
-        ):
-            return [run]
         if carried:
             # Carried context: walk in only when that keeps no literal name or value of its own
             # (`$A = $B` from two declarators, not `self.$A` from `self.x` and `self.y`).

@@ -1020,15 +1020,7 @@ def _render_file(text: _Text, *, segments: list[_Segment]) -> str:
 
 def _compiled(source: str, *, path: str) -> ast.Module | None:
     """The file's syntax tree if it compiles (all the compiler's checks, not just the parse)."""
-    with warnings.catch_warnings():
-        # Only whether it compiles matters; warnings (an invalid escape, say) are the file's own.
-        warnings.simplefilter("ignore")
-        try:
-            tree = ast.parse(source, path)
-            compile(tree, path, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError, RecursionError):
-            return None
-    return tree
+    return _parse(source, path=path, compiles=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1139,13 +1131,18 @@ def _split_options(text: _Text, *, placement: _Placement) -> list[_Effect]:
     return list(ways.values())
 
 
-def _parse(source: str) -> ast.Module | None:
+def _parse(source: str, *, path: str = "<unknown>", compiles: bool = False) -> ast.Module | None:
+    """The syntax tree of `source`, or None; with `compiles`, only if it also compiles."""
     with warnings.catch_warnings():
+        # Only whether it parses matters; warnings (an invalid escape, say) are the file's own.
         warnings.simplefilter("ignore")
         try:
-            return ast.parse(source)
+            tree = ast.parse(source, path)
+            if compiles:
+                compile(tree, path, "exec", dont_inherit=True)
         except (SyntaxError, ValueError, RecursionError):
             return None
+    return tree
 
 
 def _added_statements(ties: list[_Placement]) -> frozenset[str]:
@@ -1326,14 +1323,20 @@ def _apply_hunks(
     floor = 0
     delta: int | None = 0
 
+    @functools.cache
+    def places(k: int) -> list[_Candidate]:
+        """Hunk k's places at its strictest tier that finds any (searched once per file)."""
+        return next((c for _, _, c in _searches(text, edit.hunks[k]) if c), [])
+
     def ceiling(after: int) -> int | None:
         """The last line where hunk `after` may end with every later hunk still fitting below it,
         each as low as it can go; None if they cannot all fit in order anyway."""
         limit = len(text.lines)
-        for later in reversed(edit.hunks[after + 1 :]):
+        for k in range(len(edit.hunks) - 1, after, -1):
+            later = edit.hunks[k]
             if not any(line.kind is not LineKind.ADDED for line in later.lines):
                 continue  # a pure insertion: says nothing about order
-            cands = next((c for _, _, c in _searches(text, later) if c), [])
+            cands = places(k)
             if not cands:
                 continue  # not in the file: it fails on its own
             fitting = [c for c in cands if c.end <= limit]

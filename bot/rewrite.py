@@ -266,8 +266,7 @@ def find_matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[SgNo
 @functools.lru_cache(maxsize=256)
 def selector_context(pattern: str, selector: str, language: str) -> str | None:
     """Code in which `pattern` parses as a `selector` node, with the pattern in it; None if none does."""
-    counter = iter(range(10**6))
-    instance = METAVARIABLE.sub(lambda _: PLACEHOLDER.format(index=next(counter)), pattern)
+    instance = pattern_instance(pattern)
     for wrapper in SELECTOR_CONTEXTS.get(language, ()):
         root = SgRoot(wrapper.replace("{}", instance, 1), language).root()
         if syntax_problems(root):
@@ -421,16 +420,18 @@ def pattern_problem(pattern: str, language: str, *, selector: str | None = None)
     if context is None:
         return NO_SELECTOR_CONTEXT.format(selector=selector, language=language)
     try:
-        found = SgRoot(context, language).root().find_all(
-            pattern={"context": context, "selector": selector}
+        found = (
+            SgRoot(context, language)
+            .root()
+            .find_all(pattern={"context": context, "selector": selector})
         )
     except RuntimeError as exc:
         return _ast_grep_message(exc)
     return None if found else PATTERN_NOT_SELF_MATCHING.format(kind=selector)
 
 
-@functools.lru_cache(maxsize=256)
-def _pattern_problem(pattern: str, language: str) -> str | None:
+def pattern_instance(pattern: str) -> str:
+    """`pattern` as plain code: each metavariable replaced by an identifier (one per name)."""
     placeholders: dict[str, str] = {}
 
     def stand_in(m: re.Match[str]) -> str:
@@ -439,7 +440,12 @@ def _pattern_problem(pattern: str, language: str) -> str | None:
             return PLACEHOLDER.format(index=f"anon{m.start()}")
         return placeholders.setdefault(name, PLACEHOLDER.format(index=len(placeholders)))
 
-    instance = METAVARIABLE.sub(stand_in, pattern)
+    return METAVARIABLE.sub(stand_in, pattern)
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern_problem(pattern: str, language: str) -> str | None:
+    instance = pattern_instance(pattern)
     root = SgRoot(instance, language).root()
     end = len(instance.rstrip())
     # A terminator missing at the very end is how a fragment such as `foo($A)` parses in Java or C.
@@ -561,7 +567,9 @@ def apply_rewrite(
         if problems := syntax_problems(root):
             unparsable[path] = problems[0].description
             continue
-        rewritten, count, file_sites = _rewrite_file(root, content, rule, path=path, language=language)
+        rewritten, count, file_sites = _rewrite_file(
+            root, content, rule, path=path, language=language
+        )
         if count:
             matches[path] = count
         if rewritten != content:
