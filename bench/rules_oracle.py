@@ -31,7 +31,7 @@ from pathlib import Path
 from ast_grep_py import SgRoot
 
 from bench.results import write_section
-from bot.examples import EditRegion, Example, ExampleError, edit_regions
+from bot.examples import EditRegion, Example, ExampleError, edit_regions, surroundings_of
 from bot.rewrite import RewriteError, RewriteRule, apply_rewrite, syntax_problems
 from bot.rule_learning import LearnedRule, learn_rules
 
@@ -301,6 +301,8 @@ def run_trial(
             language="python",
             source="human_commit",
             line=r.start_line,
+            # As the bot does for a suggestion or a commit: read around the site in its file.
+            surroundings=surroundings_of(corpus.files[rel], r.before_span, language="python"),
         )
         for rel, r in drawn
     ]
@@ -358,6 +360,8 @@ def _row(result: CodeResult) -> str:
             learned += f" as `{rule.selector}`"
         if rule.inside:
             learned += " inside " + " or ".join(f"`{c}`" for c in rule.inside)
+        if rule.facts:
+            learned += " where " + " and ".join(f"`{f}`" for f in rule.facts)
     else:
         reasons = {" ".join((r.rejected_reason or "").split()) for r in trial.learned}
         learned = "rejected: " + "; ".join(sorted(r[:150] for r in reasons)).replace("|", "\\|")

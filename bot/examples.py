@@ -37,6 +37,8 @@ from bot.rewrite import (
     syntax_problems,
 )
 from bot.signals import Suggestion
+from bot.surroundings import LANGUAGE as SURROUNDINGS_LANGUAGE
+from bot.surroundings import Surroundings, surroundings_at
 
 SUGGESTION = "suggestion"
 HUMAN_COMMIT = "human_commit"
@@ -91,6 +93,8 @@ class Example:
     pr: int | None = None
     line: int | None = None
     outcome: str | None = None
+    # What the code around `before` said (enclosing class, names' known types); None: not read.
+    surroundings: Surroundings | None = None
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
@@ -681,12 +685,32 @@ def example_from_suggestion(
     if region is None:
         return Derivation(None, WHITESPACE_ONLY.format(path=path, start=start, end=end))
     return _derivation(
-        region, path=path, language=edit.language, source=SUGGESTION, author=author, pr=pr
+        region,
+        path=path,
+        language=edit.language,
+        source=SUGGESTION,
+        author=author,
+        pr=pr,
+        old_text=old_text,
     )
 
 
+def surroundings_of(text: str, span: tuple[int, int], *, language: str) -> Surroundings | None:
+    """What the code around `span` of `text` says about its names; None for a language not read."""
+    if canonical_language(language) != SURROUNDINGS_LANGUAGE:
+        return None
+    return surroundings_at(SgRoot(text, SURROUNDINGS_LANGUAGE).root(), *span)
+
+
 def _derivation(
-    region: EditRegion, *, path: str, language: str, source: str, author: str | None, pr: int | None
+    region: EditRegion,
+    *,
+    path: str,
+    language: str,
+    source: str,
+    author: str | None,
+    pr: int | None,
+    old_text: str,
 ) -> Derivation:
     try:
         example = Example(
@@ -698,6 +722,7 @@ def _derivation(
             author=author,
             pr=pr,
             line=region.start_line,
+            surroundings=surroundings_of(old_text, region.before_span, language=language),
         )
     except ExampleError as exc:  # code added where there was none: nothing to rewrite from
         return Derivation(None, NOT_AN_EXAMPLE.format(path=path, line=region.start_line, error=exc))
@@ -752,7 +777,13 @@ def example_from_commit(
     if region is None:
         return Derivation(None, NOT_CHANGED_THERE.format(path=path, start=start_line, end=end_line))
     return _derivation(
-        region, path=path, language=edit.language, source=HUMAN_COMMIT, author=author, pr=pr
+        region,
+        path=path,
+        language=edit.language,
+        source=HUMAN_COMMIT,
+        author=author,
+        pr=pr,
+        old_text=old_text,
     )
 
 

@@ -42,6 +42,9 @@ from pathlib import PurePosixPath
 import pathspec
 from ast_grep_py import SgNode, SgRoot
 
+from bot.surroundings import LANGUAGE as FACTS_LANGUAGE
+from bot.surroundings import FactError, holds, parse_fact
+
 # Language names the installed ast-grep-py accepts (each checked by tests/test_rewrite.py against a
 # real snippet): anything else makes ast-grep-py panic, so names are checked before it sees them.
 LANGUAGE_BY_EXTENSION: Mapping[str, str] = {
@@ -129,6 +132,12 @@ FIELD_NAMES = (
 )  # fmt: skip
 
 EMPTY_PATTERN = "the rewrite pattern is empty"
+FACTS_NEED_PYTHON = (
+    "facts about captures are read from Python code only; this rule's language is {language}"
+)
+UNCAPTURED_FACT = (
+    "the fact `{fact}` is about a metavariable the pattern `{pattern}` does not capture"
+)
 UNKNOWN_LANGUAGE = "ast-grep does not support the language {language!r}; supported: {supported}"
 UNCAPTURED_IN_FIX = (
     "the fix uses {names}, which the pattern `{pattern}` does not capture"
@@ -213,6 +222,9 @@ class RewriteRule:
     # The node kind the pattern stands for when that differs from how it parses alone (a type in
     # an annotation): it is then matched as ast-grep's contextual pattern (SELECTOR_CONTEXTS).
     selector: str | None = None
+    # What must be true of the captures where they sit (`$A names the enclosing class`, `$D is a
+    # dict`; see bot.surroundings): learned from examples whose surroundings all said so.
+    facts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.pattern.strip():
@@ -224,6 +236,15 @@ class RewriteRule:
                 raise RewriteError(INVALID_CONTEXT.format(context=context))
         if self.language is not None:
             object.__setattr__(self, "language", canonical_language(self.language))
+        if self.facts and self.language != FACTS_LANGUAGE:
+            raise RewriteError(FACTS_NEED_PYTHON.format(language=self.language))
+        for fact in self.facts:
+            try:
+                name = parse_fact(fact).group("name")
+            except FactError as exc:
+                raise RewriteError(str(exc)) from None
+            if name not in captured_names(self.pattern):
+                raise RewriteError(UNCAPTURED_FACT.format(fact=fact, pattern=self.pattern))
         captured = captured_names(self.pattern)
         unknown = []
         for m in METAVARIABLE.finditer(self.fix):
@@ -242,14 +263,17 @@ class RewriteRule:
         return self.glob is None or glob_spec(self.glob).match_file(path)
 
     def sits_well(self, node: SgNode) -> bool:
-        """Whether a match at `node` is in one of the rule's places (always, with none)."""
-        return not self.inside or any(context_of(node, c) for c in self.inside)
+        """Whether a match at `node` is in one of the rule's places (always, with none) and its facts hold."""
+        return (not self.inside or any(context_of(node, c) for c in self.inside)) and all(
+            holds(fact, node) for fact in self.facts
+        )
 
     def describe(self) -> str:
         """`pattern` -> `fix`, and where it applies when the rule says."""
         where = f" (where the match is {' or '.join(self.inside)})" if self.inside else ""
         kind = f" (as a {self.selector})" if self.selector else ""
-        return f"`{self.pattern}` → `{self.fix}`{kind}{where}"
+        facts = f" (where {' and '.join(self.facts)})" if self.facts else ""
+        return f"`{self.pattern}` → `{self.fix}`{kind}{where}{facts}"
 
 
 def find_matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[SgNode]:

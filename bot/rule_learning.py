@@ -57,6 +57,8 @@ from bot.rewrite import (
     selector_context,
     syntax_problems,
 )
+from bot.surroundings import ENCLOSING_CLASS, IS_A, Surroundings
+from bot.surroundings import LANGUAGE as SURROUNDINGS_LANGUAGE
 
 DEFAULT_MIN_EXAMPLES = 2
 # Above this many examples in one group, clusters grow greedily instead of by best pair (which
@@ -86,6 +88,7 @@ REWRITE_FAILED = "cannot be applied to {where}: {error}"
 LEFT_OVER = "does not fit a rule with the other examples of its shape: {reason}"
 NOT_KEPT = "rule {id} was not kept ({reason}); only kept rules have sites"
 WHERE = " (only where the match is {places}, as in the examples)"
+FACTS_WHERE = " (only where {facts}, as around every example)"
 PROPOSAL_TITLE = "Apply learned rule `{pattern}` -> `{fix}`"
 PROPOSAL_RATIONALE = (
     "Reviewers made this change {count} times ({examples}); the rule `{pattern}` -> `{fix}`{where}"
@@ -136,6 +139,8 @@ def rule_id(rule: RewriteRule) -> str:
     parts: list[Any] = [rule.pattern, rule.fix, rule.language]
     if rule.inside or rule.selector:
         parts += [sorted(rule.inside), rule.selector]
+    if rule.facts:
+        parts += [sorted(rule.facts)]
     canonical = json.dumps(parts)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
@@ -358,7 +363,55 @@ def learn_rules(
     rejected = _without(rejected, placed)
     for example, reason in broken:
         rejected.append(LearnedRule(_examples_id([example]), None, (example,), reason))
-    return kept + rejected
+    return [with_facts(entry) for entry in kept] + rejected
+
+
+# --- facts: what surrounded every example ----------------------------------------------------
+
+
+def with_facts(entry: LearnedRule) -> LearnedRule:
+    """The kept rule limited by every fact its examples' surroundings all agree on.
+
+    A rule is only as general as its evidence: when each example's `$A` named the class the
+    edit sat in (`super(C, self) -> super()` inside `class C`), or each example's `$D` was a
+    name bound to a dict, the rule applies only where that holds too. An example whose
+    surroundings were not read (None) gives no facts, and then neither does the rule.
+    """
+    rule = entry.rule
+    if (
+        not entry.kept
+        or rule is None
+        or rule.language != SURROUNDINGS_LANGUAGE
+        or any(e.surroundings is None for e in entry.examples)
+    ):
+        return entry
+    names = sorted(
+        {m.group("single") for m in METAVARIABLE.finditer(rule.pattern) if m.group("single")}
+    )
+    seen: dict[str, list[tuple[SgNode, Surroundings]]] = {name: [] for name in names}
+    for example in entry.examples:
+        assert example.surroundings is not None
+        root = SgRoot(example.before, example.language).root()
+        matches = find_matches(root, rule, language=example.language)
+        if not matches:
+            return entry
+        for match in matches:
+            for name in names:
+                if (captured := match.get_match(name)) is not None:
+                    seen[name].append((captured, example.surroundings))
+    facts = []
+    for name, captures in seen.items():
+        if not captures:
+            continue
+        if all(c.text() == s.enclosing_class for c, s in captures):
+            facts.append(ENCLOSING_CLASS.format(name=name))
+        types = {s.type_of(c.text()) if c.kind() == "identifier" else None for c, s in captures}
+        if len(types) == 1 and (known := types.pop()) is not None:
+            facts.append(IS_A.format(name=name, type=known))
+    if not facts:
+        return entry
+    limited = dataclasses.replace(rule, facts=tuple(facts))
+    return LearnedRule(rule_id(limited), limited, entry.examples)
 
 
 def _without(entries: list[LearnedRule], placed: set[int]) -> list[LearnedRule]:
@@ -611,9 +664,7 @@ class RuleSites:
             examples="; ".join(e.describe() for e in self.learned.examples),
             pattern=self.learned.rule.pattern,
             fix=self.learned.rule.fix,
-            where=WHERE.format(places=" or ".join(self.learned.rule.inside))
-            if self.learned.rule.inside
-            else "",
+            where=_where(self.learned.rule),
             sites=count,
             noun="place" if count == 1 else "places",
         )
@@ -630,11 +681,19 @@ class RuleSites:
             "glob": rule.glob,
             "inside": list(rule.inside),
             "selector": rule.selector,
+            "facts": list(rule.facts),
             "examples": [
                 {"pr": e.pr, "author": e.author, "path": e.path, "line": e.line, "source": e.source}
                 for e in self.learned.examples
             ],
         }
+
+
+def _where(rule: RewriteRule) -> str:
+    where = WHERE.format(places=" or ".join(rule.inside)) if rule.inside else ""
+    if rule.facts:
+        where += FACTS_WHERE.format(facts=" and ".join(rule.facts))
+    return where
 
 
 def find_sites(rule: LearnedRule, files: Mapping[str, str]) -> RuleSites:

@@ -26,6 +26,7 @@ from bot.examples import Example
 from bot.journal import JournalEntry
 from bot.proposals import OPEN_PR_STATES, Proposal
 from bot.signals import InstallationSignal, Signal, signal_from_dict
+from bot.surroundings import Surroundings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -568,6 +569,7 @@ class Store:
             "line": example.line,
             "outcome": example.outcome,
             "created_at": now(),
+            "surroundings": example.surroundings.to_dict() if example.surroundings else None,
         }
         async with self._writing():
             async with self.engine.begin() as conn:
@@ -582,6 +584,7 @@ class Store:
             Example(
                 before=r.before, after=r.after, path=r.path, language=r.language, source=r.source,
                 author=r.author, pr=r.pr, line=r.line, outcome=r.outcome,
+                surroundings=Surroundings.from_dict(r.surroundings) if r.surroundings else None,
             )
             for r in rows
         ]

@@ -68,6 +68,7 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
             glob=spec.get("glob"),
             inside=tuple(spec.get("inside") or ()),
             selector=spec.get("selector"),
+            facts=tuple(spec.get("facts") or ()),
         )
     except RewriteError as exc:
         raise PatchFailed(str(exc)) from exc

@@ -160,6 +160,7 @@ examples = Table(
     Column("line", Integer),
     Column("outcome", String(30)),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("surroundings", JSON),
     UniqueConstraint("repository", "origin", name="uq_examples_repository_origin"),
 )
 

@@ -15,6 +15,7 @@ from bot.examples import (
 )
 from bot.rewrite import RewriteError, RewriteRule, apply_rewrite, syntax_problems
 from bot.signals import Suggestion
+from bot.surroundings import Surroundings
 
 
 def pairs(before: str, after: str, language: str = "python") -> list[tuple[str, str]]:
@@ -346,3 +347,30 @@ def test_rewrite_sites_become_examples() -> None:
         ("a == None", "a is None", 1, "rewrite_command"),
         ("b == None", "b is None", 2, "rewrite_command"),
     ]
+
+
+def test_an_example_from_a_commit_keeps_what_surrounded_it_in_the_file() -> None:
+    old = (
+        "CACHE = {}\n"
+        "class Loader(Base):\n"
+        "    def load(self, key, seen: set):\n"
+        "        return CACHE.get(key, None) or seen\n"
+    )
+    new = old.replace("CACHE.get(key, None)", "CACHE.get(key)")
+    derived = example_from_commit(
+        path="src/l.py", old_text=old, new_text=new, start_line=4, end_line=4
+    )
+    assert derived.example is not None
+    # The example is the call the commit changed: `seen` is outside it, `CACHE` is read in it.
+    assert derived.example.before == "CACHE.get(key, None)"
+    assert derived.example.surroundings == Surroundings(
+        enclosing_class="Loader", types=(("CACHE", "dict"),)
+    )
+
+
+def test_code_the_surroundings_are_not_read_for_gets_none() -> None:
+    old = "const a = x == null;\n"
+    derived = example_from_commit(
+        path="a.js", old_text=old, new_text="const a = x === null;\n", start_line=1, end_line=1
+    )
+    assert derived.example is not None and derived.example.surroundings is None

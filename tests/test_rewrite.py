@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -524,3 +525,41 @@ def test_a_selector_the_pattern_cannot_be_is_a_clear_error() -> None:
         )
     with pytest.raises(RewriteError, match="is not a node kind"):
         RewriteRule(pattern="List[$A]", fix="$A", selector="generic type")
+
+
+# --- facts about captures ------------------------------------------------------------------
+
+
+def test_a_rule_with_facts_rewrites_only_where_they_hold() -> None:
+    rule = RewriteRule(
+        pattern="$D.get($K, None)", fix="$D.get($K)", language="python", facts=("$D is a dict",)
+    )
+    code = "seen = {}\nother = load()\nseen.get(1, None)\nother.get(1, None)\n"
+    result = apply_rewrite({"a.py": code}, rule)
+    assert result.changed == {"a.py": code.replace("seen.get(1, None)", "seen.get(1)")}
+    assert result.match_count == 1
+    assert rule.describe() == "`$D.get($K, None)` → `$D.get($K)` (where $D is a dict)"
+
+
+@pytest.mark.parametrize(
+    ("facts", "language", "message"),
+    [
+        (("$D is a frozenset",), "python", "unknown fact '$D is a frozenset'"),
+        (
+            ("$X is a dict",),
+            "python",
+            "about a metavariable the pattern `$D.get($K, None)` does not capture",
+        ),
+        (
+            ("$D is a dict",),
+            "javascript",
+            "read from Python code only; this rule's language is javascript",
+        ),
+        (("$D is a dict",), None, "read from Python code only; this rule's language is None"),
+    ],
+)
+def test_a_fact_the_rule_cannot_check_is_refused(
+    facts: tuple[str, ...], language: str | None, message: str
+) -> None:
+    with pytest.raises(RewriteError, match=re.escape(message)):
+        RewriteRule(pattern="$D.get($K, None)", fix="$D.get($K)", language=language, facts=facts)

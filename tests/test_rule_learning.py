@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from bot.examples import Example
+from bot.examples import Example, example_from_commit
 from bot.rewrite import RewriteRule, apply_rewrite
 from bot.rule_learning import (
     LearnedRule,
@@ -376,3 +378,93 @@ def test_an_edit_inside_type_annotations_becomes_a_rule_for_annotations_only() -
         "def g(a: List[int] | None) -> str | None:\n    z = Optional[int]\n"
     )
     assert sites.spec()["selector"] == "generic_type"
+
+
+# --- facts: what surrounded every example ----------------------------------------------------
+
+
+def from_commit(old: str, new: str, line: int, *, pr: int, path: str = "src/m.py") -> Example:
+    """The example a human commit gives for line `line`, read in its file as the bot reads it."""
+    derived = example_from_commit(
+        path=path, old_text=old, new_text=new, start_line=line, end_line=line, author="ann", pr=pr
+    )
+    assert derived.example is not None, derived.reason
+    return derived.example
+
+
+def learned_kept(examples: list[Example]) -> list[LearnedRule]:
+    return [r for r in learn_rules(examples) if r.kept]
+
+
+SUPER_1 = "class Patch(Base):\n    def __init__(self):\n        super(Patch, self).__init__()\n"
+SUPER_2 = "class Lookup(dict):\n    def get(self, k):\n        return super(Lookup, self).get(k)\n"
+
+
+def test_a_capture_that_named_the_enclosing_class_in_every_example_must_name_it_elsewhere() -> None:
+    learned = learn_rules(
+        [
+            from_commit(SUPER_1, SUPER_1.replace("super(Patch, self)", "super()"), 3, pr=1),
+            from_commit(SUPER_2, SUPER_2.replace("super(Lookup, self)", "super()"), 3, pr=2),
+        ]
+    )
+    [rule] = [r for r in learned if r.kept]
+    assert rule.rule is not None
+    assert (rule.rule.pattern, rule.rule.fix, rule.rule.facts) == (
+        "super($A, self)",
+        "super()",
+        ("$A names the enclosing class",),
+    )
+    # Skipping a class in the MRO (`super(Base, self)` inside `Child`) is another call: left alone.
+    code = (
+        "class Child(Base):\n"
+        "    def f(self):\n"
+        "        super(Child, self).f()\n"
+        "        super(Base, self).f()\n"
+    )
+    sites = find_sites(rule, {"m.py": code})
+    assert sites.result.changed["m.py"] == code.replace("super(Child, self)", "super()")
+    assert "only where $A names the enclosing class" in sites.rationale()
+    assert sites.spec()["facts"] == ["$A names the enclosing class"]
+
+
+GET_1 = "FLAGS = {'a': 1}\n\ndef flag(name):\n    return FLAGS.get(name, None)\n"
+GET_2 = "def render(**options):\n    return options.get('encoding', None)\n"
+
+
+def test_a_capture_bound_to_a_dict_in_every_example_must_be_one_elsewhere() -> None:
+    examples = [
+        from_commit(GET_1, GET_1.replace("name, None", "name"), 4, pr=1),
+        from_commit(GET_2, GET_2.replace("'encoding', None", "'encoding'"), 2, pr=2),
+    ]
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None and rule.rule.facts == ("$A is a dict",)
+    code = (
+        "def f(cache: dict, response):\n    return cache.get('k', None), response.get('k', None)\n"
+    )
+    # `response.get(k, None)` may be any object's get, whose default is not None: left alone.
+    assert rewrite(rule, code) == code.replace("cache.get('k', None)", "cache.get('k')")
+    # Without the facts the id would be another rule's.
+    assert rule.id != rule_id(dataclasses.replace(rule.rule, facts=()))
+
+
+def test_a_fact_that_held_for_one_example_only_is_not_required() -> None:
+    unknown = "def render(options):\n    return options.get('encoding', None)\n"
+    examples = [
+        from_commit(GET_1, GET_1.replace("name, None", "name"), 4, pr=1),
+        from_commit(unknown, unknown.replace("'encoding', None", "'encoding'"), 2, pr=2),
+    ]
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None and rule.rule.facts == ()
+    assert rewrite(rule, "x = load()\nx.get(1, None)\n") == "x = load()\nx.get(1)\n"
+
+
+def test_examples_whose_surroundings_were_not_read_give_no_facts() -> None:
+    examples = [
+        from_commit(SUPER_1, SUPER_1.replace("super(Patch, self)", "super()"), 3, pr=1),
+        dataclasses.replace(
+            from_commit(SUPER_2, SUPER_2.replace("super(Lookup, self)", "super()"), 3, pr=2),
+            surroundings=None,  # kept before surroundings were read
+        ),
+    ]
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None and rule.rule.facts == ()

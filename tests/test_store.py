@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 
@@ -237,12 +238,20 @@ async def test_proposals_save_find_and_lock(store: Store) -> None:
 
 async def test_learner_memory(store: Store) -> None:
     from bot.examples import Example
+    from bot.surroundings import Surroundings
 
     ex = Example(before="x == None", after="x is None", path="a.py", language="python", source="suggestion", author="rev", pr=3, line=7)
     assert await store.add_example("octo/one", ex, origin="review-comment:1") is True
     assert await store.add_example("octo/one", ex, origin="review-comment:1") is False
     assert await store.examples("octo/one") == [ex]
     assert await store.examples("octo/two") == []
+    # What surrounded an example is kept with it; an example stored without it reads back as None.
+    around = dataclasses.replace(
+        ex, before="d.get(k, None)", after="d.get(k)",
+        surroundings=Surroundings(enclosing_class="C", types=(("d", "dict"),)),
+    )
+    assert await store.add_example("octo/one", around, origin="review-comment:2") is True
+    assert await store.examples("octo/one") == [ex, around]
     await store.retire_rule("octo/one", "rule-1", reason="@maya said /evolve ignore")
     await store.retire_rule("octo/one", "rule-1", reason="again")
     assert await store.retired_rules("octo/one") == {"rule-1": "@maya said /evolve ignore"}

@@ -1,0 +1,320 @@
+"""Surroundings: what the code around a place says about its names (the enclosing class, types known from bindings).
+
+A rewrite learned from two examples sees only the edited snippets, yet some edits are right only
+because of what surrounds them: ruff turns `d.get(k, None)` into `d.get(k)` only where `d` is
+known to be a dict, and `super(C, self)` into `super()` only inside class `C`. These facts are
+read here, from the syntax tree alone (no imports followed, no inference across calls), so that a
+learned rule can carry them (`RewriteRule.facts`) and apply only where they hold.
+
+A name's type is known when every binding of it in the scope that owns it says the same builtin
+type: an assignment of a literal, a comprehension or a call of the type (`{}`, `dict(a=1)`), an
+annotation naming it (`x: dict[str, int]`, a parameter `d: Dict`), or a def's `*args` (a tuple)
+and `**kwargs` (a dict). Any other binding (a loop
+target, an import, a parameter without annotation, `global`) makes it unknown. Only Python is
+read; for other languages nothing is known, and a rule with facts applies nowhere there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ast_grep_py import SgNode
+
+LANGUAGE = "python"
+# "$A names the enclosing class", "$D is a dict": a fact about what a metavariable captured.
+FACT = re.compile(
+    r"""
+    \$(?P<name>[A-Z_][A-Z0-9_]*)\ (?:      # the metavariable
+        (?P<enclosing>names\ the\ enclosing\ class)
+      | is\ a\ (?P<type>dict|list|set|tuple|str)
+    )
+    """,
+    re.VERBOSE,
+)
+ENCLOSING_CLASS = "${name} names the enclosing class"
+IS_A = "${name} is a {type}"
+INVALID_FACT = (
+    "unknown fact {fact!r}: expected `$NAME names the enclosing class` or"
+    " `$NAME is a dict|list|set|tuple|str`"
+)
+
+# What a value's syntax says its type is, and what an annotation's name says.
+VALUE_TYPES = {
+    "dictionary": "dict", "dictionary_comprehension": "dict",
+    "list": "list", "list_comprehension": "list",
+    "set": "set", "set_comprehension": "set",
+    "tuple": "tuple",
+    "string": "str", "concatenated_string": "str",
+}  # fmt: skip
+TYPE_NAMES = {
+    "dict": "dict", "Dict": "dict",
+    "list": "list", "List": "list",
+    "set": "set", "Set": "set",
+    "tuple": "tuple", "Tuple": "tuple",
+    "str": "str",
+}  # fmt: skip
+SPLAT_TYPES = {"list_splat_pattern": "tuple", "dictionary_splat_pattern": "dict"}
+CALLABLE_TYPES = frozenset({"dict", "list", "set", "tuple", "str"})
+SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
+# Where an identifier is bound with a type this module does not read: the name becomes unknown.
+OTHER_BINDINGS = frozenset({
+    "parameters", "lambda_parameters", "default_parameter", "list_splat_pattern",
+    "dictionary_splat_pattern", "pattern_list", "tuple_pattern", "list_pattern",
+    "as_pattern_target", "aliased_import", "global_statement", "nonlocal_statement",
+    "case_pattern", "keyword_pattern", "splat_pattern", "delete_statement",
+})  # fmt: skip
+# Bindings where only the node in this field of the parent is bound (the rest are reads).
+BINDING_FIELDS = {
+    "assignment": "left", "augmented_assignment": "left", "named_expression": "name",
+    "for_statement": "left", "for_in_clause": "left", "default_parameter": "name",
+    "function_definition": "name", "class_definition": "name",
+}  # fmt: skip
+IMPORTS = frozenset({"import_statement", "import_from_statement", "future_import_statement"})
+
+
+class FactError(ValueError):
+    """A fact that is not one of FACT's forms."""
+
+
+@dataclass(frozen=True, slots=True)
+class Surroundings:
+    """What the code around an example said: its enclosing class and the known types of its names."""
+
+    enclosing_class: str | None = None
+    types: tuple[tuple[str, str], ...] = ()  # (name, type), sorted by name
+
+    def type_of(self, name: str) -> str | None:
+        return dict(self.types).get(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"enclosing_class": self.enclosing_class, "types": dict(self.types)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Surroundings:
+        return cls(
+            enclosing_class=data.get("enclosing_class"),
+            types=tuple(sorted((str(k), str(v)) for k, v in (data.get("types") or {}).items())),
+        )
+
+
+def parse_fact(fact: str) -> re.Match[str]:
+    """The fact's parts (`name`, and `enclosing` or `type`); FactError when it is not a fact."""
+    m = FACT.fullmatch(fact)
+    if m is None:
+        raise FactError(INVALID_FACT.format(fact=fact))
+    return m
+
+
+def holds(fact: str, match: SgNode) -> bool:
+    """Whether `fact` is true of what the ast-grep match `match` captured, where it sits."""
+    m = parse_fact(fact)
+    captured = match.get_match(m.group("name"))
+    if captured is None:
+        return False
+    if m.group("enclosing"):
+        return captured.text() == enclosing_class(match)
+    return known_type(captured) == m.group("type")
+
+
+def enclosing_class(node: SgNode) -> str | None:
+    """The name of the innermost class whose body holds `node` (a class is not in its own body)."""
+    for ancestor in node.ancestors():
+        if ancestor.kind() == "class_definition" and _within(node, ancestor.field("body")):
+            name = ancestor.field("name")
+            return name.text() if name is not None else None
+    return None
+
+
+def known_type(node: SgNode) -> str | None:
+    """The builtin type every binding of the identifier `node` agrees on, or None."""
+    if node.kind() != "identifier":
+        return None
+    name = node.text()
+    scope: SgNode | None = _owner(node)
+    while scope is not None:
+        bindings = [
+            _binding_type(n)
+            for n in _identifiers(scope, name)
+            if _is_binding(n) and _same(_owner(n), scope)
+        ]
+        if bindings:
+            first = bindings[0]
+            return first if first is not None and all(b == first for b in bindings) else None
+        # Not bound here: the name is the enclosing function's or the module's (a class body's
+        # names are not visible from the functions inside it).
+        scope = _outer_function_scope(scope)
+    return None
+
+
+def surroundings_at(root: SgNode, start: int, end: int) -> Surroundings:
+    """What surrounds the span [start, end) of the tree `root` (character offsets)."""
+    inside = [
+        n
+        for n in root.find_all(kind="identifier")
+        if start <= n.range().start.index and n.range().end.index <= end
+    ]
+    first = inside[0] if inside else _node_at(root, start)
+    types: dict[str, str | None] = {}
+    for n in inside:
+        if _is_binding(n):
+            continue
+        found = known_type(n)
+        # One name with two types inside one snippet (two scopes): neither is trusted.
+        types[n.text()] = found if types.get(n.text(), found) == found else None
+    return Surroundings(
+        enclosing_class=enclosing_class(first),
+        types=tuple(sorted((k, v) for k, v in types.items() if v is not None)),
+    )
+
+
+def _node_at(root: SgNode, start: int) -> SgNode:
+    """The deepest node that holds offset `start`."""
+    node = root
+    while True:
+        inner = next(
+            (c for c in node.children() if c.range().start.index <= start < c.range().end.index),
+            None,
+        )
+        if inner is None:
+            return node
+        node = inner
+
+
+def _same(a: SgNode | None, b: SgNode | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (a.kind(), a.range().start.index, a.range().end.index) == (
+        b.kind(),
+        b.range().start.index,
+        b.range().end.index,
+    )
+
+
+def _owner(node: SgNode) -> SgNode:
+    """The scope (function, lambda, class body or module) whose name `node` is.
+
+    A def's name, decorators and defaults belong to the scope around it, its parameters and body
+    to the def itself.
+    """
+    child = node
+    for ancestor in node.ancestors():
+        if ancestor.kind() in SCOPES:
+            body = ancestor.field("body")
+            params = ancestor.field("parameters")
+            if _within(child, body) or (
+                ancestor.kind() != "class_definition"
+                and _within(child, params)
+                and not _in_default(node, params)
+            ):
+                return ancestor
+        child = ancestor
+    return node.get_root().root()
+
+
+def _in_default(node: SgNode, params: SgNode | None) -> bool:
+    """Whether `node` is in a parameter's default value (evaluated in the scope around the def)."""
+    if params is None:
+        return False
+    return any(
+        p.kind() in ("default_parameter", "typed_default_parameter")
+        and _within(node, p.field("value"))
+        for p in params.children()
+    )
+
+
+def _within(node: SgNode, container: SgNode | None) -> bool:
+    if container is None:
+        return False
+    r, c = node.range(), container.range()
+    return c.start.index <= r.start.index and r.end.index <= c.end.index
+
+
+def _outer_function_scope(scope: SgNode) -> SgNode | None:
+    """The next scope out whose names a function body sees (classes skipped); None past the module."""
+    if scope.parent() is None:
+        return None
+    outer = _owner(scope)
+    while outer.kind() == "class_definition":
+        outer = _owner(outer)
+    return outer
+
+
+def _identifiers(scope: SgNode, name: str) -> Iterator[SgNode]:
+    for n in scope.find_all(kind="identifier"):
+        if n.text() == name:
+            yield n
+
+
+def _is_binding(node: SgNode) -> bool:
+    parent = node.parent()
+    if parent is None:
+        return False
+    kind = parent.kind()
+    if kind in BINDING_FIELDS:
+        return _same(parent.field(BINDING_FIELDS[kind]), node)
+    if kind in ("typed_parameter", "typed_default_parameter"):
+        return _same(_parameter_name(parent), node)
+    if kind in OTHER_BINDINGS:
+        return True
+    return any(a.kind() in IMPORTS for a in node.ancestors())
+
+
+def _parameter_name(parameter: SgNode) -> SgNode | None:
+    return next((c for c in parameter.children() if c.kind() == "identifier"), None)
+
+
+def _binding_type(node: SgNode) -> str | None:
+    """The type this binding of `node` gives it, or None when it says no builtin type."""
+    parent = node.parent()
+    assert parent is not None
+    kind = parent.kind()
+    if kind in ("typed_parameter", "typed_default_parameter"):
+        return _annotation_type(parent.field("type"))
+    if kind == "assignment":
+        if (annotation := parent.field("type")) is not None:
+            return _annotation_type(annotation)
+        value = parent.field("right")
+        while value is not None and value.kind() == "assignment":  # a = b = {}
+            value = value.field("right")
+        return _value_type(value)
+    if kind == "named_expression":
+        return _value_type(parent.field("value"))
+    if kind in SPLAT_TYPES and (holder := parent.parent()) is not None:
+        # `*args` and `**kwargs` of a def are a tuple and a dict; `a, *rest = x` is a list.
+        return SPLAT_TYPES[kind] if holder.kind() in ("parameters", "lambda_parameters") else None
+    return None
+
+
+def _annotation_type(annotation: SgNode | None) -> str | None:
+    if annotation is None:
+        return None
+    inner = (
+        annotation.children()[0]
+        if annotation.kind() == "type" and annotation.children()
+        else annotation
+    )
+    if inner.kind() == "generic_type":
+        inner = inner.children()[0]
+    if inner.kind() == "attribute" and (obj := inner.field("object")) is not None:
+        if obj.text() != "typing":
+            return None
+        inner = inner.field("attribute") or inner
+    return TYPE_NAMES.get(inner.text()) if inner.kind() == "identifier" else None
+
+
+def _value_type(value: SgNode | None) -> str | None:
+    if value is None:
+        return None
+    if value.kind() in VALUE_TYPES:
+        return VALUE_TYPES[value.kind()]
+    function = value.field("function") if value.kind() == "call" else None
+    if (
+        function is not None
+        and function.kind() == "identifier"
+        and function.text() in CALLABLE_TYPES
+    ):
+        return function.text()
+    return None

@@ -1,0 +1,156 @@
+"""Surroundings: the enclosing class and the types a name's bindings give it, read from the tree."""
+
+from __future__ import annotations
+
+import pytest
+from ast_grep_py import SgNode, SgRoot
+
+from bot.surroundings import (
+    FactError,
+    Surroundings,
+    enclosing_class,
+    holds,
+    known_type,
+    parse_fact,
+    surroundings_at,
+)
+
+
+def read_of(source: str, name: str, *, nth: int = -1) -> SgNode:
+    """The `nth` read of `name` in `source` (the last by default): `name.get(...)` marks a read."""
+    root = SgRoot(source, "python").root()
+    reads = [m.get_match("A") for m in root.find_all(pattern="$A.get($$$)")]
+    found = [r for r in reads if r is not None and r.text() == name]
+    assert found, f"no read of {name}"
+    return found[nth]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("d = {}\nd.get(1)\n", "dict"),
+        ("d = {k: 1 for k in ks}\nd.get(1)\n", "dict"),
+        ("d = dict(a=1)\nd.get(1)\n", "dict"),
+        ("d: dict[str, int] = load()\nd.get(1)\n", "dict"),
+        ("d: Dict[str, int] = load()\nd.get(1)\n", "dict"),
+        ("d: typing.Dict = load()\nd.get(1)\n", "dict"),
+        ("def f(d: dict):\n    d.get(1)\n", "dict"),
+        ("def f(d: Dict[str, int] = None):\n    d.get(1)\n", "dict"),
+        ("def f(**d):\n    d.get(1)\n", "dict"),
+        ("def f(*d):\n    d.get(1)\n", "tuple"),
+        ("d = e = {}\nd.get(1)\n", "dict"),
+        ("if (d := {}):\n    d.get(1)\n", "dict"),
+        ("d = []\nd = list()\nd.get(1)\n", "list"),
+        ("d = {1, 2}\nd.get(1)\n", "set"),
+        ("d = 'x'\nd.get(1)\n", "str"),
+    ],
+)
+def test_bindings_that_name_a_builtin_type_give_it(source: str, expected: str) -> None:
+    assert known_type(read_of(source, "d")) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "d = load()\nd.get(1)\n",  # a call of something else
+        "for d in ds:\n    d.get(1)\n",  # a loop target
+        "def f(d):\n    d.get(1)\n",  # a parameter without annotation
+        "def f(d={}):\n    d.get(1)\n",  # a default is not a type
+        "d = {}\nd = load()\nd.get(1)\n",  # bindings that disagree
+        "import d\nd.get(1)\n",
+        "d = {}\nd |= other\nd.get(1)\n",  # rebinding by an operator
+        "d: Mapping[str, int] = {}\nd.get(1)\n",  # the annotation says Mapping, not dict
+        "a, d = {}, {}\nd.get(1)\n",  # unpacking
+        "d.get(1)\n",  # never bound here
+    ],
+)
+def test_other_bindings_leave_the_type_unknown(source: str) -> None:
+    assert known_type(read_of(source, "d")) is None
+
+
+def test_a_name_is_looked_up_in_the_scope_that_owns_it() -> None:
+    source = (
+        "d = {}\n"
+        "d.get(0)\n"
+        "def local():\n"
+        "    d = 3\n"
+        "    d.get(1)\n"
+        "def outer():\n"
+        "    d.get(2)\n"
+        "    def inner():\n"
+        "        d.get(3)\n"
+        "class K:\n"
+        "    d = []\n"
+        "    def method(self):\n"
+        "        d.get(4)\n"
+    )
+    types = [known_type(read_of(source, "d", nth=i)) for i in range(5)]
+    # A local rebinding hides the module's dict; functions without one see it, from any depth;
+    # a class body's `d` is not visible from its methods.
+    assert types == ["dict", None, "dict", "dict", "dict"]
+
+
+def test_a_parameter_belongs_to_the_function_and_its_default_to_the_scope_around() -> None:
+    source = "d = {}\ndef f(x=d.get(1), *, d: list):\n    d.get(2)\n"
+    assert [known_type(read_of(source, "d", nth=i)) for i in range(2)] == ["dict", "list"]
+
+
+def test_only_identifiers_have_known_types() -> None:
+    root = SgRoot("self.d = {}\nself.d.get(1)\n", "python").root()
+    match = root.find(pattern="$A.get($$$)")
+    assert match is not None and known_type(match.get_match("A")) is None  # type: ignore[arg-type]
+
+
+def test_enclosing_class_is_the_innermost_class_whose_body_holds_the_node() -> None:
+    source = (
+        "class Outer:\n"
+        "    def m(self):\n"
+        "        super(Outer, self).m()\n"
+        "    class Inner(Base):\n"
+        "        x = super(Inner, self)\n"
+        "super(Top, self)\n"
+    )
+    root = SgRoot(source, "python").root()
+    calls = root.find_all(pattern="super($A, self)")
+    assert [enclosing_class(c) for c in calls] == ["Outer", "Inner", None]
+    inner = root.find(pattern="class Inner($$$B): $$$C")
+    assert inner is not None and enclosing_class(inner) == "Outer"  # not in its own body
+
+
+def test_surroundings_of_a_span_name_the_class_and_the_known_types_read_there() -> None:
+    source = (
+        "OPTIONS = {}\n"
+        "class C:\n"
+        "    def m(self, seen: set, n):\n"
+        "        return OPTIONS.get(n, None), seen, n\n"
+    )
+    start = source.index("return")
+    end = source.index("\n", start)
+    assert surroundings_at(SgRoot(source, "python").root(), start, end) == Surroundings(
+        enclosing_class="C", types=(("OPTIONS", "dict"), ("seen", "set"))
+    )
+    top = source.index("OPTIONS = {}")
+    assert surroundings_at(SgRoot(source, "python").root(), top, top + 12) == Surroundings()
+
+
+def test_surroundings_survive_a_round_trip_through_json() -> None:
+    kept = Surroundings(enclosing_class="C", types=(("a", "dict"), ("b", "list")))
+    assert Surroundings.from_dict(kept.to_dict()) == kept
+    assert Surroundings.from_dict({}) == Surroundings()
+
+
+def test_facts_are_checked_against_what_a_match_captured() -> None:
+    source = "class C:\n    def m(self, d: dict, e):\n        super(C, self).f(d.get(1, None), e.get(2, None))\n"
+    root = SgRoot(source, "python").root()
+    [call] = root.find_all(pattern="super($A, self)")
+    assert holds("$A names the enclosing class", call)
+    assert not holds("$A is a dict", call)
+    gets = root.find_all(pattern="$D.get($K, None)")
+    assert [holds("$D is a dict", g) for g in gets] == [True, False]
+    assert not holds("$Z is a dict", gets[0])  # nothing captured under that name
+
+
+@pytest.mark.parametrize("fact", ["$A is a frozenset", "A is a dict", "$A names a class", ""])
+def test_an_unknown_fact_is_refused_with_the_forms_it_may_take(fact: str) -> None:
+    with pytest.raises(FactError, match="expected `\\$NAME names the enclosing class`"):
+        parse_fact(fact)
