@@ -362,6 +362,8 @@ def _row(result: CodeResult) -> str:
             learned += " inside " + " or ".join(f"`{c}`" for c in rule.inside)
         if rule.facts:
             learned += " where " + " and ".join(f"`{f}`" for f in rule.facts)
+        if rule.any_quote:
+            learned += ", either quote style"
     else:
         reasons = {" ".join((r.rejected_reason or "").split()) for r in trial.learned}
         learned = "rejected: " + "; ".join(sorted(r[:150] for r in reasons)).replace("|", "\\|")
@@ -431,10 +433,8 @@ def _verdict(results: list[CodeResult]) -> list[str]:
             " two drawn sites are different edits, neither as whole units nor by their cores"
             " (`re.I -> re.IGNORECASE` and `re.M -> re.MULTILINE`; `dict()` and `dict(a=1)`;"
             " `str(x)` and `repr(x)` in f-strings), and two examples of one edit are the least"
-            f" a rule needs (`learn.min_examples`). Where precision goes: {losses} wrong sites;"
-            " ruff rewrites `d.get(k, None)` only where it can tell `d` is a dict (SIM910) and"
-            " `super(C, self)` only inside class `C` (UP008), which a pattern over the edited"
-            " code cannot see."
+            f" a rule needs (`learn.min_examples`). Where precision goes: {losses or 'no'} wrong"
+            " sites (run with `--show-wrong` to list them)."
         ),
     ]
 

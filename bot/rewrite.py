@@ -123,6 +123,10 @@ SELECTOR_CONTEXTS: Mapping[str, tuple[str, ...]] = {
     "tsx": ("let x: {};", "function f(): {} {}"),
 }
 SELECTOR = re.compile(r"[a-z_]+")
+QUOTES_LANGUAGE = "python"
+# Each plain string doubles the searches of an either-quote rule: beyond this many, the rest match
+# only as written.
+MAX_QUOTED_STRINGS = 3
 # Field names tree-sitter grammars use, to say which field of its parent holds a node (ast-grep-py
 # can ask a node for a field's child but not a child for its field).
 FIELD_NAMES = (
@@ -132,6 +136,9 @@ FIELD_NAMES = (
 )  # fmt: skip
 
 EMPTY_PATTERN = "the rewrite pattern is empty"
+ANY_QUOTE_NEEDS_PYTHON = (
+    "either-quote matching is for Python strings only; this rule's language is {language}"
+)
 FACTS_NEED_PYTHON = (
     "facts about captures are read from Python code only; this rule's language is {language}"
 )
@@ -225,6 +232,9 @@ class RewriteRule:
     # What must be true of the captures where they sit (`$A names the enclosing class`, `$D is a
     # dict`; see bot.surroundings): learned from examples whose surroundings all said so.
     facts: tuple[str, ...] = ()
+    # Python only: a plain string in the pattern ("x" or 'x') matches either quote style, which
+    # is formatting, not meaning. Learned rules set it; a typed `/evolve rewrite` matches as written.
+    any_quote: bool = False
 
     def __post_init__(self) -> None:
         if not self.pattern.strip():
@@ -238,6 +248,8 @@ class RewriteRule:
             object.__setattr__(self, "language", canonical_language(self.language))
         if self.facts and self.language != FACTS_LANGUAGE:
             raise RewriteError(FACTS_NEED_PYTHON.format(language=self.language))
+        if self.any_quote and self.language != QUOTES_LANGUAGE:
+            raise RewriteError(ANY_QUOTE_NEEDS_PYTHON.format(language=self.language))
         for fact in self.facts:
             try:
                 name = parse_fact(fact).group("name")
@@ -273,18 +285,60 @@ class RewriteRule:
         where = f" (where the match is {' or '.join(self.inside)})" if self.inside else ""
         kind = f" (as a {self.selector})" if self.selector else ""
         facts = f" (where {' and '.join(self.facts)})" if self.facts else ""
-        return f"`{self.pattern}` → `{self.fix}`{kind}{where}{facts}"
+        quotes = " (either quote style)" if self.any_quote else ""
+        return f"`{self.pattern}` → `{self.fix}`{kind}{where}{facts}{quotes}"
 
 
 def find_matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[SgNode]:
     """What `rule` matches under `root`, in ast-grep's order, only where the rule may apply."""
-    matcher: str | dict[str, str] = rule.pattern
     if rule.selector is not None:
         context = selector_context(rule.pattern, rule.selector, language)
         if context is None:
             return []
-        matcher = {"context": context, "selector": rule.selector}
-    return [node for node in root.find_all(pattern=matcher) if rule.sits_well(node)]
+        found = root.find_all(pattern={"context": context, "selector": rule.selector})
+    elif rule.any_quote:
+        # One search per quote style; a node found by two of them is one match, in tree order.
+        unique = {}
+        for variant in quote_variants(rule.pattern):
+            for node in root.find_all(pattern=variant):
+                r = node.range()
+                unique.setdefault((r.start.index, -r.end.index, node.kind()), node)
+        found = [unique[key] for key in sorted(unique)]
+    else:
+        found = root.find_all(pattern=rule.pattern)
+    return [node for node in found if rule.sits_well(node)]
+
+
+@functools.lru_cache(maxsize=256)
+def quote_variants(pattern: str) -> tuple[str, ...]:
+    """`pattern` with its plain Python strings in each quote style ('x' and "x"), itself first.
+
+    A string is plain when it has no prefix, is not triple-quoted and holds neither quote nor a
+    backslash, so that swapping its quotes cannot change what it means.
+    """
+    root = SgRoot(pattern, QUOTES_LANGUAGE).root()
+    spans = []
+    for node in root.find_all(kind="string"):
+        text = node.text()
+        if (
+            len(text) >= 2
+            and text[0] in "'\""
+            and text[-1] == text[0]
+            and not text.startswith(text[0] * 3)
+            and not any(ch in text[1:-1] for ch in "'\"\\")
+        ):
+            r = node.range()
+            spans.append((r.start.index, r.end.index))
+    variants = [pattern]
+    for start, end in spans[:MAX_QUOTED_STRINGS]:
+        swapped = []
+        for variant in variants:
+            other = "'" if variant[start] == '"' else '"'
+            swapped.append(
+                variant[:start] + other + variant[start + 1 : end - 1] + other + variant[end:]
+            )
+        variants += swapped
+    return tuple(variants)
 
 
 @functools.lru_cache(maxsize=256)

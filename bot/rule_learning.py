@@ -14,12 +14,17 @@ Everything here is pure: examples go in, rules (and the groups that gave none, w
    changed subtree: `d.keys()` -> `d` inside `for k in d.keys(): ...` and inside
    `[k for k in d.keys() if k]`). The core's rule applies only where the examples' cores sat (the
    parent's kind and field, `for_statement.right` or `for_in_clause.right`), not everywhere the
-   core's pattern matches.
+   core's pattern matches. In Python, plain strings are generalised over one quote style and the
+   rule matches either (`'run'` and `"value"` are one edit; `RewriteRule.any_quote`).
 3. A rule is kept only with at least `min_examples` examples, when it is not too general (a bare
-   metavariable, or nothing but metavariables and brackets), and when applying it with
-   `bot.rewrite.apply_rewrite` to each example's before gives that example's after (the same
-   syntax tree and tokens; see `reproduction_problem`).
-4. `find_sites` applies a kept rule to a branch's files: the sites of a `learned_rule` proposal.
+   metavariable, or nothing but metavariables and brackets, or a dropped metavariable that stood
+   for different literals: `open($A, $B) -> open($A)` from `"r"` and `"rt"`), and when applying
+   it with `bot.rewrite.apply_rewrite` to each example's before gives that example's after (the
+   same syntax tree and tokens, quote style aside; see `reproduction_problem`).
+4. A kept rule takes on every fact its examples' surroundings agree on (`with_facts`): `$A names
+   the enclosing class`, `$D is a dict` (`bot.surroundings`), and `$B is a name` for a string's
+   content the fix writes as code. It then applies only where those hold.
+5. `find_sites` applies a kept rule to a branch's files: the sites of a `learned_rule` proposal.
 """
 
 from __future__ import annotations
@@ -47,17 +52,20 @@ from bot.rewrite import (
     LANGUAGE_BY_EXTENSION,
     METAVARIABLE,
     PLACEHOLDER,
+    QUOTES_LANGUAGE,
     RewriteError,
     RewriteResult,
     RewriteRule,
     RewriteSite,
     apply_rewrite,
+    captured_names,
     field_of,
     find_matches,
+    quote_variants,
     selector_context,
     syntax_problems,
 )
-from bot.surroundings import ENCLOSING_CLASS, IS_A, Surroundings
+from bot.surroundings import ENCLOSING_CLASS, IS_A, IS_A_NAME, Surroundings, is_name
 from bot.surroundings import LANGUAGE as SURROUNDINGS_LANGUAGE
 
 DEFAULT_MIN_EXAMPLES = 2
@@ -79,6 +87,16 @@ NO_ANCHOR = (
     " so it matches nearly everything of that shape"
 )
 NO_OP = "the rule changes nothing: its fix is its pattern"
+DROPS_VALUES = (
+    "too general: `${name}` stands for different values in the examples ({values}) and the fix"
+    " `{fix}` drops it, so the rule would delete any value there"
+)
+# Tokens that only delimit a string: their quote style is formatting.
+QUOTE_TOKENS = frozenset({"string_start", "string_end"})
+# Nodes that are values written out: dropping one that differed between examples deletes data.
+LITERAL_KINDS = frozenset(
+    {"string", "string_content", "concatenated_string", "integer", "float", "true", "false", "none"}
+)
 NOT_REPRODUCED = "does not reproduce {where}: `{before}` became `{got}`, not `{after}`"
 MATCHES_LESS = (
     "the pattern `{pattern}` does not match the whole `{kind}` the examples changed ({where});"
@@ -141,6 +159,8 @@ def rule_id(rule: RewriteRule) -> str:
         parts += [sorted(rule.inside), rule.selector]
     if rule.facts:
         parts += [sorted(rule.facts)]
+    if rule.any_quote:
+        parts += ["any_quote"]
     canonical = json.dumps(parts)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
@@ -234,7 +254,10 @@ def _tokens(text: str, language: str) -> list[tuple[str, str]]:
     while stack:
         node = stack.pop()
         children = node.children()
-        found.append((node.kind(), "" if children else node.text()))
+        token = "" if children else node.text()
+        if node.kind() in QUOTE_TOKENS and token == "'":
+            token = '"'  # 'x' and "x" are one string
+        found.append((node.kind(), token))
         stack.extend(reversed(children))
     return found
 
@@ -245,21 +268,25 @@ def _match_problem(rule: RewriteRule, example: Example) -> str | None:
     ast-grep reads a pattern of a lone keyword (`return`) as that token, which then matches
     inside every statement starting with it: the rule must match the node the examples changed.
     """
-    unit = unit_node(SgRoot(example.before, example.language).root())
+    root = SgRoot(example.before, example.language).root()
+    unit = unit_node(root)
     rng = unit.range()
-    for match in SgRoot(example.before, example.language).root().find_all(pattern=rule.pattern):
+    # The pattern as written (either quote style when the rule says), wherever it sits.
+    found = find_matches(
+        root, dataclasses.replace(rule, inside=(), facts=()), language=example.language
+    )
+    for match in found:
         m = match.range()
         if (m.start.index, m.end.index) == (
             rng.start.index,
             rng.end.index,
         ) and match.kind() == unit.kind():
             return None
-    found = SgRoot(example.before, example.language).root().find(pattern=rule.pattern)
     return MATCHES_LESS.format(
         pattern=rule.pattern,
         kind=unit.kind(),
         where=example.describe(),
-        read=found.kind() if found is not None else "nothing here",
+        read=found[0].kind() if found else "nothing here",
     )
 
 
@@ -306,9 +333,11 @@ class _Candidate:
 def _candidate(examples: Sequence[Example]) -> _Candidate:
     """The rule for `examples` as one group: the widest generalisation that reproduces them all."""
     first: _Candidate | None = None
+    # Quote style is formatting: generalise over one style, match either (`RewriteRule.any_quote`).
+    generalised = [_double_quoted(e) for e in examples]
     for lift in (True, False):
         try:
-            general = anti_unify(examples, lift_carried=lift)
+            general = anti_unify(generalised, lift_carried=lift)
         except GeneralizationError as exc:
             candidate = _Candidate(None, str(exc))
         else:
@@ -322,14 +351,68 @@ def _candidate(examples: Sequence[Example]) -> _Candidate:
 
 def _check(pattern: str, fix: str, language: str, examples: Sequence[Example]) -> _Candidate:
     try:
-        rule = RewriteRule(pattern=pattern, fix=fix, language=language)
+        rule = RewriteRule(
+            pattern=pattern,
+            fix=fix,
+            language=language,
+            any_quote=language == QUOTES_LANGUAGE and len(quote_variants(pattern)) > 1,
+        )
     except RewriteError as exc:
         return _Candidate(None, str(exc))
     if problem := too_general(pattern, language):
         return _Candidate(rule, problem)
     if pattern.strip() == fix.strip():
         return _Candidate(rule, NO_OP)
-    return _Candidate(rule, reproduction_problem(rule, examples))
+    if problem := reproduction_problem(rule, examples):
+        return _Candidate(rule, problem)
+    return _Candidate(rule, dropped_values(rule, examples))
+
+
+def _double_quoted(example: Example) -> Example:
+    """The example with its plain single-quoted Python strings written in double quotes."""
+    if example.language != QUOTES_LANGUAGE:
+        return example
+    before, after = _requoted(example.before), _requoted(example.after)
+    if (before, after) == (example.before, example.after):
+        return example
+    return dataclasses.replace(example, before=before, after=after)
+
+
+def _requoted(text: str) -> str:
+    root = SgRoot(text, QUOTES_LANGUAGE).root()
+    spans = []
+    for node in root.find_all(kind="string"):
+        body = node.text()
+        if body.startswith("'") and len(quote_variants(body)) > 1:  # plain: see quote_variants
+            r = node.range()
+            spans.append((r.start.index, r.end.index))
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + '"' + text[start + 1 : end - 1] + '"' + text[end:]
+    return text
+
+
+def dropped_values(rule: RewriteRule, examples: Sequence[Example]) -> str | None:
+    """Why the rule would delete values it should not, or None.
+
+    A metavariable the fix drops that stood for different literals in the examples (`"r"` and
+    `"rt"` in `open($A, $B) -> open($A)`) would delete whatever value sits there, though the
+    examples only show that those two values could go.
+    """
+    dropped = captured_names(rule.pattern) - captured_names(rule.fix)
+    seen: dict[str, set[str]] = {name: set() for name in dropped}
+    literal = dict.fromkeys(dropped, True)
+    for example in examples if dropped else ():
+        root = SgRoot(example.before, example.language).root()
+        for match in find_matches(root, rule, language=example.language):
+            for name in dropped:
+                if (captured := match.get_match(name)) is not None:
+                    seen[name].add(captured.text())
+                    literal[name] = literal[name] and captured.kind() in LITERAL_KINDS
+    for name in sorted(dropped):
+        if literal[name] and len(seen[name]) > 1:
+            values = ", ".join(f"`{v}`" for v in sorted(seen[name]))
+            return DROPS_VALUES.format(name=name, values=values, fix=rule.fix)
+    return None
 
 
 # --- learning ------------------------------------------------------------------------------
@@ -378,19 +461,14 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
     surroundings were not read (None) gives no facts, and then neither does the rule.
     """
     rule = entry.rule
-    if (
-        not entry.kept
-        or rule is None
-        or rule.language != SURROUNDINGS_LANGUAGE
-        or any(e.surroundings is None for e in entry.examples)
-    ):
+    if not entry.kept or rule is None or rule.language != SURROUNDINGS_LANGUAGE:
         return entry
+    read = all(e.surroundings is not None for e in entry.examples)
     names = sorted(
         {m.group("single") for m in METAVARIABLE.finditer(rule.pattern) if m.group("single")}
     )
     seen: dict[str, list[tuple[SgNode, Surroundings]]] = {name: [] for name in names}
     for example in entry.examples:
-        assert example.surroundings is not None
         root = SgRoot(example.before, example.language).root()
         matches = find_matches(root, rule, language=example.language)
         if not matches:
@@ -398,10 +476,15 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
         for match in matches:
             for name in names:
                 if (captured := match.get_match(name)) is not None:
-                    seen[name].append((captured, example.surroundings))
+                    seen[name].append((captured, example.surroundings or Surroundings()))
     facts = []
     for name, captures in seen.items():
         if not captures:
+            continue
+        # A string's content the fix writes as code must be spelled as a name wherever it applies.
+        if all(c.kind() == "string_content" and is_name(c.text()) for c, _ in captures):
+            facts.append(IS_A_NAME.format(name=name))
+        if not read:
             continue
         if all(c.text() == s.enclosing_class for c, s in captures):
             facts.append(ENCLOSING_CLASS.format(name=name))
@@ -682,6 +765,7 @@ class RuleSites:
             "inside": list(rule.inside),
             "selector": rule.selector,
             "facts": list(rule.facts),
+            "any_quote": rule.any_quote,
             "examples": [
                 {"pr": e.pr, "author": e.author, "path": e.path, "line": e.line, "source": e.source}
                 for e in self.learned.examples

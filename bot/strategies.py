@@ -69,6 +69,7 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
             inside=tuple(spec.get("inside") or ()),
             selector=spec.get("selector"),
             facts=tuple(spec.get("facts") or ()),
+            any_quote=bool(spec.get("any_quote")),
         )
     except RewriteError as exc:
         raise PatchFailed(str(exc)) from exc

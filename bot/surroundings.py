@@ -4,7 +4,9 @@ A rewrite learned from two examples sees only the edited snippets, yet some edit
 because of what surrounds them: ruff turns `d.get(k, None)` into `d.get(k)` only where `d` is
 known to be a dict, and `super(C, self)` into `super()` only inside class `C`. These facts are
 read here, from the syntax tree alone (no imports followed, no inference across calls), so that a
-learned rule can carry them (`RewriteRule.facts`) and apply only where they hold.
+learned rule can carry them (`RewriteRule.facts`) and apply only where they hold. One fact is
+about the capture's own text: `$B is a name` when a string's content becomes an attribute
+(`getattr(x, "$B") -> x.$B` must not apply to `getattr(x, "a b")`).
 
 A name's type is known when every binding of it in the scope that owns it says the same builtin
 type: an assignment of a literal, a comprehension or a call of the type (`{}`, `dict(a=1)`), an
@@ -16,6 +18,7 @@ read; for other languages nothing is known, and a rule with facts applies nowher
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,15 +33,17 @@ FACT = re.compile(
     \$(?P<name>[A-Z_][A-Z0-9_]*)\ (?:      # the metavariable
         (?P<enclosing>names\ the\ enclosing\ class)
       | is\ a\ (?P<type>dict|list|set|tuple|str)
+      | (?P<name_fact>is\ a\ name)   # an identifier's spelling (a string's content)
     )
     """,
     re.VERBOSE,
 )
 ENCLOSING_CLASS = "${name} names the enclosing class"
 IS_A = "${name} is a {type}"
+IS_A_NAME = "${name} is a name"
 INVALID_FACT = (
-    "unknown fact {fact!r}: expected `$NAME names the enclosing class` or"
-    " `$NAME is a dict|list|set|tuple|str`"
+    "unknown fact {fact!r}: expected `$NAME names the enclosing class`,"
+    " `$NAME is a dict|list|set|tuple|str` or `$NAME is a name`"
 )
 
 # What a value's syntax says its type is, and what an annotation's name says.
@@ -116,7 +121,14 @@ def holds(fact: str, match: SgNode) -> bool:
         return False
     if m.group("enclosing"):
         return captured.text() == enclosing_class(match)
+    if m.group("name_fact"):
+        return is_name(captured.text())
     return known_type(captured) == m.group("type")
+
+
+def is_name(text: str) -> bool:
+    """Whether `text` is spelled as a Python name (`collected_body`; not `a b`, not `class`)."""
+    return text.isidentifier() and not keyword.iskeyword(text)
 
 
 def enclosing_class(node: SgNode) -> str | None:

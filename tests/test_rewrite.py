@@ -20,6 +20,7 @@ from bot.rewrite import (
     language_for,
     parse_rewrite_command,
     pattern_problem,
+    quote_variants,
     syntax_problems,
     unified_diff,
 )
@@ -563,3 +564,31 @@ def test_a_fact_the_rule_cannot_check_is_refused(
 ) -> None:
     with pytest.raises(RewriteError, match=re.escape(message)):
         RewriteRule(pattern="$D.get($K, None)", fix="$D.get($K)", language=language, facts=facts)
+
+
+def test_an_either_quote_rule_matches_plain_strings_in_both_styles() -> None:
+    rule = RewriteRule(pattern='getattr($A, "$B")', fix="$A.$B", language="python", any_quote=True)
+    code = "getattr(g, 'run')\ngetattr(s, \"x\")\n"
+    assert apply_rewrite({"a.py": code}, rule).changed == {"a.py": "g.run\ns.x\n"}
+    assert rule.describe().endswith("(either quote style)")
+    # As typed in `/evolve rewrite`, a rule matches the quotes it was written with.
+    typed = RewriteRule(pattern='getattr($A, "$B")', fix="$A.$B", language="python")
+    assert apply_rewrite({"a.py": code}, typed).changed == {"a.py": "getattr(g, 'run')\ns.x\n"}
+
+
+def test_only_plain_strings_have_a_second_quote_style() -> None:
+    assert quote_variants("f($A, \"x\", 'y')") == (
+        "f($A, \"x\", 'y')",
+        "f($A, 'x', 'y')",
+        'f($A, "x", "y")',
+        "f($A, 'x', \"y\")",
+    )
+    # A prefix, triple quotes, a quote or a backslash inside: swapping could change the string.
+    assert quote_variants("f(b'x', '''y''', \"it's\", 'a\\\\n')") == (
+        "f(b'x', '''y''', \"it's\", 'a\\\\n')",
+    )
+
+
+def test_either_quote_matching_is_refused_outside_python() -> None:
+    with pytest.raises(RewriteError, match="either-quote matching is for Python strings only"):
+        RewriteRule(pattern="f('x')", fix="g('x')", language="javascript", any_quote=True)

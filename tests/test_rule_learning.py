@@ -468,3 +468,39 @@ def test_examples_whose_surroundings_were_not_read_give_no_facts() -> None:
     ]
     [rule] = learned_kept(examples)
     assert rule.rule is not None and rule.rule.facts == ()
+
+
+def test_a_string_turned_into_an_attribute_generalises_over_quotes_and_names_only() -> None:
+    [rule] = learned_kept(
+        [ex("getattr(g, 'run')", "g.run", pr=1), ex('getattr(node, "value")', "node.value", pr=2)]
+    )
+    assert rule.rule is not None
+    assert (rule.rule.pattern, rule.rule.fix, rule.rule.facts, rule.rule.any_quote) == (
+        'getattr($A, "$B")',
+        "$A.$B",
+        ("$B is a name",),
+        True,
+    )
+    code = "a = getattr(x, 'y')\nb = getattr(x, \"not a name\")\nc = getattr(x, name)\n"
+    assert rewrite(rule, code) == code.replace("getattr(x, 'y')", "x.y")
+    assert find_sites(rule, {"m.py": code}).spec()["any_quote"] is True
+
+
+def test_a_rule_that_would_delete_whatever_value_differed_is_too_general() -> None:
+    learned = learn_rules(
+        [ex('open(path, "r")', "open(path)", pr=1), ex("open(f, 'rt')", "open(f)", pr=2)]
+    )
+    assert not [r for r in learned if r.kept]
+    assert (
+        "too general: `$B` stands for different values in the examples (`r`, `rt`) and the fix"
+        " `open($A)` drops it, so the rule would delete any value there"
+    ) in rejected(learned)
+    # The same value in either quote style is one edit, and other modes are left alone.
+    [rule] = learned_kept(
+        [ex('open(path, "r")', "open(path)", pr=1), ex("open(f, 'r')", "open(f)", pr=2)]
+    )
+    assert rule.rule is not None and (rule.rule.pattern, rule.rule.any_quote) == (
+        'open($A, "r")',
+        True,
+    )
+    assert rewrite(rule, "open(a, 'r')\nopen(b, 'w')\n") == "open(a)\nopen(b, 'w')\n"

@@ -154,3 +154,9 @@ def test_facts_are_checked_against_what_a_match_captured() -> None:
 def test_an_unknown_fact_is_refused_with_the_forms_it_may_take(fact: str) -> None:
     with pytest.raises(FactError, match="expected `\\$NAME names the enclosing class`"):
         parse_fact(fact)
+
+
+def test_a_name_fact_holds_for_a_capture_spelled_as_a_python_name() -> None:
+    root = SgRoot('getattr(x, "ok")\ngetattr(x, "a b")\ngetattr(x, "class")\n', "python").root()
+    matches = root.find_all(pattern='getattr($A, "$B")')
+    assert [holds("$B is a name", m) for m in matches] == [True, False, False]
