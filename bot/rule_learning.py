@@ -91,6 +91,8 @@ DROPS_VALUES = (
     "too general: `${name}` stands for different values in the examples ({values}) and the fix"
     " `{fix}` drops it, so the rule would delete any value there"
 )
+# Brackets whose trailing comma is formatting (a tuple's is not: `(a,)` is a tuple, `(a)` is not).
+TRAILING_COMMA_HOLDERS = ("argument_list", "parameters", "list", "dictionary", "set")
 # Tokens that only delimit a string: their quote style is formatting.
 QUOTE_TOKENS = frozenset({"string_start", "string_end"})
 # Nodes that are values written out: dropping one that differed between examples deletes data.
@@ -258,6 +260,12 @@ def _tokens(text: str, language: str) -> list[tuple[str, str]]:
         if node.kind() in QUOTE_TOKENS and token == "'":
             token = '"'  # 'x' and "x" are one string
         found.append((node.kind(), token))
+        if (
+            node.kind() in TRAILING_COMMA_HOLDERS
+            and len(children) >= 3
+            and children[-2].text() == ","
+        ):
+            children = children[:-2] + children[-1:]  # `f(a,)` is `f(a)`
         stack.extend(reversed(children))
     return found
 
@@ -333,8 +341,9 @@ class _Candidate:
 def _candidate(examples: Sequence[Example]) -> _Candidate:
     """The rule for `examples` as one group: the widest generalisation that reproduces them all."""
     first: _Candidate | None = None
-    # Quote style is formatting: generalise over one style, match either (`RewriteRule.any_quote`).
-    generalised = [_double_quoted(e) for e in examples]
+    # Quote style and trailing commas are formatting: generalise without them (a rule matches
+    # either quote style, `RewriteRule.any_quote`, and ast-grep skips a trailing comma).
+    generalised = [unformatted(e) for e in examples]
     for lift in (True, False):
         try:
             general = anti_unify(generalised, lift_carried=lift)
@@ -368,27 +377,40 @@ def _check(pattern: str, fix: str, language: str, examples: Sequence[Example]) -
     return _Candidate(rule, dropped_values(rule, examples))
 
 
-def _double_quoted(example: Example) -> Example:
-    """The example with its plain single-quoted Python strings written in double quotes."""
+def unformatted(example: Example) -> Example:
+    """The Python example with plain strings in double quotes and no trailing commas; others as is."""
     if example.language != QUOTES_LANGUAGE:
         return example
-    before, after = _requoted(example.before), _requoted(example.after)
+    before, after = _unformatted(example.before), _unformatted(example.after)
     if (before, after) == (example.before, example.after):
         return example
     return dataclasses.replace(example, before=before, after=after)
 
 
-def _requoted(text: str) -> str:
+def _unformatted(text: str) -> str:
     root = SgRoot(text, QUOTES_LANGUAGE).root()
-    spans = []
+    edits: list[tuple[int, int, str]] = []
     for node in root.find_all(kind="string"):
         body = node.text()
         if body.startswith("'") and len(quote_variants(body)) > 1:  # plain: see quote_variants
             r = node.range()
-            spans.append((r.start.index, r.end.index))
-    for start, end in sorted(spans, reverse=True):
-        text = text[:start] + '"' + text[start + 1 : end - 1] + '"' + text[end:]
+            edits.append((r.start.index, r.end.index, '"' + body[1:-1] + '"'))
+    for node in _trailing_commas(root):
+        r = node.range()
+        edits.append((r.start.index, r.end.index, ""))
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
     return text
+
+
+def _trailing_commas(root: SgNode) -> Iterable[SgNode]:
+    """Commas right before the closing bracket of a call's arguments, a def's parameters or a
+    list, dict or set display (not a tuple's, where `(a,)` is what makes it one)."""
+    for kind in TRAILING_COMMA_HOLDERS:
+        for holder in root.find_all(kind=kind):
+            children = holder.children()
+            if len(children) >= 3 and children[-2].text() == "," and not children[-2].is_named():
+                yield children[-2]
 
 
 def dropped_values(rule: RewriteRule, examples: Sequence[Example]) -> str | None:
@@ -432,7 +454,7 @@ def learn_rules(
     broken: list[tuple[Example, str]] = []
     for example in examples:
         try:
-            groups.setdefault(edit_shape(example), []).append(example)
+            groups.setdefault(edit_shape(unformatted(example)), []).append(example)
         except GeneralizationError as exc:
             broken.append((example, str(exc)))
     kept: list[LearnedRule] = []
@@ -605,7 +627,7 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
             if core is None:
                 continue
             try:
-                key = json.dumps([core.selector, edit_shape(core.core)])
+                key = json.dumps([core.selector, edit_shape(unformatted(core.core))])
                 cores.setdefault(key, []).append(core)
             except GeneralizationError:
                 continue

@@ -16,6 +16,7 @@ from bot.rule_learning import (
     reproduction_problem,
     rule_id,
     too_general,
+    unformatted,
 )
 
 
@@ -504,3 +505,23 @@ def test_a_rule_that_would_delete_whatever_value_differed_is_too_general() -> No
         True,
     )
     assert rewrite(rule, "open(a, 'r')\nopen(b, 'w')\n") == "open(a)\nopen(b, 'w')\n"
+
+
+def test_a_trailing_comma_is_formatting_and_a_keyword_can_become_a_key() -> None:
+    [rule] = learned_kept(
+        [
+            ex("x = dict(\n    a=1,\n)", 'x = {\n    "a": 1,\n}', pr=1),
+            ex("y = dict(b=2)", 'y = {"b": 2}', pr=2),
+        ]
+    )
+    assert rule.rule is not None
+    assert (rule.rule.pattern, rule.rule.fix) == ("$A = dict($B=$C)", '$A = {"$B": $C}')
+    assert rewrite(rule, "z = dict(c=f(1),)\n") == 'z = {"c": f(1)}\n'
+
+
+def test_only_formatting_is_set_aside_before_generalising() -> None:
+    example = ex("x = (a,)\nf(a, 'b',)\ng(\"it's\", b'y',)", "x = [a]", pr=1)
+    # `(a,)` is a tuple and `(a)` is not; a prefixed string or one holding a quote keeps its quotes.
+    assert unformatted(example).before == 'x = (a,)\nf(a, "b")\ng("it\'s", b\'y\')'
+    js = ex("f(a,)", "g(a)", pr=1, language="javascript", path="a.js")
+    assert unformatted(js) == js
