@@ -61,6 +61,7 @@ from bot.rewrite import (
     captured_names,
     field_of,
     find_matches,
+    pattern_instance,
     quote_variants,
     selector_context,
     syntax_problems,
@@ -93,6 +94,10 @@ DROPS_VALUES = (
 )
 # Brackets whose trailing comma is formatting (a tuple's is not: `(a,)` is a tuple, `(a)` is not).
 TRAILING_COMMA_HOLDERS = ("argument_list", "parameters", "list", "dictionary", "set")
+# Code in which `{}` stands where only an expression may, per language; a fix that does not parse
+# there (an assignment) only applies as a whole statement, one whose parent is STATEMENT_PLACE.
+EXPRESSION_PLACE = {"python": "_f({})"}
+STATEMENT_PLACE = "expression_statement"
 # Tokens that only delimit a string: their quote style is formatting.
 QUOTE_TOKENS = frozenset({"string_start", "string_end"})
 # Nodes that are values written out: dropping one that differed between examples deletes data.
@@ -374,7 +379,32 @@ def _check(pattern: str, fix: str, language: str, examples: Sequence[Example]) -
         return _Candidate(rule, NO_OP)
     if problem := reproduction_problem(rule, examples):
         return _Candidate(rule, problem)
-    return _Candidate(rule, dropped_values(rule, examples))
+    if problem := dropped_values(rule, examples):
+        return _Candidate(rule, problem)
+    return _Candidate(_as_statement_if_needed(rule), None)
+
+
+def _as_statement_if_needed(rule: RewriteRule) -> RewriteRule:
+    """The rule limited to whole statements when its fix can only be one.
+
+    `setattr($A, "$B", $C) -> $A.$B = $C` is right for `setattr(x, "a", 1)` on a line of its
+    own, but inside `lambda: setattr(x, "a", 1)` an assignment is a syntax error. Whether the fix
+    can stand where the pattern's expression stood is read from the grammar: the fix in an
+    expression's place (`EXPRESSION_PLACE`) parses, or the rule applies only to statements.
+    """
+    place = EXPRESSION_PLACE.get(rule.language or "")
+    if place is None or rule.inside or rule.selector:
+        return rule
+    pattern, fix = pattern_instance(rule.pattern), pattern_instance(rule.fix)
+    if "\n" in pattern or "\n" in fix:
+        return rule  # a multi-line unit is a statement or block already
+
+    def fits(code: str) -> bool:
+        return not syntax_problems(SgRoot(place.format(code), rule.language or "").root())
+
+    if fits(pattern) and not fits(fix):
+        return dataclasses.replace(rule, inside=(STATEMENT_PLACE,))
+    return rule
 
 
 def unformatted(example: Example) -> Example:

@@ -525,3 +525,16 @@ def test_only_formatting_is_set_aside_before_generalising() -> None:
     assert unformatted(example).before == 'x = (a,)\nf(a, "b")\ng("it\'s", b\'y\')'
     js = ex("f(a,)", "g(a)", pr=1, language="javascript", path="a.js")
     assert unformatted(js) == js
+
+
+def test_a_fix_that_can_only_be_a_statement_applies_only_to_statements() -> None:
+    [rule] = learned_kept(
+        [
+            ex("setattr(tp, '__args__', converted)", "tp.__args__ = converted", pr=1),
+            ex('setattr(cls, "__root__", root)', "cls.__root__ = root", pr=2),
+        ]
+    )
+    assert rule.rule is not None and rule.rule.inside == ("expression_statement",)
+    code = "setattr(a, 'b', 1)\nf = lambda: setattr(a, 'c', 2)\nif x:\n    setattr(a, 'd', 3)\n"
+    # An assignment inside the lambda would not parse: that call is left as it is.
+    assert rewrite(rule, code) == "a.b = 1\nf = lambda: setattr(a, 'c', 2)\nif x:\n    a.d = 3\n"
