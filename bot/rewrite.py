@@ -571,6 +571,8 @@ class RewriteResult:
     unparsable: Mapping[str, str] = field(default_factory=dict)
     # Files in scope the `allowed` policy refused; never read.
     not_allowed: tuple[str, ...] = ()
+    # Files the fix would have left unparsable, left unchanged (`skip_breaking`): path -> why.
+    breaking: Mapping[str, str] = field(default_factory=dict)
     # With no rule language: languages in scope whose grammar rejects the pattern -> why.
     pattern_rejected: Mapping[str, str] = field(default_factory=dict)
     files_searched: int = 0
@@ -602,8 +604,12 @@ def apply_rewrite(
     rule: RewriteRule,
     *,
     allowed: Callable[[str], bool] = lambda path: True,
+    skip_breaking: bool = False,
 ) -> RewriteResult:
     """Apply `rule` to `files` (path -> content); only files whose content changes appear in `changed`.
+
+    With `skip_breaking`, a file the fix would leave unparsable is left as it is and listed in
+    `RewriteResult.breaking` (a learned rule's other sites still stand); without, it raises.
 
     Raises RewriteError when the pattern is not valid for the rule's language (or, with no rule
     language, for every language in scope), or when the fix would leave a file unparsable.
@@ -619,6 +625,7 @@ def apply_rewrite(
     matches: dict[str, int] = {}
     sites: list[RewriteSite] = []
     unparsable: dict[str, str] = {}
+    breaking: dict[str, str] = {}
     not_allowed: list[str] = []
     rejected: dict[str, str] = {}
     accepted: set[str] = set()
@@ -648,12 +655,18 @@ def apply_rewrite(
         rewritten, count, file_sites = _rewrite_file(
             root, content, rule, path=path, language=language
         )
-        if count:
-            matches[path] = count
         if rewritten != content:
-            _check_still_parses(rewritten, language, rule, path=path, sites=file_sites)
+            try:
+                _check_still_parses(rewritten, language, rule, path=path, sites=file_sites)
+            except RewriteError as exc:
+                if not skip_breaking:
+                    raise
+                breaking[path] = str(exc)
+                continue
             changed[path] = rewritten
             sites.extend(file_sites)
+        if count:
+            matches[path] = count
     if rejected and not accepted:
         reasons = "\n".join(f"- {language}: {why}" for language, why in sorted(rejected.items()))
         raise RewriteError(NO_LANGUAGE_ACCEPTS.format(pattern=rule.pattern, reasons=reasons))
@@ -664,6 +677,7 @@ def apply_rewrite(
         sites=tuple(sites),
         unparsable=unparsable,
         not_allowed=tuple(not_allowed),
+        breaking=breaking,
         pattern_rejected=rejected,
         files_searched=searched,
     )

@@ -411,6 +411,15 @@ def test_fix_that_breaks_the_file_is_an_error_naming_the_site() -> None:
     assert files == {"a.py": "foo(1)\nfoo()\n"}
 
 
+def test_skipping_breaking_files_leaves_them_alone_and_rewrites_the_rest() -> None:
+    files = {"a.py": "foo(1)\nfoo()\n", "b.py": "foo(2)\n"}
+    result = apply_rewrite(files, rule("foo($$$ARGS)", "bar($$$ARGS, extra=1)"), skip_breaking=True)
+    assert result.changed == {"b.py": "bar(2, extra=1)\n"}
+    assert result.matches == {"b.py": 1}  # a.py's matches were not rewritten
+    assert list(result.breaking) == ["a.py"]
+    assert result.breaking["a.py"].startswith("the fix `bar($$$ARGS, extra=1)` breaks a.py")
+
+
 # --- previews -------------------------------------------------------------------------------
 
 

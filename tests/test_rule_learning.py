@@ -297,6 +297,14 @@ def test_find_sites_lists_where_else_the_rule_applies_and_names_its_examples() -
     assert found.title() == "Apply learned rule `len($A) == 0` -> `not $A`"
 
 
+def test_a_file_the_rule_would_break_is_left_alone_and_the_other_sites_stand() -> None:
+    made = RewriteRule("foo($$$A)", "bar($$$A, extra=1)", "python")
+    rule = LearnedRule(rule_id(made), made, (ex("foo(1)", "bar(1, extra=1)"),))
+    found = find_sites(rule, {"a.py": "foo()\n", "b.py": "foo(2)\n"})
+    assert found.result.changed == {"b.py": "bar(2, extra=1)\n"}
+    assert list(found.result.breaking) == ["a.py"]
+
+
 def test_find_sites_refuses_a_rule_that_was_not_kept() -> None:
     [alone] = learn_rules([ex("x == None", "x is None")])
     with pytest.raises(ValueError, match=f"rule {alone.id} was not kept"):
