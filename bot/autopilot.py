@@ -19,7 +19,13 @@ from bot.app_auth import GitHubApp
 from bot.commands import HELP_TEXT, UNAUTHORIZED_TEXT, Command, parse_commands
 from bot.confidence import Outcome, confidence_for, outcome_of, rule_id_of
 from bot.config import BetaPrior, ConfigError, RepoConfig, parse_config
-from bot.examples import Example, edit_regions, example_from_commit, example_from_suggestion
+from bot.examples import (
+    Example,
+    edit_regions,
+    example_from_commit,
+    example_from_suggestion,
+    surroundings_of,
+)
 from bot.github import CheckRun, FileChange, InstallationClient, MergeMethod, RepoClient
 from bot.instruction import fix_ci_failure, instruction
 from bot.llm import (
@@ -407,16 +413,25 @@ class Autopilot:
 
     async def command_revert(self, repo: Repo, s: CommentSignal, command: Command) -> None:
         target = await self.store.proposal_for_pr(repo.full_name, s.number)
-        if target is None or target.state != pr.MERGED:
+        if target is None:
             await repo.client.comment(
                 s.number, ex.NOT_A_BOT_PR.format(command="revert") + " It must be merged."
             )
+            return
+        if target.state != pr.MERGED:
+            if target.state == pr.REVERTED:
+                by = await self._reverted_by(repo, target)
+                why = ex.ALREADY_REVERTED.format(number=s.number, by=by)
+            else:
+                why = ex.NOT_MERGED.format(number=s.number)
+            await self._nothing_to_revert(repo, target, why=why, delivery_id=s.delivery_id)
             return
         await self.revert(
             repo,
             target,
             reason=f"@{s.actor} asked for it with /evolve revert on #{s.number}.",
             delivery_id=s.delivery_id,
+            asked=True,
         )
 
     # -- patching -----------------------------------------------------------------------------
@@ -1075,6 +1090,7 @@ class Autopilot:
                 example = Example(
                     before=region.before, after=region.after, path=path, language=language, source="rewrite_command",
                     author=proposal.origin.get("actor"), pr=s.number, line=region.start_line,
+                    surroundings=surroundings_of(before.text, region.before_span, language=language),
                 )
                 added += await self.store.add_example(repo.full_name, example, origin=f"rewrite:{proposal.id}:{path}:{i}")
         if added:
@@ -1471,16 +1487,34 @@ class Autopilot:
     # -- revert -------------------------------------------------------------------------------
 
     async def revert(
-        self, repo: Repo, original: Proposal, *, reason: str, delivery_id: str | None
+        self,
+        repo: Repo,
+        original: Proposal,
+        *,
+        reason: str,
+        delivery_id: str | None,
+        asked: bool = False,
     ) -> Proposal | None:
-        """Open "Revert …" for a merged bot PR; in full_auto it merges once its CI passes."""
+        """Open "Revert …" for a merged bot PR; in full_auto it merges once its CI passes.
+
+        `asked`: a person said `/evolve revert`. A revert skipped before (it conflicted) is then
+        tried again on today's default branch, where the conflict may be gone; without a person
+        asking, a skipped revert stays skipped (the same CI failure is reported more than once).
+        """
         assert original.pr_number is not None and original.merge_sha is not None
-        spec = {"reverts": original.id, "pr": original.pr_number, "merge_sha": original.merge_sha}
+        spec = _revert_spec(original)
         key = pr.stable_key("revert", repo.full_name, spec)
         earlier = await self.store.proposals(repo.full_name, key=key)
-        if earlier and earlier[0].state != pr.PATCHING:
-            return None  # already reverting this merge (a duplicate or reordered delivery)
-        if earlier:
+        again = asked and bool(earlier) and earlier[0].state == pr.SKIPPED
+        if earlier and earlier[0].state != pr.PATCHING and not again:
+            # Already reverting this merge (a duplicate or reordered delivery).
+            if asked:
+                under_way = earlier[0].pr_number
+                by = ex.REVERTED_BY.format(number=under_way) if under_way else ""
+                why = ex.REVERT_UNDER_WAY.format(number=original.pr_number, by=by)
+                await self._nothing_to_revert(repo, original, why=why, delivery_id=delivery_id)
+            return None
+        if earlier and not again:
             # An earlier attempt stopped half-way (at-least-once): start its branch again.
             revert = earlier[0]
             branch = revert.branch or f"{repo.config.branch_prefix}{revert.id}"
@@ -1495,6 +1529,7 @@ class Autopilot:
                 spec=spec,
                 at=self.clock(),
                 origin={"number": original.pr_number},
+                suffix=len(earlier) + 1,
             )
             branch = f"{repo.config.branch_prefix}{revert.id}"
             confidence, evidence = self.confidence(
@@ -1539,6 +1574,11 @@ class Autopilot:
                 message="nothing left to revert",
                 delivery_id=delivery_id,
             )
+            if asked:
+                why = ex.ALREADY_UNDONE.format(
+                    branch=repo.default_branch, number=original.pr_number
+                )
+                await self._nothing_to_revert(repo, original, why=why, delivery_id=delivery_id)
             return None
         body = ex.revert_body(
             original=original,
@@ -1583,6 +1623,31 @@ class Autopilot:
             kind="outcome.reverted",
         )
         return revert
+
+    async def _reverted_by(self, repo: Repo, original: Proposal) -> str:
+        """" by #N" for the newest pull request that reverts `original`; "" when none opened."""
+        if original.merge_sha is None:
+            return ""
+        key = pr.stable_key("revert", repo.full_name, _revert_spec(original))
+        for revert in await self.store.proposals(repo.full_name, key=key):
+            if revert.pr_number is not None:
+                return ex.REVERTED_BY.format(number=revert.pr_number)
+        return ""
+
+    async def _nothing_to_revert(
+        self, repo: Repo, original: Proposal, *, why: str, delivery_id: str | None
+    ) -> None:
+        """Answer a `/evolve revert` that opens nothing on the PR, and keep the answer on record."""
+        assert original.pr_number is not None
+        text = ex.NOTHING_TO_REVERT.format(why=why)
+        await repo.client.comment(original.pr_number, f"{ex.marker(original.id)}\n{text}")
+        await self.store.record(
+            "command.nothing_to_revert",
+            text,
+            delivery_id=delivery_id,
+            repository=repo.full_name,
+            proposal_id=original.id,
+        )
 
     # -- installation -------------------------------------------------------------------------
 
@@ -1663,6 +1728,11 @@ class RepoFiles:
 def _retryable_skip(proposal: Proposal) -> bool:
     """A skip that was no person's "no" (nothing matched, a patch failed): asking again is fine."""
     return proposal.state == pr.SKIPPED and not proposal.spec.get("ignored")
+
+
+def _revert_spec(original: Proposal) -> dict[str, Any]:
+    """What identifies the revert of one merge: its proposal key is made from it."""
+    return {"reverts": original.id, "pr": original.pr_number, "merge_sha": original.merge_sha}
 
 
 def supersede_key(proposal: Proposal) -> str | None:

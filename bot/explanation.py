@@ -55,7 +55,17 @@ MERGE_BLOCKED = (
     "and merge it yourself, or close it."
 )
 REVERT_TITLE = 'Revert "{title}"'
-REVERT_CONFLICT = "I could not revert #{number} cleanly: {report}"
+REVERT_CONFLICT = (
+    "I could not revert #{number} cleanly:\n\n{report}\n\n"
+    "Say `/evolve revert` here to try again, on the default branch as it is then."
+)
+# `/evolve revert` that opens nothing says why, instead of leaving only the 👀 reaction.
+NOTHING_TO_REVERT = "Nothing to revert: {why}."
+NOT_MERGED = "#{number} is not merged"
+ALREADY_REVERTED = "#{number} was already reverted{by}"
+ALREADY_UNDONE = "`{branch}` already has none of the changes #{number} made"
+REVERT_UNDER_WAY = "a revert of #{number} is already under way{by}"
+REVERTED_BY = " by #{number}"
 NOT_A_BOT_PR = "`/evolve {command}` works on pull requests I opened; this is not one of them."
 NOTHING_TO_APPLY = "There is no proposal waiting for `/evolve apply` here."
 NOTHING_TO_RETRY = "There is nothing closed or skipped here for `/evolve retry` to reopen."

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from ast_grep_py import SgRoot
+
 from bot.config import DEFAULT_CONFIG_TEXT, RepoConfig
 from bot.playbook import PLAYBOOK_PATH
 from bot.proposals import Proposal
@@ -14,7 +16,9 @@ from bot.rewrite import (
     RewriteRule,
     apply_rewrite,
     diff_line_count,
+    find_matches,
     language_for,
+    pattern_problem,
     unified_diff,
 )
 
@@ -22,6 +26,15 @@ CONFIG_PATH = ".github/evolve.yml"
 
 NO_STRATEGY = "no patch strategy for proposals of kind {kind!r}"
 CONFIG_EXISTS = f"{CONFIG_PATH} already exists on the default branch"
+PATH_RULES = f"the path rules in {CONFIG_PATH} (paths.allow / paths.deny)"
+ONLY_DENIED_MATCHES = (
+    "every match of `{pattern}` is in a file off limits by " + PATH_RULES + ": {paths}"
+)
+LEFT_ALONE = "Left alone, by " + PATH_RULES + ": {paths}."
+LEFT_BROKEN = "Left alone, because the rewrite would leave them unparsable: {paths}."
+LEARNED_RULE = "learned_rule"
+MORE_PATHS = " and {count} more"
+NAMED_PATHS = 10  # a long list would bury the rest of the reply
 
 
 class NothingToChange(Exception):
@@ -76,21 +89,65 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
     candidates = [p for p in await files.paths() if rule.in_scope(p) and language_for(p) is not None]
     contents = {path: text for path, text in (await files.read(candidates)).items() if text is not None}
     try:
-        result = apply_rewrite(contents, rule, allowed=config.path_allowed)
+        # A learned rule is the bot's own generalisation: a file it would break is left alone
+        # and named. A person's `/evolve rewrite` that would break a file is refused instead.
+        result = apply_rewrite(
+            contents,
+            rule,
+            allowed=config.path_allowed,
+            skip_breaking=proposal.kind == LEARNED_RULE,
+        )
     except RewriteError as exc:
         raise PatchFailed(str(exc)) from exc
+    denied = _denied_matches(contents, rule, paths=result.not_allowed)
     if not result.changed:
+        if denied and result.no_matches:
+            raise PatchFailed(
+                ONLY_DENIED_MATCHES.format(pattern=rule.pattern, paths=_path_list(denied))
+            )
+        if result.breaking:  # every site would break its file: say so, not "no matches"
+            raise PatchFailed(next(iter(result.breaking.values())))
         raise NothingToChange(result.describe())
     changes = dict(result.changed)
     sites = result.match_count
     files_word = f"{len(changes)} file{'s' if len(changes) != 1 else ''}"
     old = {p: contents[p] for p in changes}
+    summary = (
+        f"Rewrites {rule.describe()} at {sites} site{'s' if sites != 1 else ''} in {files_word}."
+    )
+    if denied:
+        summary += " " + LEFT_ALONE.format(paths=_path_list(denied))
+    if result.breaking:
+        summary += " " + LEFT_BROKEN.format(paths=_path_list(sorted(result.breaking)))
     return Patch(
         changes=changes,
         diff=unified_diff(old, changes),
         diff_lines=diff_line_count(old, changes),
-        summary=f"Rewrites {rule.describe()} at {sites} site{'s' if sites != 1 else ''} in {files_word}.",
+        summary=summary,
     )
+
+
+def _denied_matches(
+    contents: Mapping[str, str], rule: RewriteRule, *, paths: tuple[str, ...]
+) -> list[str]:
+    """The denied files where `rule` matches: the reply names them, so a skip is never silent.
+
+    Only matching files are named; a denied file the rule would not touch is no news.
+    """
+    matching = []
+    for path in paths:
+        language = language_for(path)
+        if language is None or pattern_problem(rule.pattern, language, selector=rule.selector):
+            continue
+        if find_matches(SgRoot(contents[path], language).root(), rule, language=language):
+            matching.append(path)
+    return matching
+
+
+def _path_list(paths: list[str]) -> str:
+    named = ", ".join(f"`{p}`" for p in paths[:NAMED_PATHS])
+    more = len(paths) - NAMED_PATHS
+    return named + (MORE_PATHS.format(count=more) if more > 0 else "")
 
 
 async def onboarding(proposal: Proposal, files: Files, config: RepoConfig) -> Patch:

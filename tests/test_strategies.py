@@ -1,0 +1,53 @@
+"""Patch strategies: what a rewrite does with files it would break, for a person and for the learner."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.config import RepoConfig
+from bot.proposals import Proposal, new_proposal
+from bot.strategies import PatchFailed, rewrite
+
+AT = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
+# `foo()` has no arguments to carry: `bar(, extra=1)` would not parse.
+FILES = {"a.py": "foo()\n", "b.py": "foo(2)\n"}
+SPEC = {"pattern": "foo($$$A)", "fix": "bar($$$A, extra=1)", "language": "python"}
+
+
+class Branch:
+    """The default branch as a strategy reads it."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = files
+
+    async def paths(self) -> list[str]:
+        return sorted(self.files)
+
+    async def read(self, paths: list[str]) -> dict[str, str | None]:
+        return {p: self.files.get(p) for p in paths}
+
+
+def proposal(kind: str, spec: dict[str, object]) -> Proposal:
+    return new_proposal(
+        kind=kind, repository="o/r", installation_id=1, title="t", rationale="r", spec=spec, at=AT
+    )
+
+
+async def test_a_learned_rule_leaves_a_file_it_would_break_alone_and_says_so() -> None:
+    patch = await rewrite(proposal("learned_rule", SPEC), Branch(FILES), RepoConfig())
+    assert patch.changes == {"b.py": "bar(2, extra=1)\n"}
+    assert patch.summary.endswith(
+        "Left alone, because the rewrite would leave them unparsable: `a.py`."
+    )
+
+
+async def test_a_learned_rule_that_would_break_every_file_it_matches_fails_with_why() -> None:
+    with pytest.raises(PatchFailed, match=r"breaks a\.py: after rewriting line 1"):
+        await rewrite(proposal("learned_rule", SPEC), Branch({"a.py": "foo()\n"}), RepoConfig())
+
+
+async def test_a_persons_rewrite_that_would_break_a_file_is_refused_whole() -> None:
+    with pytest.raises(PatchFailed, match=r"the fix `bar\(\$\$\$A, extra=1\)` breaks a\.py"):
+        await rewrite(proposal("rewrite", SPEC), Branch(FILES), RepoConfig())
