@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ REASONS = (MERGED, CLOSED_UNMERGED, IGNORED, REVERTED, CI_FAILED, THUMBS_DOWN)
 # A person said no. A CI failure is the patch being broken, not the change being unwanted.
 PEOPLE_SAID_NO = frozenset({CLOSED_UNMERGED, IGNORED, REVERTED, THUMBS_DOWN})
 
+# Rules needed to tell how much rules here differ, and the least weight siblings keep.
+MIN_RULES_FOR_SPREAD = 3
+MIN_SIBLING_WEIGHT = 1.0
 KIND_SOURCE = "learner: Beta({alpha:g}, {beta:g}) prior for {kind}, updated by outcomes here"
 RULE_SOURCE = (
     "learner: rule {rule_id}, starting from the {kind} posterior (the Beta({alpha:g}, {beta:g}) "
@@ -230,6 +234,30 @@ class Posterior:
         return posterior
 
 
+def between_rules_weight(outcomes: Iterable[Outcome], *, mean: float) -> float | None:
+    """How many outcomes' worth a typical rule's record is for a new rule: the Beta concentration
+    that the spread between rules' acceptance rates implies (method of moments); None when that
+    spread cannot be told from noise, or fewer than MIN_RULES_FOR_SPREAD rules have outcomes.
+
+    When some rules here are always merged and others always closed, the siblings' mean says
+    little about the next rule, and its own first outcomes should count for more.
+    """
+    tally: dict[str, list[int]] = {}
+    for o in outcomes:
+        if o.rule_id is not None:
+            counts = tally.setdefault(o.rule_id, [0, 0])
+            counts[0] += 1
+            counts[1] += o.success
+    if len(tally) < MIN_RULES_FOR_SPREAD or not 0 < mean < 1:
+        return None
+    rates = [s / n for n, s in tally.values()]
+    noise = statistics.fmean(mean * (1 - mean) / n for n, _ in tally.values())
+    spread = statistics.pvariance(rates) - noise
+    if spread <= 0:
+        return None
+    return max(MIN_SIBLING_WEIGHT, mean * (1 - mean) / spread - 1)
+
+
 def confidence_for(
     kind: str,
     rule_id: str | None,
@@ -255,12 +283,15 @@ def confidence_for(
         posterior = start.updated(o.success for o in mine)
         source = KIND_SOURCE.format(alpha=start.alpha, beta=start.beta, kind=kind)
         return posterior.mean, Evidence(source=source, n=posterior.n, successes=posterior.successes)
-    others = start.updated(o.success for o in mine if o.rule_id != rule_id)
+    siblings = [o for o in mine if o.rule_id != rule_id]
+    others = start.updated(o.success for o in siblings)
     # Sibling rules say what a typical rule of this kind does here, but one rule's own record
-    # must be able to move its confidence: their weight is capped at the prior's own.
-    cap = start.alpha + start.beta
-    scale = min(1.0, cap / (others.alpha + others.beta))
-    rule_start = Posterior(others.alpha * scale, others.beta * scale)
+    # must be able to move its confidence: their weight is capped at the prior's own, and lower
+    # still when the siblings' own records show that rules here differ (`between_rules_weight`).
+    weight = min(start.alpha + start.beta, others.alpha + others.beta)
+    if (spread := between_rules_weight(siblings, mean=others.mean)) is not None:
+        weight = min(weight, spread)
+    rule_start = Posterior(others.mean * weight, (1 - others.mean) * weight)
     posterior = rule_start.updated(o.success for o in mine if o.rule_id == rule_id)
     source = RULE_SOURCE.format(
         rule_id=rule_id,

@@ -315,6 +315,43 @@ def test_a_rules_own_record_moves_it_even_against_many_siblings() -> None:
     assert (evidence.n, evidence.successes) == (4, 0)
 
 
+def test_when_rules_here_differ_a_rules_own_first_outcomes_count_for_more() -> None:
+    prior = BetaPrior(alpha=6, beta=4)
+
+    def record(rule: str, success: bool) -> list[c.Outcome]:
+        return [
+            outcome(f"{rule}{i}", kind="learned_rule", rule=rule, success=success)
+            for i in range(10)
+        ]
+
+    differ = record("a", True) + record("b", True) + record("c", False)
+    own = [outcome(f"r{i}", kind="learned_rule", rule="R1", success=False) for i in range(2)]
+    value, _ = c.confidence_for("learned_rule", "R1", prior=prior, outcomes=differ + own)
+    # Siblings' mean (6 + 20) / (10 + 30) = 0.65, their rates 1, 1, 0: the spread says a
+    # typical rule's record is worth at most one outcome (MIN_SIBLING_WEIGHT), then 2 failures.
+    assert value == pytest.approx(0.65 / 3)
+    # Rules that agree (all about 2 in 3) keep the siblings' full weight, the prior's 10.
+    agree = [
+        outcome(f"{rule}{i}", kind="learned_rule", rule=rule, success=i % 3 != 0)
+        for rule in "abc"
+        for i in range(9)
+    ]
+    assert c.between_rules_weight(agree, mean=0.65) is None
+    value, _ = c.confidence_for("learned_rule", "R1", prior=prior, outcomes=agree + own)
+    assert value == pytest.approx((6 + 18) / (10 + 27) * 10 / 12)
+
+
+def test_the_spread_between_rules_needs_three_rules_with_outcomes() -> None:
+    two = [
+        outcome(f"{r}{i}", kind="learned_rule", rule=r, success=r == "a")
+        for r in "ab"
+        for i in range(5)
+    ]
+    assert c.between_rules_weight(two, mean=0.5) is None
+    three = two + [outcome(f"c{i}", kind="learned_rule", rule="c", success=True) for i in range(5)]
+    assert c.between_rules_weight(three, mean=2 / 3) == pytest.approx(1.0)
+
+
 # -- calibration --------------------------------------------------------------------------
 
 
