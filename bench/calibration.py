@@ -142,7 +142,8 @@ def rules_section(seed: int, outcomes: int, replays: int, checkpoints: list[int]
             f"A second history, {outcomes} `learned_rule` outcomes per replay from 6 rules picked uniformly"
             f" (true acceptance {rates}; illustrative, not measured), mean of {replays} replays. The bot"
             ' states `confidence_for("learned_rule", rule, ...)`: the rule\'s own outcomes on top of its'
-            " siblings' (capped at the prior's weight). Peers: the kind's posterior alone (one number for"
+            " siblings' (weighing at most as much as the prior, less when the rules' records"
+            " differ). Peers: the kind's posterior alone (one number for"
             " every rule, as a bot without per-rule confidence would state) and the oracle. Floors: the"
             f" per-rule noise mean q(1−q) = {rule_floor:.4f}; a single rate for the kind cannot score"
             f" below {pooled * (1 - pooled):.4f}."
