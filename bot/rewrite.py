@@ -255,7 +255,7 @@ class RewriteRule:
                 name = parse_fact(fact).group("name")
             except FactError as exc:
                 raise RewriteError(str(exc)) from None
-            if name not in captured_names(self.pattern):
+            if name is not None and name not in captured_names(self.pattern):
                 raise RewriteError(UNCAPTURED_FACT.format(fact=fact, pattern=self.pattern))
         captured = captured_names(self.pattern)
         unknown = []
@@ -309,16 +309,38 @@ def find_matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[SgNo
     return [node for node in found if rule.sits_well(node)]
 
 
-@functools.lru_cache(maxsize=256)
 def quote_variants(pattern: str) -> tuple[str, ...]:
     """`pattern` with its plain Python strings in each quote style ('x' and "x"), itself first.
 
     A string is plain when it has no prefix, is not triple-quoted and holds neither quote nor a
     backslash, so that swapping its quotes cannot change what it means.
     """
-    root = SgRoot(pattern, QUOTES_LANGUAGE).root()
+    return tuple(p for p, _ in quote_variant_pairs(pattern, ""))
+
+
+@functools.lru_cache(maxsize=256)
+def quote_variant_pairs(pattern: str, fix: str) -> tuple[tuple[str, str], ...]:
+    """Each of `quote_variants(pattern)` with the fix to write for it: a string of the fix that
+    is a string of the pattern (`"$B"` in both) takes the quotes the match had, so a rewrite
+    keeps the code's quote style; strings only the fix has are written as the fix has them."""
+    spans = _plain_strings(pattern)[:MAX_QUOTED_STRINGS]
+    fix_spans = _plain_strings(fix)
+    pairs = []
+    for chosen in range(2 ** len(spans)):
+        swapped = [span for i, span in enumerate(spans) if chosen >> i & 1]
+        originals = {pattern[a:b] for a, b in swapped}
+        pairs.append(
+            (
+                _swap_quotes(pattern, swapped),
+                _swap_quotes(fix, [(a, b) for a, b in fix_spans if fix[a:b] in originals]),
+            )
+        )
+    return tuple(pairs)
+
+
+def _plain_strings(code: str) -> list[tuple[int, int]]:
     spans = []
-    for node in root.find_all(kind="string"):
+    for node in SgRoot(code, QUOTES_LANGUAGE).root().find_all(kind="string"):
         text = node.text()
         if (
             len(text) >= 2
@@ -329,16 +351,14 @@ def quote_variants(pattern: str) -> tuple[str, ...]:
         ):
             r = node.range()
             spans.append((r.start.index, r.end.index))
-    variants = [pattern]
-    for start, end in spans[:MAX_QUOTED_STRINGS]:
-        swapped = []
-        for variant in variants:
-            other = "'" if variant[start] == '"' else '"'
-            swapped.append(
-                variant[:start] + other + variant[start + 1 : end - 1] + other + variant[end:]
-            )
-        variants += swapped
-    return tuple(variants)
+    return spans
+
+
+def _swap_quotes(code: str, spans: list[tuple[int, int]]) -> str:
+    for start, end in sorted(spans, reverse=True):
+        other = "'" if code[start] == '"' else '"'
+        code = code[:start] + other + code[start + 1 : end - 1] + other + code[end:]
+    return code
 
 
 @functools.lru_cache(maxsize=256)
@@ -754,7 +774,12 @@ def _rewrite_file(
     found = [m for m in found if m.end > m.start]
     if not found:
         return content, 0, []
-    segments = _fix_segments(rule.fix)
+    # An either-quote rule writes a pattern's string back in the quotes it was matched with.
+    variants = quote_variant_pairs(rule.pattern, rule.fix) if rule.any_quote else ()
+
+    def fix_for(node: SgNode) -> str:
+        return next((f for p, f in variants if node.matches(pattern=p)), rule.fix)
+
     rendered: set[int] = set()  # a capture used twice in the fix renders its inner matches twice
 
     def render_region(start: int, end: int, candidates: list[_Match]) -> str:
@@ -776,7 +801,7 @@ def _rewrite_file(
         line_start = content.rfind("\n", 0, m.start) + 1
         indent = re.match(r"[ \t]*", content[line_start : m.start]).group()  # type: ignore[union-attr]
         out = []
-        for segment in segments:
+        for segment in _fix_segments(fix_for(m.node)):
             if isinstance(segment, str):
                 out.append(segment.replace("\n", "\n" + indent) if indent else segment)
                 continue

@@ -66,7 +66,14 @@ from bot.rewrite import (
     selector_context,
     syntax_problems,
 )
-from bot.surroundings import ENCLOSING_CLASS, IS_A, IS_A_NAME, Surroundings, is_name
+from bot.surroundings import (
+    ENCLOSING_CLASS,
+    IS_A,
+    IS_A_NAME,
+    WRITTEN_IS_A,
+    Surroundings,
+    is_name,
+)
 from bot.surroundings import LANGUAGE as SURROUNDINGS_LANGUAGE
 
 DEFAULT_MIN_EXAMPLES = 2
@@ -534,7 +541,9 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
         if not captures:
             continue
         # A string's content the fix writes as code must be spelled as a name wherever it applies.
-        if all(c.kind() == "string_content" and is_name(c.text()) for c, _ in captures):
+        if _written_as_code(name, rule) and all(
+            c.kind() == "string_content" and is_name(c.text()) for c, _ in captures
+        ):
             facts.append(IS_A_NAME.format(name=name))
         if not read:
             continue
@@ -543,10 +552,35 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
         types = {s.type_of(c.text()) if c.kind() == "identifier" else None for c, s in captures}
         if len(types) == 1 and (known := types.pop()) is not None:
             facts.append(IS_A.format(name=name, type=known))
+    # A name the pattern spells out (`options.get("$A", None)` from two `options` dicts) is held
+    # to the type every example's surroundings gave it, as a metavariable would be.
+    spelled = sorted(
+        {
+            n.text()
+            for n in SgRoot(rule.pattern, rule.language).root().find_all(kind="identifier")
+            if not n.text().startswith("$")
+        }
+    )
+    for written in spelled if read else ():
+        types = {(e.surroundings or Surroundings()).type_of(written) for e in entry.examples}
+        if len(types) == 1 and (known := types.pop()) is not None:
+            facts.append(WRITTEN_IS_A.format(name=written, type=known))
     if not facts:
         return entry
     limited = dataclasses.replace(rule, facts=tuple(facts))
     return LearnedRule(rule_id(limited), limited, entry.examples)
+
+
+def _written_as_code(name: str, rule: RewriteRule) -> bool:
+    """Whether the fix writes `$name` outside any string (`$A.$B`, not `get("$B")`)."""
+    strings = [
+        (n.range().start.index, n.range().end.index)
+        for n in SgRoot(rule.fix, rule.language or "").root().find_all(kind="string")
+    ]
+    return any(
+        m.group("single") == name and not any(a <= m.start() < b for a, b in strings)
+        for m in METAVARIABLE.finditer(rule.fix)
+    )
 
 
 def _without(entries: list[LearnedRule], placed: set[int]) -> list[LearnedRule]:

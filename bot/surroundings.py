@@ -30,7 +30,9 @@ LANGUAGE = "python"
 # "$A names the enclosing class", "$D is a dict": a fact about what a metavariable captured.
 FACT = re.compile(
     r"""
-    \$(?P<name>[A-Z_][A-Z0-9_]*)\ (?:      # the metavariable
+    (?:\$(?P<name>[A-Z_][A-Z0-9_]*)          # a metavariable
+      | `(?P<written>[A-Za-z_][A-Za-z0-9_]*)`  # or a name the pattern spells out
+    )\ (?:
         (?P<enclosing>names\ the\ enclosing\ class)
       | is\ a\ (?P<type>dict|list|set|tuple|str)
       | (?P<name_fact>is\ a\ name)   # an identifier's spelling (a string's content)
@@ -41,9 +43,10 @@ FACT = re.compile(
 ENCLOSING_CLASS = "${name} names the enclosing class"
 IS_A = "${name} is a {type}"
 IS_A_NAME = "${name} is a name"
+WRITTEN_IS_A = "`{name}` is a {type}"
 INVALID_FACT = (
     "unknown fact {fact!r}: expected `$NAME names the enclosing class`,"
-    " `$NAME is a dict|list|set|tuple|str` or `$NAME is a name`"
+    " `$NAME is a dict|list|set|tuple|str` or `$NAME is a name` (or `name` for $NAME)"
 )
 
 # What a value's syntax says its type is, and what an annotation's name says.
@@ -116,6 +119,8 @@ def parse_fact(fact: str) -> re.Match[str]:
 def holds(fact: str, match: SgNode) -> bool:
     """Whether `fact` is true of what the ast-grep match `match` captured, where it sits."""
     m = parse_fact(fact)
+    if (written := m.group("written")) is not None:
+        return _written_holds(m, written, match)
     captured = match.get_match(m.group("name"))
     if captured is None:
         return False
@@ -124,6 +129,20 @@ def holds(fact: str, match: SgNode) -> bool:
     if m.group("name_fact"):
         return is_name(captured.text())
     return known_type(captured) == m.group("type")
+
+
+def _written_holds(m: re.Match[str], written: str, match: SgNode) -> bool:
+    """A fact about a name the pattern spells out: true of every read of it in the match."""
+    if m.group("enclosing"):
+        return written == enclosing_class(match)
+    if m.group("name_fact"):
+        return is_name(written)
+    reads = [
+        n
+        for n in [match, *match.find_all(kind="identifier")]
+        if n.kind() == "identifier" and n.text() == written and not _is_binding(n)
+    ]
+    return bool(reads) and all(known_type(n) == m.group("type") for n in reads)
 
 
 def is_name(text: str) -> bool:

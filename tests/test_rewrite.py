@@ -601,3 +601,9 @@ def test_only_plain_strings_have_a_second_quote_style() -> None:
 def test_either_quote_matching_is_refused_outside_python() -> None:
     with pytest.raises(RewriteError, match="either-quote matching is for Python strings only"):
         RewriteRule(pattern="f('x')", fix="g('x')", language="javascript", any_quote=True)
+
+
+def test_an_either_quote_rule_keeps_the_quotes_it_matched() -> None:
+    rule = RewriteRule('$A.get("$B", None)', '$A.get("$B")', "python", any_quote=True)
+    code = "d.get('x', None)\nd.get(\"y\", None)\n"
+    assert apply_rewrite({"a.py": code}, rule).changed == {"a.py": "d.get('x')\nd.get(\"y\")\n"}

@@ -546,3 +546,27 @@ def test_a_fix_that_can_only_be_a_statement_applies_only_to_statements() -> None
     code = "setattr(a, 'b', 1)\nf = lambda: setattr(a, 'c', 2)\nif x:\n    setattr(a, 'd', 3)\n"
     # An assignment inside the lambda would not parse: that call is left as it is.
     assert rewrite(rule, code) == "a.b = 1\nf = lambda: setattr(a, 'c', 2)\nif x:\n    a.d = 3\n"
+
+
+OPTIONS = "def render(**options):\n    return options.get('style', None)\n"
+
+
+def test_a_name_the_rule_spells_out_is_held_to_the_type_it_had_in_every_example() -> None:
+    other = "def fmt(options: dict):\n    return options.get('title', None)\n"
+    [rule] = learned_kept(
+        [
+            from_commit(OPTIONS, OPTIONS.replace("'style', None", "'style'"), 2, pr=1),
+            from_commit(other, other.replace("'title', None", "'title'"), 2, pr=2),
+        ]
+    )
+    assert rule.rule is not None
+    # The key stays in its string, so it need not be spelled as a name.
+    assert (rule.rule.pattern, rule.rule.facts) == (
+        'options.get("$A", None)',
+        ("`options` is a dict",),
+    )
+    code = (
+        "def a(options: dict):\n    return options.get('k', None)\n"
+        "def b(options):\n    return options.get('k', None)\n"
+    )
+    assert rewrite(rule, code) == code.replace("options.get('k', None)", "options.get('k')", 1)

@@ -160,3 +160,13 @@ def test_a_name_fact_holds_for_a_capture_spelled_as_a_python_name() -> None:
     root = SgRoot('getattr(x, "ok")\ngetattr(x, "a b")\ngetattr(x, "class")\n', "python").root()
     matches = root.find_all(pattern='getattr($A, "$B")')
     assert [holds("$B is a name", m) for m in matches] == [True, False, False]
+
+
+def test_a_fact_about_a_spelled_out_name_holds_for_every_read_of_it_in_the_match() -> None:
+    root = SgRoot(
+        "def f(options: dict, opts):\n    options.get('a', None)\n    opts.get('b', None)\n",
+        "python",
+    ).root()
+    matches = root.find_all(pattern="$R.get($K, None)")
+    assert [holds("`options` is a dict", m) for m in matches] == [True, False]
+    assert parse_fact("`options` is a dict").group("written") == "options"
