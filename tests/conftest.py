@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,6 +30,23 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"evolve-bot store backends: {', '.join(BACKENDS)}" + (
         "" if POSTGRES_URL else " (set EVOLVE_TEST_POSTGRES_URL to add PostgreSQL)"
     )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Prism takes 20 s and more to load GitHub's description: when a test that uses it is to
+    run, its Prism starts now, and the rest of the suite runs meanwhile."""
+    if session.config.option.collectonly:
+        return
+    if any("prism" in getattr(item, "fixturenames", ()) for item in session.items):
+        from tests.test_conformance import start_prism_early
+
+        start_prism_early()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    conformance = sys.modules.get("tests.test_conformance")
+    if conformance is not None:
+        conformance.stop_prism_started_early()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -106,8 +124,10 @@ class running:
     def __init__(self, app: Any) -> None:
         import uvicorn
 
+        from bot.sandbox.prompt_server import PromptServer
+
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
-        self.server = uvicorn.Server(config)
+        self.server = PromptServer(config)
         self.task: Any = None
 
     async def __aenter__(self) -> str:

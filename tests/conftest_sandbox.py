@@ -20,7 +20,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.sandbox import Sandbox
+from bot.sandbox.deliveries import tls_context
 from bot.sandbox.model import App, Installation
+from bot.sandbox.prompt_server import PromptServer
 
 WEBHOOK_SECRET = "sandbox-test-secret"
 SCHEMAS = Path(__file__).parent / "fixtures" / "webhooks" / "schemas.json"
@@ -87,7 +89,7 @@ async def _serve_asgi(app: Any) -> AsyncIterator[tuple[str, uvicorn.Server]]:
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, interface="asgi3", lifespan="off", log_level="warning", access_log=False))
+    server = PromptServer(uvicorn.Config(app, interface="asgi3", lifespan="off", log_level="warning", access_log=False))
     server.capture_signals = __import__("contextlib").nullcontext  # type: ignore[method-assign]
     task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
     while not server.started:
@@ -154,7 +156,7 @@ async def world(sandbox: Sandbox, receiver: Receiver) -> AsyncIterator[World]:
     )
     sandbox.grant("alice/demo", "bob", "write")
     installation = await sandbox.install(app, account="alice", repos=["alice/demo"])
-    async with sandbox.serve() as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+    async with sandbox.serve() as url, httpx.AsyncClient(base_url=url, timeout=30, verify=tls_context()) as http:
         w = World(sandbox, url, app, installation, http, "")
         w.token = await w.new_token()
         yield w
@@ -184,7 +186,7 @@ def _schemas() -> dict[str, Any]:
 
 # -- GitHub's REST description (@octokit/openapi), the one a prism proxy validates against ---------
 
-OPENAPI_PACKAGE = "@octokit/openapi@23"
+OPENAPI_PACKAGE = "@octokit/openapi@23.0.2"  # the version the conformance test's Prism loads
 OPENAPI_CACHE = Path.home() / ".cache" / "evolve-bot" / "npm"
 OPENAPI_FILE = OPENAPI_CACHE / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
 
@@ -257,7 +259,12 @@ def openapi() -> OpenApi:
     import shutil
     import subprocess
 
-    if not OPENAPI_FILE.exists():
+    from tests.test_conformance import SPEC as PRISM_SPEC
+
+    # The conformance test's Prism install (started as the session began) holds the same file:
+    # with it there, no second npm install of the package.
+    spec = PRISM_SPEC if PRISM_SPEC.exists() else OPENAPI_FILE
+    if not spec.exists():
         npm = shutil.which("npm")
         if npm is None:
             raise RuntimeError(f"npm is needed once to fetch {OPENAPI_PACKAGE} into {OPENAPI_CACHE}")
@@ -266,7 +273,7 @@ def openapi() -> OpenApi:
             [npm, "install", "--no-audit", "--no-fund", "--prefix", str(OPENAPI_CACHE), OPENAPI_PACKAGE],
             check=True, capture_output=True, timeout=300,
         )
-    doc = json.loads(OPENAPI_FILE.read_text())
+    doc = json.loads(spec.read_text())
     doc["components"] = _nullable_to_json_schema(doc["components"])
     for item in doc["paths"].values():
         for op in item.values():

@@ -12,14 +12,16 @@ githubkit parses (GraphQLResponse) and the fields our queries select.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
-from collections.abc import AsyncIterator
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,71 +115,124 @@ def _install_prism() -> PrismInstall:
     return PrismInstall(prism=PRISM_BIN, spec=SPEC)
 
 
-@pytest.fixture(scope="session")
-def prism_install() -> PrismInstall:
-    if os.environ.get("EVOLVE_SKIP_PRISM") == "1":
-        pytest.skip("EVOLVE_SKIP_PRISM=1: the Prism conformance test was skipped on request")
-    return _install_prism()
+# "Prism is listening on http://127.0.0.1:40123": started with --port 0, it names the port it took.
+LISTENING = re.compile(r"Prism is listening on (?P<url>http://\S+)")
+PRISM_SKIPPED = "EVOLVE_SKIP_PRISM=1: the Prism conformance test was skipped on request"
+# Started early, a Prism for the test to take (tests/conftest.py starts it after collection).
+_STARTED_EARLY: list[PrismProxy] = []
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class PrismProxy:
+    """`prism proxy --errors` in front of a loopback socket reserved now for the sandbox.
 
+    Installing (once) and starting Prism happen in a thread: loading GitHub's description takes
+    Prism 20 s and more, so the session starts one as soon as collection shows this test will
+    run, and the rest of the suite goes on meanwhile. The sandbox serves on `upstream` once the
+    test gets there; until then Prism has nothing to forward to and nobody asks it anything.
+    """
 
-@contextlib.asynccontextmanager
-async def prism_proxy(install: PrismInstall, upstream: str) -> AsyncIterator[str]:
-    """`prism proxy --errors` in front of `upstream`; yields its base URL."""
-    port = _free_port()
-    process = await asyncio.create_subprocess_exec(
-        str(install.prism),
-        "proxy",
-        str(install.spec),
-        upstream,
-        "--errors",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output: list[str] = []
+    def __init__(self) -> None:
+        self.upstream = socket.socket()
+        self.upstream.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.upstream.bind(("127.0.0.1", 0))
+        self.output: list[str] = []
+        self.url: str | None = None
+        self.failure: BaseException | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stopped = False
+        self._lock = threading.Lock()
+        self._settled = threading.Event()  # listening, failed, or exited
+        threading.Thread(target=self._run, name="prism", daemon=True).start()
 
-    async def read_until_listening() -> None:
-        assert process.stdout is not None
-        while line := await process.stdout.readline():
-            output.append(line.decode(errors="replace"))
-            if "Prism is listening" in output[-1]:
-                return
-        raise RuntimeError("prism exited")
-
-    try:
+    def _run(self) -> None:
+        upstream = f"http://127.0.0.1:{self.upstream.getsockname()[1]}"
         try:
-            await asyncio.wait_for(read_until_listening(), PRISM_STARTUP)
-        except (TimeoutError, RuntimeError):
+            install = _install_prism()
+            with self._lock:
+                if self._stopped:
+                    return
+                self._process = subprocess.Popen(
+                    [
+                        str(install.prism),
+                        "proxy",
+                        str(install.spec),
+                        upstream,
+                        "--errors",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        "0",
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
+        except BaseException as exc:  # noqa: BLE001 - pytest.fail from the install, or no prism: the test reports it
+            self.failure = exc
+            return
+        finally:
+            if self._process is None:
+                self._settled.set()
+        assert self._process.stdout is not None
+        for raw in self._process.stdout:
+            line = raw.decode(errors="replace")
+            self.output.append(line)
+            if self.url is None and (found := LISTENING.search(line)):
+                self.url = found["url"]
+                self._settled.set()
+        self._settled.set()
+
+    async def listening(self) -> str:
+        """Prism's base URL once it listens; the test fails with its output if it does not."""
+        deadline = time.monotonic() + PRISM_STARTUP
+        while not self._settled.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if self.failure is not None:
+            raise self.failure
+        if self.url is None:
             pytest.fail(
-                PRISM_DID_NOT_START.format(seconds=PRISM_STARTUP, output="".join(output)[-3000:])
+                PRISM_DID_NOT_START.format(
+                    seconds=PRISM_STARTUP, output="".join(self.output)[-3000:]
+                )
             )
+        return self.url
 
-        async def drain() -> None:
-            assert process.stdout is not None
-            while line := await process.stdout.readline():
-                output.append(line.decode(errors="replace"))
-
-        drainer = asyncio.create_task(drain())
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        if process.returncode is None:
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            process = self._process
+        if process is not None and process.poll() is None:
             process.terminate()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(process.wait(), 10)
-            if process.returncode is None:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
                 process.kill()
-                await process.wait()
-        with contextlib.suppress(NameError):
-            drainer.cancel()
+                process.wait()
+        self.upstream.close()
+
+
+def start_prism_early() -> None:
+    """Start the test's Prism now, unless the test is to be skipped."""
+    if os.environ.get("EVOLVE_SKIP_PRISM") != "1" and not _STARTED_EARLY:
+        _STARTED_EARLY.append(PrismProxy())
+
+
+def stop_prism_started_early() -> None:
+    """A Prism started early that no test took (the run stopped before it) is stopped here."""
+    while _STARTED_EARLY:
+        _STARTED_EARLY.pop().stop()
+
+
+@pytest.fixture
+def prism() -> Iterator[PrismProxy]:
+    """The Prism started early for this test, or one started now; stopped after the test."""
+    if os.environ.get("EVOLVE_SKIP_PRISM") == "1":
+        pytest.skip(PRISM_SKIPPED)
+    proxy = _STARTED_EARLY.pop() if _STARTED_EARLY else PrismProxy()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
 
 
 @dataclass
@@ -358,7 +413,7 @@ async def run_scenario(app: GitHubApp, installation_id: int) -> None:
 
 
 async def test_scenario_conforms_to_githubs_openapi_description(
-    prism_install: PrismInstall, tmp_path: Path
+    prism: PrismProxy, tmp_path: Path
 ) -> None:
     verdicts = Verdicts()
     async with Sandbox(root=tmp_path / "sandbox", ci=False) as sandbox:
@@ -377,10 +432,8 @@ async def test_scenario_conforms_to_githubs_openapi_description(
         credentials = AppCredentials.from_pem(
             sandbox_app.id, private_key=sandbox_app.private_key_pem
         )
-        async with (
-            sandbox.serve() as sandbox_url,
-            prism_proxy(prism_install, sandbox_url) as prism_url,
-        ):
+        async with sandbox.serve(sock=prism.upstream) as sandbox_url:
+            prism_url = await prism.listening()
             # One attempt per call: with --errors Prism answers a violation with a 500, and a
             # retry would only repeat it.
             app = GitHubApp(

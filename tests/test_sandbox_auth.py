@@ -49,6 +49,16 @@ async def test_bad_jwts_are_refused_with_githubs_messages(world: World) -> None:
         assert response.json()["documentation_url"].startswith("https://docs.github.com/")
 
 
+async def test_every_app_of_a_sandbox_has_a_key_of_its_own(world: World) -> None:
+    other = world.sb.register_app(slug="other")
+    apps = list(world.sb.world.apps.values())
+    assert len({a.private_key_pem for a in apps}) == len({a.public_key_pem for a in apps}) == len(apps) == 3
+    # The other app's key cannot speak for this one.
+    forged = app_jwt(world.app, key=other.private_key_pem)
+    response = await world.http.get("/app", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401 and response.json()["message"] == JWT_UNDECODABLE
+
+
 async def test_installation_token_is_not_an_app_jwt(world: World) -> None:
     response = await world.http.get("/app", headers=world.auth)
     assert response.status_code == 401 and response.json()["message"] == JWT_UNDECODABLE

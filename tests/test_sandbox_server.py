@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -20,6 +22,19 @@ async def test_serve_starts_and_stops_on_a_free_port(sandbox: Sandbox) -> None:
     with pytest.raises(httpx.ConnectError):
         async with httpx.AsyncClient(base_url=url) as http:
             await http.get("/rate_limit")
+
+
+async def test_a_request_in_flight_when_the_server_stops_still_gets_its_answer(
+    sandbox: Sandbox,
+) -> None:
+    slow = sandbox.faults.add("latency", path="/rate_limit", latency=0.3)
+    async with httpx.AsyncClient() as http:
+        async with sandbox.serve() as url:
+            answer = asyncio.create_task(http.get(f"{url}/rate_limit"))
+            while slow.times:  # drawn (used up) once the request is inside the server
+                await asyncio.sleep(0.01)
+        response = await answer
+    assert response.status_code == 200 and response.json()["resources"]["core"]["limit"] == 60
 
 
 def test_request_ids_look_like_githubs() -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import itertools
 import json
 import random
+import ssl
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -23,6 +25,13 @@ REORDER_WAIT = 1.0  # seconds a held-back delivery waits for a successor
 STATUS_OK = "OK"
 STATUS_CONNECT_FAILED = "failed to connect to host"
 STATUS_TIMED_OUT = "timed out"
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The verifying TLS context every sender in this process shares: httpx loads the CA bundle
+    again for each client it builds (a tenth of a second), and each sandbox builds one."""
+    return httpx.create_ssl_context()
 
 
 class DeliveryNotFound(LookupError):
@@ -233,7 +242,7 @@ class Deliveries:
     async def send(self, delivery: Delivery, *, redelivery: bool) -> Attempt:
         """POST the delivery now and record the attempt; never raises for the receiver's faults."""
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=DELIVERY_TIMEOUT)
+            self._client = httpx.AsyncClient(timeout=DELIVERY_TIMEOUT, verify=tls_context())
         assert delivery.app.webhook_url
         started = time.perf_counter()
         code: int | None = None

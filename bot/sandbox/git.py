@@ -189,8 +189,10 @@ class GitRepository:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         repo = cls(path)
+        # An empty --template: no sample hooks, description or info/exclude, which nothing here
+        # reads (a bare repository runs no sample hook); copying them was most of an init's time.
         proc = await asyncio.create_subprocess_exec(
-            "git", "init", "--quiet", "--bare", f"--initial-branch={default_branch}", str(path),
+            "git", "init", "--quiet", "--bare", "--template=", f"--initial-branch={default_branch}", str(path),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_clean_env(),
         )
         _, err = await proc.communicate()

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import re
 import secrets
+import socket
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 from bot.sandbox import events as hooks
 from bot.sandbox import shapes
-from bot.sandbox.auth import generate_key_pair, mint_token
+from bot.sandbox.auth import KeyPairs, mint_token
 from bot.sandbox.ci import CHECK_NAME, CiQueue, run_ci_command
 from bot.sandbox.deliveries import Deliveries, Delivery
 from bot.sandbox.faults import FaultPlan
@@ -125,6 +126,7 @@ class Sandbox:
         self.rate_limits = RateLimits()
         self.ci_queue = CiQueue()
         self._hook_ids = iter(range(400_000_001, 500_000_000))
+        self._key_pairs = KeyPairs()
         self._unsent: list[tuple[App, str, JSON]] = []
         self._ci_app = self.register_app(slug="sandbox-ci", name="Sandbox CI", permissions={"checks": "write"}, events=[])
         self._background: set[asyncio.Task[Any]] = set()
@@ -163,7 +165,7 @@ class Sandbox:
         permissions: Mapping[str, str] | None = None,
         events: Iterable[str] | None = None,
     ) -> App:
-        """Register a GitHub App with a fresh RSA key; a webhook URL gets a `ping` delivery."""
+        """Register a GitHub App with an RSA key no other app here has; a webhook URL gets a `ping` delivery."""
         if any(a.slug == slug for a in self.world.apps.values()):
             raise ValueError(f"an app with slug {slug!r} exists")
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
@@ -171,7 +173,7 @@ class Sandbox:
         for perm, level in (permissions or {}).items():
             if level not in ("read", "write", "admin"):
                 raise ValueError(f"permission {perm}={level!r}: use read, write or admin")
-        private_pem, public_pem = generate_key_pair()
+        private_pem, public_pem = self._key_pairs.next()
         owner_account = self.user(owner) if owner else self._system_owner()
         bot = Account(self.world.next_id(), f"{slug}[bot]", "Bot")
         self.world.accounts[bot.login.lower()] = bot
@@ -504,11 +506,12 @@ class Sandbox:
         await self.close_all()
 
     @asynccontextmanager
-    async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-        """Serve the REST/GraphQL/control API with uvicorn in this event loop; yields the base URL."""
+    async def serve(self, host: str = "127.0.0.1", port: int = 0, *, sock: socket.socket | None = None) -> AsyncIterator[str]:
+        """Serve the REST/GraphQL/control API with uvicorn in this event loop (on `sock` when
+        given, a socket bound already); yields the base URL."""
         from bot.sandbox.server import serve
 
-        async with serve(self, host=host, port=port) as base_url:
+        async with serve(self, host=host, port=port, sock=sock) as base_url:
             yield base_url
 
     # -- lookups ------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from bot.sandbox.faults import (
     Fault,
 )
 from bot.sandbox.model import ApiError
+from bot.sandbox.prompt_server import PromptServer
 from bot.sandbox.requestlog import RequestRecord
 from bot.sandbox.routing import Context, Endpoint, error_reply, find_endpoint, reply
 from bot.sandbox.shapes import Urls
@@ -290,11 +291,22 @@ class SandboxASGI:
 
 
 @asynccontextmanager
-async def serve(sandbox: Sandbox, *, host: str = "127.0.0.1", port: int = 0, capture_signals: bool = False) -> AsyncIterator[str]:
-    """Run uvicorn in this loop on host:port (0: a free port); yields the base URL."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+async def serve(
+    sandbox: Sandbox,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    capture_signals: bool = False,
+    sock: socket.socket | None = None,
+) -> AsyncIterator[str]:
+    """Run uvicorn in this loop on host:port (0: a free port), or on `sock`, a socket bound
+    already (its address handed out before the sandbox serves); yields the base URL."""
+    if sock is None:
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    else:
+        host = sock.getsockname()[0]
     sock.listen(128)
     sock.setblocking(False)
     bound = sock.getsockname()[1]
@@ -310,7 +322,7 @@ async def serve(sandbox: Sandbox, *, host: str = "127.0.0.1", port: int = 0, cap
         access_log=False,
         timeout_graceful_shutdown=2,
     )
-    server = uvicorn.Server(config)
+    server = PromptServer(config)
     if not capture_signals:
         # Embedded in someone else's loop (tests): leave their Ctrl-C handling alone.
         server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
