@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
+import ssl
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, field
@@ -285,6 +287,17 @@ class GitHubClient(GitHub):  # type: ignore[type-arg]
         return super()._extract_retry_after(response)
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The verifying TLS context every client in this process shares.
+
+    githubkit builds an httpx client per request made outside a client context, and httpx loads
+    the CA bundle again for each (a tenth of a second). Built once, as httpx would build it
+    (SSL_CERT_FILE and SSL_CERT_DIR honoured when the process starts using it).
+    """
+    return httpx.create_ssl_context()
+
+
 def github_client(
     auth: BaseAuthStrategy,
     *,
@@ -297,6 +310,7 @@ def github_client(
     return GitHubClient(
         auth,
         base_url=base_url,
+        ssl_verify=tls_context(),
         user_agent=USER_AGENT,
         auto_retry=False,
         http_cache=False,

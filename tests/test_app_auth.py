@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -291,3 +292,15 @@ async def test_wrong_private_key_is_reported_by_github_not_retried(world: World)
 
 async def test_repo_installation_is_found_with_the_app_jwt(world: World) -> None:
     assert await world.app.repo_installation_id("alice", "demo") == world.installation.id
+
+
+def test_every_client_shares_one_verifying_tls_context() -> None:
+    from githubkit.auth import TokenAuthStrategy
+
+    from bot.app_auth import github_client, tls_context
+
+    context = tls_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert tls_context() is context
+    client = github_client(TokenAuthStrategy("t"), base_url="https://ghe.example/api/v3")
+    assert client.config.ssl_verify is context
