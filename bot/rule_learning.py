@@ -721,6 +721,7 @@ def _placed(rule: RewriteRule, cores: Sequence[EditCore]) -> LearnedRule | None:
             glob=rule.glob,
             inside=inside,
             selector=cores[0].selector,
+            any_quote=rule.any_quote,
         )
     except RewriteError:
         return None

@@ -570,3 +570,19 @@ def test_a_name_the_rule_spells_out_is_held_to_the_type_it_had_in_every_example(
         "def b(options):\n    return options.get('k', None)\n"
     )
     assert rewrite(rule, code) == code.replace("options.get('k', None)", "options.get('k')", 1)
+
+
+def test_a_rule_learned_from_cores_matches_either_quote_style_too() -> None:
+    [rule] = learned_kept(
+        [
+            ex("x = [getattr(g, 'run'), 1]", "x = [g.run, 1]", pr=1),
+            ex(
+                'def f():\n    return getattr(node, "value")',
+                "def f():\n    return node.value",
+                pr=2,
+            ),
+        ]
+    )
+    assert rule.rule is not None and rule.rule.inside == ("list", "return_statement")
+    code = "def h():\n    return getattr(a, 'b')\ny = [getattr(c, \"d\")]\n"
+    assert rewrite(rule, code) == "def h():\n    return a.b\ny = [c.d]\n"
