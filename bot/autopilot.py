@@ -69,6 +69,7 @@ STATUS_LINE = "- `{id}` ({kind}) — {state}{pr}"
 STATUS_NONE = "No proposals in this repository yet."
 ALREADY = "This change is already proposal `{id}` ({state}{pr})."
 RETRIED = "Reopened `{id}`; deciding again."
+REVERT_ABANDONED = "revert #{number} was closed unmerged by @{actor}: the change stays merged"
 AB_TITLE = "Before/after on `{branch}`"
 
 
@@ -1244,6 +1245,21 @@ class Autopilot:
             delivery_id=delivery_id,
             kind="outcome.closed",
         )
+        if proposal.kind == "revert" and (reverts := proposal.spec.get("reverts")):
+            # The revert was turned down: the original change stays, and is not a failure.
+            original = await self.store.proposal(reverts)
+            if original is not None and original.state == pr.REVERTED:
+                await self.store.save_proposal(
+                    pr.advance(
+                        original,
+                        pr.MERGED,
+                        at=self.clock(),
+                        reason=REVERT_ABANDONED.format(number=proposal.pr_number, actor=actor),
+                    ),
+                    message=REVERT_ABANDONED.format(number=proposal.pr_number, actor=actor),
+                    delivery_id=delivery_id,
+                    kind="outcome.merged",
+                )
 
     async def _reconsider_held(self, s: Signal) -> None:
         if s.installation_id is None or not await self.store.proposals(
@@ -1497,15 +1513,16 @@ class Autopilot:
     ) -> Proposal | None:
         """Open "Revert …" for a merged bot PR; in full_auto it merges once its CI passes.
 
-        `asked`: a person said `/evolve revert`. A revert skipped before (it conflicted) is then
-        tried again on today's default branch, where the conflict may be gone; without a person
-        asking, a skipped revert stays skipped (the same CI failure is reported more than once).
+        `asked`: a person said `/evolve revert`. A revert skipped before (it conflicted) or
+        closed unmerged is tried again on today's default branch, where the conflict may be gone;
+        without a person asking, it stays as it is (the same CI failure is reported more than
+        once).
         """
         assert original.pr_number is not None and original.merge_sha is not None
         spec = _revert_spec(original)
         key = pr.stable_key("revert", repo.full_name, spec)
         earlier = await self.store.proposals(repo.full_name, key=key)
-        again = asked and bool(earlier) and earlier[0].state == pr.SKIPPED
+        again = asked and bool(earlier) and earlier[0].state in (pr.SKIPPED, pr.CLOSED)
         if earlier and earlier[0].state != pr.PATCHING and not again:
             # Already reverting this merge (a duplicate or reordered delivery).
             if asked:

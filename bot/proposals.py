@@ -52,7 +52,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     UNTESTED: frozenset({TESTING, PASSED, FAILED, MERGED, CLOSED}),
     MERGED: frozenset({REVERTED}),
     CLOSED: frozenset({PROPOSED, PR_OPEN}),
-    REVERTED: frozenset(),
+    REVERTED: frozenset({MERGED}),  # its revert PR was closed unmerged: the change stays
 }
 
 OPEN_PR_STATES = frozenset({PR_OPEN, TESTING, PASSED, FAILED, UNTESTED})

@@ -7,6 +7,7 @@ CI is paused wherever its verdict is not what the test is about, so each test st
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import pytest
 
 from bot import explanation as ex
 from bot import proposals as pr
+from bot.autopilot import REVERT_ABANDONED
+from bot.confidence import outcome_of
 from bot.instruction import ONLY_DENIED
 from bot.revert import LINES_CHANGED
 from bot.strategies import LEFT_ALONE, ONLY_DENIED_MATCHES
@@ -161,6 +164,40 @@ async def test_evolve_revert_with_nothing_to_undo_says_why(stage: Stage) -> None
         not_merged,
         ex.NOTHING_TO_REVERT.format(why=undone),
     ]
+
+
+async def test_a_revert_closed_unmerged_leaves_the_change_merged_and_not_a_failure(
+    stage: Stage,
+) -> None:
+    s = await scene(stage, "kept", evolve_yml=config("confidence", confidence_threshold=0.6))
+    stage.sandbox.ci_enabled = False  # the revert waits for a person either way
+    number = await s.human_pr()
+    await s.command(number, REWRITE)
+    [bot_pr] = s.bot_pulls()
+    await stage.sandbox.merge(s.repo, bot_pr.number, as_=OWNER)
+    await s.settle()
+
+    await s.command(bot_pr.number, "/evolve revert", as_=WRITER)
+    revert_pr = next(p for p in s.bot_pulls() if p.number != bot_pr.number)
+    original = next(p for p in await s.proposals() if p.pr_number == bot_pr.number)
+    assert original.state == pr.REVERTED
+
+    # The owner decides to keep the change: the revert PR is closed unmerged.
+    await stage.sandbox.close(s.repo, revert_pr.number, as_=OWNER)
+    await s.settle()
+    original = next(p for p in await s.proposals() if p.pr_number == bot_pr.number)
+    assert original.state == pr.MERGED
+    abandoned = REVERT_ABANDONED.format(number=revert_pr.number, actor=OWNER)
+    assert original.history[-1].reason == abandoned
+    assert abandoned in [e.message for e in await s.journal(original)]
+    # Not counted as a revert when it is learned from: merged, it settles as a success.
+    later = original.history[-1].at + dt.timedelta(days=30)
+    outcome = outcome_of(original, now=later, settle_days=7)
+    assert outcome is not None and outcome.success
+
+    # And a later `/evolve revert` is a new revert, not "already reverted".
+    await s.command(bot_pr.number, "/evolve revert", as_=WRITER)
+    assert len([p for p in s.bot_pulls() if p.number not in (bot_pr.number, revert_pr.number)]) == 1
 
 
 # -- the diff-size cap ----------------------------------------------------------------------------

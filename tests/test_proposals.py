@@ -38,6 +38,8 @@ def test_the_happy_path_keeps_its_history() -> None:
         (p.HELD, p.PATCHING, p.PR_OPEN, p.TESTING, p.UNTESTED, p.MERGED),
         (p.PATCHING, p.PR_OPEN, p.CLOSED, p.PROPOSED),
         (p.PATCHING, p.PR_OPEN, p.TESTING, p.FAILED, p.PATCHING, p.PR_OPEN),
+        # A revert PR closed unmerged: the change it would have undone stays merged.
+        (p.PATCHING, p.PR_OPEN, p.MERGED, p.REVERTED, p.MERGED),
     ],
 )
 def test_allowed_paths(path: tuple[str, ...]) -> None:
