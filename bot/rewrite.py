@@ -291,40 +291,43 @@ class RewriteRule:
 
 def find_matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[SgNode]:
     """What `rule` matches under `root`, in ast-grep's order, only where the rule may apply."""
+    return [node for node, _ in _matches(root, rule, language=language)]
+
+
+def _matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[tuple[SgNode, str]]:
+    """`find_matches`, each with the fix to write there (an either-quote rule's depends on it)."""
     if rule.selector is not None:
         context = selector_context(rule.pattern, rule.selector, language)
         if context is None:
             return []
-        found = root.find_all(pattern={"context": context, "selector": rule.selector})
+        found = [
+            (node, rule.fix)
+            for node in root.find_all(pattern={"context": context, "selector": rule.selector})
+        ]
     elif rule.any_quote:
         # One search per quote style; a node found by two of them is one match, in tree order.
-        unique = {}
-        for variant in quote_variants(rule.pattern):
-            for node in root.find_all(pattern=variant):
+        unique: dict[tuple[int, int, str], tuple[SgNode, str]] = {}
+        for pattern, fix in quote_variant_pairs(rule.pattern, rule.fix):
+            for node in root.find_all(pattern=pattern):
                 r = node.range()
-                unique.setdefault((r.start.index, -r.end.index, node.kind()), node)
+                unique.setdefault((r.start.index, -r.end.index, node.kind()), (node, fix))
         found = [unique[key] for key in sorted(unique)]
     else:
-        found = root.find_all(pattern=rule.pattern)
-    return [node for node in found if rule.sits_well(node)]
-
-
-def quote_variants(pattern: str) -> tuple[str, ...]:
-    """`pattern` with its plain Python strings in each quote style ('x' and "x"), itself first.
-
-    A string is plain when it has no prefix, is not triple-quoted and holds neither quote nor a
-    backslash, so that swapping its quotes cannot change what it means.
-    """
-    return tuple(p for p, _ in quote_variant_pairs(pattern, ""))
+        found = [(node, rule.fix) for node in root.find_all(pattern=rule.pattern)]
+    return [(node, fix) for node, fix in found if rule.sits_well(node)]
 
 
 @functools.lru_cache(maxsize=256)
 def quote_variant_pairs(pattern: str, fix: str) -> tuple[tuple[str, str], ...]:
-    """Each of `quote_variants(pattern)` with the fix to write for it: a string of the fix that
+    """`pattern` with its plain Python strings in each quote style ('x' and "x"), itself first,
+    each with the fix to write for it.
+
+    A string is plain when it has no prefix, is not triple-quoted and holds neither quote nor a
+    backslash, so that swapping its quotes cannot change what it means. A string of the fix that
     is a string of the pattern (`"$B"` in both) takes the quotes the match had, so a rewrite
     keeps the code's quote style; strings only the fix has are written as the fix has them."""
-    spans = _plain_strings(pattern)[:MAX_QUOTED_STRINGS]
-    fix_spans = _plain_strings(fix)
+    spans = plain_strings(pattern)[:MAX_QUOTED_STRINGS]
+    fix_spans = plain_strings(fix)
     pairs = []
     for chosen in range(2 ** len(spans)):
         swapped = [span for i, span in enumerate(spans) if chosen >> i & 1]
@@ -338,7 +341,8 @@ def quote_variant_pairs(pattern: str, fix: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _plain_strings(code: str) -> list[tuple[int, int]]:
+def plain_strings(code: str) -> list[tuple[int, int]]:
+    """The spans of `code`'s plain Python strings (see `quote_variant_pairs`)."""
     spans = []
     for node in SgRoot(code, QUOTES_LANGUAGE).root().find_all(kind="string"):
         text = node.text()
@@ -735,6 +739,7 @@ class _Match:
     start: int
     end: int
     order: int  # ast-grep's (pre-order) position: of two matches on one range, the first is outer
+    fix: str  # the rule's fix, in the quotes this match had (`RewriteRule.any_quote`)
 
 
 def _outermost(candidates: Iterable[_Match], start: int, end: int) -> list[_Match]:
@@ -767,19 +772,13 @@ def _rewrite_file(
     root: SgNode, content: str, rule: RewriteRule, *, path: str, language: str
 ) -> tuple[str, int, list[RewriteSite]]:
     found = [
-        _Match(node, node.range().start.index, node.range().end.index, order)
-        for order, node in enumerate(find_matches(root, rule, language=language))
+        _Match(node, node.range().start.index, node.range().end.index, order, fix)
+        for order, (node, fix) in enumerate(_matches(root, rule, language=language))
     ]
     # An empty match has nothing to replace (and would be chosen again and again as "outermost").
     found = [m for m in found if m.end > m.start]
     if not found:
         return content, 0, []
-    # An either-quote rule writes a pattern's string back in the quotes it was matched with.
-    variants = quote_variant_pairs(rule.pattern, rule.fix) if rule.any_quote else ()
-
-    def fix_for(node: SgNode) -> str:
-        return next((f for p, f in variants if node.matches(pattern=p)), rule.fix)
-
     rendered: set[int] = set()  # a capture used twice in the fix renders its inner matches twice
 
     def render_region(start: int, end: int, candidates: list[_Match]) -> str:
@@ -801,7 +800,7 @@ def _rewrite_file(
         line_start = content.rfind("\n", 0, m.start) + 1
         indent = re.match(r"[ \t]*", content[line_start : m.start]).group()  # type: ignore[union-attr]
         out = []
-        for segment in _fix_segments(fix_for(m.node)):
+        for segment in _fix_segments(m.fix):
             if isinstance(segment, str):
                 out.append(segment.replace("\n", "\n" + indent) if indent else segment)
                 continue

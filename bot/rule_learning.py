@@ -30,6 +30,7 @@ Everything here is pure: examples go in, rules (and the groups that gave none, w
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -62,7 +63,7 @@ from bot.rewrite import (
     field_of,
     find_matches,
     pattern_instance,
-    quote_variants,
+    plain_strings,
     selector_context,
     syntax_problems,
 )
@@ -272,11 +273,7 @@ def _tokens(text: str, language: str) -> list[tuple[str, str]]:
         if node.kind() in QUOTE_TOKENS and token == "'":
             token = '"'  # 'x' and "x" are one string
         found.append((node.kind(), token))
-        if (
-            node.kind() in TRAILING_COMMA_HOLDERS
-            and len(children) >= 3
-            and children[-2].text() == ","
-        ):
+        if _trailing_comma(node) is not None:
             children = children[:-2] + children[-1:]  # `f(a,)` is `f(a)`
         stack.extend(reversed(children))
     return found
@@ -376,7 +373,7 @@ def _check(pattern: str, fix: str, language: str, examples: Sequence[Example]) -
             pattern=pattern,
             fix=fix,
             language=language,
-            any_quote=language == QUOTES_LANGUAGE and len(quote_variants(pattern)) > 1,
+            any_quote=language == QUOTES_LANGUAGE and bool(plain_strings(pattern)),
         )
     except RewriteError as exc:
         return _Candidate(None, str(exc))
@@ -424,30 +421,31 @@ def unformatted(example: Example) -> Example:
     return dataclasses.replace(example, before=before, after=after)
 
 
+@functools.lru_cache(maxsize=1024)  # clustering asks again for the same examples' texts
 def _unformatted(text: str) -> str:
-    root = SgRoot(text, QUOTES_LANGUAGE).root()
-    edits: list[tuple[int, int, str]] = []
-    for node in root.find_all(kind="string"):
-        body = node.text()
-        if body.startswith("'") and len(quote_variants(body)) > 1:  # plain: see quote_variants
-            r = node.range()
-            edits.append((r.start.index, r.end.index, '"' + body[1:-1] + '"'))
-    for node in _trailing_commas(root):
-        r = node.range()
-        edits.append((r.start.index, r.end.index, ""))
+    edits = [
+        (start, end, '"' + text[start + 1 : end - 1] + '"')
+        for start, end in plain_strings(text)
+        if text[start] == "'"
+    ]
+    for kind in TRAILING_COMMA_HOLDERS:
+        for holder in SgRoot(text, QUOTES_LANGUAGE).root().find_all(kind=kind):
+            if (comma := _trailing_comma(holder)) is not None:
+                edits.append((comma.range().start.index, comma.range().end.index, ""))
     for start, end, replacement in sorted(edits, reverse=True):
         text = text[:start] + replacement + text[end:]
     return text
 
 
-def _trailing_commas(root: SgNode) -> Iterable[SgNode]:
-    """Commas right before the closing bracket of a call's arguments, a def's parameters or a
-    list, dict or set display (not a tuple's, where `(a,)` is what makes it one)."""
-    for kind in TRAILING_COMMA_HOLDERS:
-        for holder in root.find_all(kind=kind):
-            children = holder.children()
-            if len(children) >= 3 and children[-2].text() == "," and not children[-2].is_named():
-                yield children[-2]
+def _trailing_comma(holder: SgNode) -> SgNode | None:
+    """The comma right before the closing bracket of a TRAILING_COMMA_HOLDERS node, if any: a
+    call's arguments, a def's parameters or a list, dict or set display (not a tuple's, where
+    `(a,)` is what makes it one)."""
+    children = holder.children()
+    if holder.kind() not in TRAILING_COMMA_HOLDERS or len(children) < 3:
+        return None
+    comma = children[-2]
+    return comma if comma.text() == "," and not comma.is_named() else None
 
 
 def dropped_values(rule: RewriteRule, examples: Sequence[Example]) -> str | None:

@@ -169,7 +169,7 @@ def known_type(node: SgNode) -> str | None:
         bindings = [
             _binding_type(n)
             for n in _identifiers(scope, name)
-            if _is_binding(n) and _same(_owner(n), scope)
+            if _is_binding(n) and _owner(n) == scope
         ]
         if bindings:
             first = bindings[0]
@@ -212,16 +212,6 @@ def _node_at(root: SgNode, start: int) -> SgNode:
         if inner is None:
             return node
         node = inner
-
-
-def _same(a: SgNode | None, b: SgNode | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return (a.kind(), a.range().start.index, a.range().end.index) == (
-        b.kind(),
-        b.range().start.index,
-        b.range().end.index,
-    )
 
 
 def _owner(node: SgNode) -> SgNode:
@@ -285,9 +275,9 @@ def _is_binding(node: SgNode) -> bool:
         return False
     kind = parent.kind()
     if kind in BINDING_FIELDS:
-        return _same(parent.field(BINDING_FIELDS[kind]), node)
+        return parent.field(BINDING_FIELDS[kind]) == node
     if kind in ("typed_parameter", "typed_default_parameter"):
-        return _same(_parameter_name(parent), node)
+        return _parameter_name(parent) == node
     if kind in OTHER_BINDINGS:
         return True
     return any(a.kind() in IMPORTS for a in node.ancestors())

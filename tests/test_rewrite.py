@@ -20,7 +20,7 @@ from bot.rewrite import (
     language_for,
     parse_rewrite_command,
     pattern_problem,
-    quote_variants,
+    quote_variant_pairs,
     syntax_problems,
     unified_diff,
 )
@@ -585,15 +585,19 @@ def test_an_either_quote_rule_matches_plain_strings_in_both_styles() -> None:
     assert apply_rewrite({"a.py": code}, typed).changed == {"a.py": "getattr(g, 'run')\ns.x\n"}
 
 
+def variants(pattern: str) -> tuple[str, ...]:
+    return tuple(p for p, _ in quote_variant_pairs(pattern, ""))
+
+
 def test_only_plain_strings_have_a_second_quote_style() -> None:
-    assert quote_variants("f($A, \"x\", 'y')") == (
+    assert variants("f($A, \"x\", 'y')") == (
         "f($A, \"x\", 'y')",
         "f($A, 'x', 'y')",
         'f($A, "x", "y")',
         "f($A, 'x', \"y\")",
     )
     # A prefix, triple quotes, a quote or a backslash inside: swapping could change the string.
-    assert quote_variants("f(b'x', '''y''', \"it's\", 'a\\\\n')") == (
+    assert variants("f(b'x', '''y''', \"it's\", 'a\\\\n')") == (
         "f(b'x', '''y''', \"it's\", 'a\\\\n')",
     )
 
