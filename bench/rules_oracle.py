@@ -356,6 +356,8 @@ def _row(result: CodeResult) -> str:
     if trial.kept is not None and trial.kept.rule is not None:
         rule = trial.kept.rule
         learned = _code(f"{rule.pattern} -> {rule.fix}")
+        if rule.each:
+            learned += f" with each {_code(f'{rule.each.pattern} -> {rule.each.fix}')}"
         if rule.selector:
             learned += f" as `{rule.selector}`"
         if rule.inside:
@@ -363,7 +365,7 @@ def _row(result: CodeResult) -> str:
         if rule.facts:
             learned += " where " + " and ".join(f"`{f}`" for f in rule.facts)
         if rule.any_quote:
-            learned += ", either quote style"
+            learned += ", quote style as the code's"
     else:
         reasons = {" ".join((r.rejected_reason or "").split()) for r in trial.learned}
         learned = "rejected: " + "; ".join(sorted(r[:150] for r in reasons)).replace("|", "\\|")

@@ -18,6 +18,11 @@ How a rewrite reads the rule:
   whose fix contains its own pattern (`$A -> f($A)`) still terminates, and a rule whose fix does
   not match its pattern (`$X == None -> $X is None`) is idempotent: applying it twice changes
   nothing the second time.
+* A list rule (`RewriteRule.each`, learned from examples whose lists had different numbers of
+  items) rewrites each item of one `$$$` capture by an item pattern and fix of its own:
+  `dict($$$ITEMS) -> {$$$ITEMS}` with each `$A=$B` written `"$A": $B` turns `dict(a=1, b=x)`
+  into `{"a": 1, "b": x}`. It matches only where every item matches the item pattern; what sits
+  between the items (commas, comments, line breaks) is kept.
 * A pattern must be code the language parses: the pattern with its metavariables replaced by
   plain identifiers is parsed, and any syntax error (other than a terminator missing at the very
   end, as in the Java pattern `foo($A)`) makes it invalid, as does ast-grep refusing it or the
@@ -136,6 +141,18 @@ FIELD_NAMES = (
 )  # fmt: skip
 
 EMPTY_PATTERN = "the rewrite pattern is empty"
+EACH_NEEDS_LANGUAGE = "a rule that rewrites each item of a list needs a language"
+EACH_NOT_CAPTURED = (
+    "each item of `$$${name}` is to be rewritten, but the pattern `{pattern}` and the fix `{fix}`"
+    " do not both have `$$${name}`"
+)
+EACH_NOT_IN_CONTEXT = "the item pattern `{item}` is not part of its context `{context}`"
+EACH_BAD_CONTEXT = (
+    "the item pattern `{item}` is not a `{selector}` in `{context}` as ast-grep reads it ({detail})"
+)
+EACH_UNCAPTURED = (
+    "the item fix `{fix}` uses {names}, which the item pattern `{item}` does not capture"
+)
 ANY_QUOTE_NEEDS_PYTHON = (
     "either-quote matching is for Python strings only; this rule's language is {language}"
 )
@@ -217,6 +234,86 @@ def captured_names(pattern: str) -> set[str]:
 
 
 @dataclass(frozen=True)
+class ItemMap:
+    """How a list rule rewrites each item of one `$$$` capture: an item pattern and its fix.
+
+    The item pattern is read in a context that holds one item (`$A=$B` is a `keyword_argument`
+    only inside a call, so `dict($A=$B)` with selector `keyword_argument`), as ast-grep's
+    contextual pattern. The item fix's metavariables are the item pattern's.
+    """
+
+    name: str  # the `$$$` metavariable of the rule's pattern and fix whose items are rewritten
+    pattern: str  # one item, as it is written inside `context`
+    context: str  # a pattern holding one item
+    selector: str  # the item's node kind in `context`
+    fix: str  # what each item becomes
+
+    def check(self, rule: RewriteRule) -> None:
+        """RewriteError when this map cannot work with `rule` (or on its own)."""
+        if rule.language is None:
+            raise RewriteError(EACH_NEEDS_LANGUAGE)
+        multi = f"$$${self.name}"
+        if multi not in rule.pattern or multi not in rule.fix:
+            raise RewriteError(
+                EACH_NOT_CAPTURED.format(name=self.name, pattern=rule.pattern, fix=rule.fix)
+            )
+        if self.pattern not in self.context:
+            raise RewriteError(EACH_NOT_IN_CONTEXT.format(item=self.pattern, context=self.context))
+        if not SELECTOR.fullmatch(self.selector):
+            raise RewriteError(INVALID_SELECTOR.format(selector=self.selector))
+        if problem := _item_problem(self.pattern, self.context, self.selector, rule.language):
+            raise RewriteError(
+                EACH_BAD_CONTEXT.format(
+                    item=self.pattern, selector=self.selector, context=self.context, detail=problem
+                )
+            )
+        unknown = sorted(captured_names(self.fix) - captured_names(self.pattern))
+        if unknown:
+            raise RewriteError(
+                EACH_UNCAPTURED.format(
+                    fix=self.fix, names=", ".join(f"${n}" for n in unknown), item=self.pattern
+                )
+            )
+
+    def describe(self) -> str:
+        return f"each `{self.pattern}` in `$$${self.name}` written `{self.fix}`"
+
+    def items(self, node: SgNode) -> list[tuple[SgNode, SgNode | None]] | None:
+        """What `node` (a match of the rule) captured as `$$$name`: each captured node with its
+        item match, or None for a separator or comment; None when an item does not match."""
+        found: list[tuple[SgNode, SgNode | None]] = []
+        for captured in node.get_multiple_matches(self.name):
+            if not captured.is_named() or "comment" in captured.kind():
+                found.append((captured, None))
+                continue
+            item = captured.find(pattern={"context": self.context, "selector": self.selector})
+            if item is None or item != captured:
+                return None
+            found.append((captured, item))
+        return found
+
+
+@functools.lru_cache(maxsize=256)
+def _item_problem(pattern: str, context: str, selector: str, language: str) -> str | None:
+    """Why `pattern` is not the `selector` node ast-grep reads in `context`, or None."""
+    instance, start, end = instance_with_span(context, pattern)
+    root = SgRoot(instance, language).root()
+    if problems := syntax_problems(root):
+        return PATTERN_SYNTAX_ERROR.format(error=problems[0].description)
+    try:
+        found = root.find_all(pattern={"context": context, "selector": selector})
+    except RuntimeError as exc:
+        return _ast_grep_message(exc)
+    if not found:
+        return PATTERN_NOT_SELF_MATCHING.format(kind=selector)
+    # The selector picks the first such node: it must be the item, not one around or before it.
+    r = found[0].range()
+    if (r.start.index, r.end.index) != (start, end):
+        return PATTERN_NOT_SELF_MATCHING.format(kind=found[0].kind())
+    return None
+
+
+@dataclass(frozen=True)
 class RewriteRule:
     """Rewrite what matches `pattern` into `fix`, in files of `language` (None: each file's own) under `glob`."""
 
@@ -232,9 +329,13 @@ class RewriteRule:
     # What must be true of the captures where they sit (`$A names the enclosing class`, `$D is a
     # dict`; see bot.surroundings): learned from examples whose surroundings all said so.
     facts: tuple[str, ...] = ()
-    # Python only: a plain string in the pattern ("x" or 'x') matches either quote style, which
-    # is formatting, not meaning. Learned rules set it; a typed `/evolve rewrite` matches as written.
+    # Python only: quote style is formatting, not meaning. A plain string in the pattern ("x" or
+    # 'x') matches either quote style and the fix writes it back as matched; a string only the
+    # fix has takes the quotes most of the file's strings use. Learned rules set it; a typed
+    # `/evolve rewrite` matches and writes as written.
     any_quote: bool = False
+    # A list rule: how each item of one `$$$` capture is rewritten (learned rules only).
+    each: ItemMap | None = None
 
     def __post_init__(self) -> None:
         if not self.pattern.strip():
@@ -269,6 +370,8 @@ class RewriteRule:
             )
         if self.glob is not None:
             glob_spec(self.glob)  # raises on a bad glob now rather than mid-rewrite
+        if self.each is not None:
+            self.each.check(self)
 
     def in_scope(self, path: str) -> bool:
         """Whether `path` is under the rule's glob (every path when there is none)."""
@@ -285,8 +388,11 @@ class RewriteRule:
         where = f" (where the match is {' or '.join(self.inside)})" if self.inside else ""
         kind = f" (as a {self.selector})" if self.selector else ""
         facts = f" (where {' and '.join(self.facts)})" if self.facts else ""
-        quotes = " (either quote style)" if self.any_quote else ""
-        return f"`{self.pattern}` → `{self.fix}`{kind}{where}{facts}{quotes}"
+        quotes = ""
+        if self.any_quote:
+            quotes = " (either quote style)" if plain_strings(self.pattern) else " (file's quotes)"
+        each = f" ({self.each.describe()})" if self.each else ""
+        return f"`{self.pattern}` → `{self.fix}`{each}{kind}{where}{facts}{quotes}"
 
 
 def find_matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[SgNode]:
@@ -294,8 +400,11 @@ def find_matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[SgNo
     return [node for node, _ in _matches(root, rule, language=language)]
 
 
-def _matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[tuple[SgNode, str]]:
-    """`find_matches`, each with the fix to write there (an either-quote rule's depends on it)."""
+def _matches(
+    root: SgNode, rule: RewriteRule, *, language: str, prefer: str | None = None
+) -> list[tuple[SgNode, str]]:
+    """`find_matches`, each with the fix to write there (an either-quote rule's depends on it,
+    and on the quote the file `prefer`s for strings of the fix's own)."""
     if rule.selector is not None:
         context = selector_context(rule.pattern, rule.selector, language)
         if context is None:
@@ -307,27 +416,44 @@ def _matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[tuple[Sg
     elif rule.any_quote:
         # One search per quote style; a node found by two of them is one match, in tree order.
         unique: dict[tuple[int, int, str], tuple[SgNode, str]] = {}
-        for pattern, fix in quote_variant_pairs(rule.pattern, rule.fix):
+        for pattern, fix in quote_variant_pairs(rule.pattern, rule.fix, prefer=prefer):
             for node in root.find_all(pattern=pattern):
                 r = node.range()
                 unique.setdefault((r.start.index, -r.end.index, node.kind()), (node, fix))
         found = [unique[key] for key in sorted(unique)]
     else:
         found = [(node, rule.fix) for node in root.find_all(pattern=rule.pattern)]
-    return [(node, fix) for node, fix in found if rule.sits_well(node)]
+    return [
+        (node, fix)
+        for node, fix in found
+        if rule.sits_well(node) and (rule.each is None or rule.each.items(node) is not None)
+    ]
 
 
 @functools.lru_cache(maxsize=256)
-def quote_variant_pairs(pattern: str, fix: str) -> tuple[tuple[str, str], ...]:
+def quote_variant_pairs(
+    pattern: str, fix: str, *, prefer: str | None = None
+) -> tuple[tuple[str, str], ...]:
     """`pattern` with its plain Python strings in each quote style ('x' and "x"), itself first,
     each with the fix to write for it.
 
     A string is plain when it has no prefix, is not triple-quoted and holds neither quote nor a
     backslash, so that swapping its quotes cannot change what it means. A string of the fix that
     is a string of the pattern (`"$B"` in both) takes the quotes the match had, so a rewrite
-    keeps the code's quote style; strings only the fix has are written as the fix has them."""
-    spans = plain_strings(pattern)[:MAX_QUOTED_STRINGS]
+    keeps the code's quote style; strings only the fix has are written in the `prefer`red quote
+    (`preferred_quote`), or as the fix has them when there is none."""
+    all_spans = plain_strings(pattern)
+    spans = all_spans[:MAX_QUOTED_STRINGS]
     fix_spans = plain_strings(fix)
+    # Either quote style of a pattern string counts as that string.
+    in_pattern = {_swap_quotes(pattern[a:b], [(0, b - a)]) for a, b in all_spans} | {
+        pattern[a:b] for a, b in all_spans
+    }
+    own = [
+        (a, b)
+        for a, b in fix_spans
+        if fix[a:b] not in in_pattern and prefer is not None and fix[a] != prefer
+    ]
     pairs = []
     for chosen in range(2 ** len(spans)):
         swapped = [span for i, span in enumerate(spans) if chosen >> i & 1]
@@ -335,24 +461,39 @@ def quote_variant_pairs(pattern: str, fix: str) -> tuple[tuple[str, str], ...]:
         pairs.append(
             (
                 _swap_quotes(pattern, swapped),
-                _swap_quotes(fix, [(a, b) for a, b in fix_spans if fix[a:b] in originals]),
+                _swap_quotes(fix, [(a, b) for a, b in fix_spans if fix[a:b] in originals] + own),
             )
         )
     return tuple(pairs)
+
+
+def preferred_quote(root: SgNode) -> str | None:
+    """The quote most of the Python file's plain strings use (`'` or `"`); None on a tie."""
+    counts = {"'": 0, '"': 0}
+    for node in root.find_all(kind="string"):
+        text = node.text()
+        if _plain(text):
+            counts[text[0]] += 1
+    if counts["'"] == counts['"']:
+        return None
+    return "'" if counts["'"] > counts['"'] else '"'
+
+
+def _plain(text: str) -> bool:
+    return (
+        len(text) >= 2
+        and text[0] in "'\""
+        and text[-1] == text[0]
+        and not text.startswith(text[0] * 3)
+        and not any(ch in text[1:-1] for ch in "'\"\\")
+    )
 
 
 def plain_strings(code: str) -> list[tuple[int, int]]:
     """The spans of `code`'s plain Python strings (see `quote_variant_pairs`)."""
     spans = []
     for node in SgRoot(code, QUOTES_LANGUAGE).root().find_all(kind="string"):
-        text = node.text()
-        if (
-            len(text) >= 2
-            and text[0] in "'\""
-            and text[-1] == text[0]
-            and not text.startswith(text[0] * 3)
-            and not any(ch in text[1:-1] for ch in "'\"\\")
-        ):
+        if _plain(node.text()):
             r = node.range()
             spans.append((r.start.index, r.end.index))
     return spans
@@ -530,6 +671,18 @@ def pattern_problem(pattern: str, language: str, *, selector: str | None = None)
     except RuntimeError as exc:
         return _ast_grep_message(exc)
     return None if found else PATTERN_NOT_SELF_MATCHING.format(kind=selector)
+
+
+def instance_with_span(pattern: str, part: str) -> tuple[str, int, int]:
+    """`pattern_instance(pattern)`, and where the first `part` of `pattern` sits in it."""
+    start = pattern.index(part)
+    marker = "\x00"
+    marked = pattern_instance(
+        pattern[:start] + marker + part + marker + pattern[start + len(part) :]
+    )
+    first = marked.index(marker)
+    second = marked.index(marker, first + 1)
+    return marked.replace(marker, ""), first, second - 1
 
 
 def pattern_instance(pattern: str) -> str:
@@ -768,12 +921,41 @@ def _fix_segments(fix: str) -> list[str | tuple[str, str]]:
     return [s for s in segments if s != ""]
 
 
+BRACKETS = {"(": ")", "[": "]", "{": "}"}
+
+
+def _bracketed(segments: list[str | tuple[str, str]], index: int) -> bool:
+    """Whether the capture at `index` sits right between an opening and its closing bracket in the fix."""
+    before = segments[index - 1] if index > 0 else ""
+    after = segments[index + 1] if index + 1 < len(segments) else ""
+    return (
+        isinstance(before, str)
+        and isinstance(after, str)
+        and before[-1:] in BRACKETS
+        and after[:1] == BRACKETS[before[-1]]
+    )
+
+
+def _inside_brackets(nodes: list[SgNode], begin: int, end: int) -> tuple[int, int]:
+    """[begin, end) widened to everything between the brackets around `nodes`, when there are some."""
+    parent = nodes[0].parent()
+    if parent is None:
+        return begin, end
+    children = parent.children()
+    if len(children) < 2 or children[0].text() not in BRACKETS:
+        return begin, end
+    if children[-1].text() != BRACKETS[children[0].text()]:
+        return begin, end
+    return children[0].range().end.index, children[-1].range().start.index
+
+
 def _rewrite_file(
     root: SgNode, content: str, rule: RewriteRule, *, path: str, language: str
 ) -> tuple[str, int, list[RewriteSite]]:
+    prefer = preferred_quote(root) if rule.any_quote else None
     found = [
         _Match(node, node.range().start.index, node.range().end.index, order, fix)
-        for order, (node, fix) in enumerate(_matches(root, rule, language=language))
+        for order, (node, fix) in enumerate(_matches(root, rule, language=language, prefer=prefer))
     ]
     # An empty match has nothing to replace (and would be chosen again and again as "outermost").
     found = [m for m in found if m.end > m.start]
@@ -797,28 +979,56 @@ def _rewrite_file(
 
     def render_match(m: _Match, inner: list[_Match]) -> str:
         rendered.add(m.order)
-        line_start = content.rfind("\n", 0, m.start) + 1
-        indent = re.match(r"[ \t]*", content[line_start : m.start]).group()  # type: ignore[union-attr]
+        return render_fix(m.fix, m.node, inner, start=m.start)
+
+    def render_fix(fix: str, node: SgNode, inner: list[_Match], *, start: int) -> str:
+        line_start = content.rfind("\n", 0, start) + 1
+        indent = re.match(r"[ \t]*", content[line_start:start]).group()  # type: ignore[union-attr]
         out = []
-        for segment in _fix_segments(m.fix):
+        segments = _fix_segments(fix)
+        for i, segment in enumerate(segments):
             if isinstance(segment, str):
                 out.append(segment.replace("\n", "\n" + indent) if indent else segment)
                 continue
             kind, name = segment
             if kind == "multi":
-                nodes = m.node.get_multiple_matches(name)
+                nodes = node.get_multiple_matches(name)
                 if not nodes:
                     continue
-                start, end = nodes[0].range().start.index, nodes[-1].range().end.index
+                begin, end = nodes[0].range().start.index, nodes[-1].range().end.index
+                if _bracketed(segments, i):
+                    # Between brackets in the fix as in the code: keep the code's line breaks
+                    # inside them (`(\n    a,\n)` stays laid out so, not `(a,)`).
+                    begin, end = _inside_brackets(nodes, begin, end)
+                if rule.each is not None and name == rule.each.name:
+                    out.append(render_items(rule.each, node, inner, begin=begin, end=end))
+                    continue
             else:
-                node = m.node.get_match(name)
-                if node is None:
+                captured = node.get_match(name)
+                if captured is None:
                     raise RewriteError(
-                        NOT_CAPTURED.format(match=m.node.text(), name=name, pattern=rule.pattern)
+                        NOT_CAPTURED.format(match=node.text(), name=name, pattern=rule.pattern)
                     )
-                start, end = node.range().start.index, node.range().end.index
-            out.append(render_region(start, end, inner))
+                begin, end = captured.range().start.index, captured.range().end.index
+            out.append(render_region(begin, end, inner))
         return "".join(out)
+
+    def render_items(
+        each: ItemMap, node: SgNode, inner: list[_Match], *, begin: int, end: int
+    ) -> str:
+        # Each item by the item fix; commas, comments and the space between them as they were.
+        item_fix = quote_variant_pairs(each.pattern, each.fix, prefer=prefer)[0][1]
+        pieces, position = [], begin
+        for captured, item in each.items(node) or []:
+            r = captured.range()
+            pieces.append(content[position : r.start.index])
+            if item is None:
+                pieces.append(render_region(r.start.index, r.end.index, inner))
+            else:
+                pieces.append(render_fix(item_fix, item, inner, start=r.start.index))
+            position = r.end.index
+        pieces.append(content[position:end])
+        return "".join(pieces)
 
     sites = []
     pieces, position = [], 0

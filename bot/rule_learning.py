@@ -34,7 +34,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +54,7 @@ from bot.rewrite import (
     METAVARIABLE,
     PLACEHOLDER,
     QUOTES_LANGUAGE,
+    ItemMap,
     RewriteError,
     RewriteResult,
     RewriteRule,
@@ -106,6 +107,12 @@ TRAILING_COMMA_HOLDERS = ("argument_list", "parameters", "list", "dictionary", "
 # there (an assignment) only applies as a whole statement, one whose parent is STATEMENT_PLACE.
 EXPRESSION_PLACE = {"python": "_f({})"}
 STATEMENT_PLACE = "expression_statement"
+# Lists whose items an edit may rewrite one by one (a tuple is left out: `(a,)` cut to one item
+# keeps a comma a cut would drop). Python's, then JavaScript's and TypeScript's.
+LIST_KINDS = frozenset(
+    {"argument_list", "list", "set", "dictionary", "arguments", "array", "object"}
+)
+ITEMS_NAME = "ITEMS"
 # Tokens that only delimit a string: their quote style is formatting.
 QUOTE_TOKENS = frozenset({"string_start", "string_end"})
 # Nodes that are values written out: dropping one that differed between examples deletes data.
@@ -121,6 +128,7 @@ REWRITE_FAILED = "cannot be applied to {where}: {error}"
 LEFT_OVER = "does not fit a rule with the other examples of its shape: {reason}"
 NOT_KEPT = "rule {id} was not kept ({reason}); only kept rules have sites"
 WHERE = " (only where the match is {places}, as in the examples)"
+EACH_WHERE = " ({each}, however many items there are)"
 FACTS_WHERE = " (only where {facts}, as around every example)"
 PROPOSAL_TITLE = "Apply learned rule `{pattern}` -> `{fix}`"
 PROPOSAL_RATIONALE = (
@@ -176,6 +184,8 @@ def rule_id(rule: RewriteRule) -> str:
         parts += [sorted(rule.facts)]
     if rule.any_quote:
         parts += ["any_quote"]
+    if rule.each:
+        parts += [dataclasses.asdict(rule.each)]
     canonical = json.dumps(parts)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
@@ -373,7 +383,10 @@ def _check(pattern: str, fix: str, language: str, examples: Sequence[Example]) -
             pattern=pattern,
             fix=fix,
             language=language,
-            any_quote=language == QUOTES_LANGUAGE and bool(plain_strings(pattern)),
+            # Examples are generalised in one quote style: the quotes of the pattern's and the
+            # fix's strings are the examples' formatting, not the rule's.
+            any_quote=language == QUOTES_LANGUAGE
+            and bool(plain_strings(pattern) or plain_strings(fix)),
         )
     except RewriteError as exc:
         return _Candidate(None, str(exc))
@@ -419,6 +432,11 @@ def unformatted(example: Example) -> Example:
     if (before, after) == (example.before, example.after):
         return example
     return dataclasses.replace(example, before=before, after=after)
+
+
+def unformatted_text(text: str, language: str) -> str:
+    """`text` as `unformatted` leaves it."""
+    return _unformatted(text) if language == QUOTES_LANGUAGE else text
 
 
 @functools.lru_cache(maxsize=1024)  # clustering asks again for the same examples' texts
@@ -498,9 +516,12 @@ def learn_rules(
         for entry in _learn_group(group, min_examples=min_examples):
             (kept if entry.kept else rejected).append(entry)
     by_core = _learn_cores(rejected, min_examples=min_examples)
-    kept += by_core
     placed = {id(e) for entry in by_core for e in entry.examples}
     rejected = _without(rejected, placed)
+    by_items = _learn_items(rejected, min_examples=min_examples)
+    placed = {id(e) for entry in by_items for e in entry.examples}
+    rejected = _without(rejected, placed)
+    kept += by_core + by_items
     for example, reason in broken:
         rejected.append(LearnedRule(_examples_id([example]), None, (example,), reason))
     return [with_facts(entry) for entry in kept] + rejected
@@ -619,21 +640,7 @@ def edit_core(example: Example) -> EditCore | None:
         parsed = parse_example(example)
     except GeneralizationError:
         return None
-    before, after = parsed.before, parsed.after
-    while before.kind() == after.kind():
-        kids_b, kids_a = significant_children(before), significant_children(after)
-        if len(kids_b) != len(kids_a) or not kids_b:
-            break
-        differing = [i for i, (b, a) in enumerate(zip(kids_b, kids_a)) if b.text() != a.text()]
-        if len(differing) != 1:
-            break
-        b, a = kids_b[differing[0]], kids_a[differing[0]]
-        if not (b.is_named() and a.is_named()) or any(
-            x.is_named() != y.is_named() or (not x.is_named() and x.text() != y.text())
-            for x, y in zip(kids_b, kids_a)
-        ):
-            break
-        before, after = b, a
+    before, after = changed_pair(parsed.before, parsed.after)
     if before.range() == parsed.before.range() or before.parent() is None:
         return None
     language = example.language
@@ -666,6 +673,31 @@ def edit_core(example: Example) -> EditCore | None:
         start=rng.start.index,
         end=rng.end.index,
     )
+
+
+def changed_pair(
+    before: SgNode, after: SgNode, *, stop: Callable[[SgNode, SgNode], bool] | None = None
+) -> tuple[SgNode, SgNode]:
+    """The smallest before and after subtrees holding the whole edit (or the first pair `stop` holds for).
+
+    Walks both trees in step while they agree on kind and layout and differ in exactly one
+    named child: that child is where the edit is.
+    """
+    while before.kind() == after.kind() and not (stop and stop(before, after)):
+        kids_b, kids_a = significant_children(before), significant_children(after)
+        if len(kids_b) != len(kids_a) or not kids_b:
+            break
+        differing = [i for i, (b, a) in enumerate(zip(kids_b, kids_a)) if b.text() != a.text()]
+        if len(differing) != 1:
+            break
+        b, a = kids_b[differing[0]], kids_a[differing[0]]
+        if not (b.is_named() and a.is_named()) or any(
+            x.is_named() != y.is_named() or (not x.is_named() and x.text() != y.text())
+            for x, y in zip(kids_b, kids_a)
+        ):
+            break
+        before, after = b, a
+    return before, after
 
 
 def _standalone(node: SgNode, language: str) -> str | None:
@@ -720,6 +752,7 @@ def _placed(rule: RewriteRule, cores: Sequence[EditCore]) -> LearnedRule | None:
             inside=inside,
             selector=cores[0].selector,
             any_quote=rule.any_quote,
+            each=rule.each,
         )
     except RewriteError:
         return None
@@ -806,6 +839,231 @@ def _clusters(group: list[Example]) -> list[tuple[list[Example], _Candidate]]:
         clusters = [c for k, c in enumerate(clusters) if k not in (i, j)] + [merged]
 
 
+# --- lists: an edit of each item, learned whatever the number of items ----------------------
+
+
+@dataclass(frozen=True)
+class ItemSplit:
+    """An example whose edit rewrote every item of one list, cut into one example per item.
+
+    `dict(a=1, b=x) -> {"a": 1, "b": x}` gives `dict(a=1) -> {"a": 1}` and
+    `dict(b=x) -> {"b": x}`: the text around the list is kept, the other items left out.
+    """
+
+    example: Example
+    items: tuple[Example, ...]
+    before_kind: str  # the list's node kind in the before (`argument_list`) and the after
+    after_kind: str
+    emptied: tuple[str, str]  # the before and after with both lists emptied (`dict()`, `{}`)
+
+
+def item_split(example: Example) -> ItemSplit | None:
+    """The example cut item by item; None when its edit is not one edit of each item of a list."""
+    try:
+        parsed = parse_example(example)
+    except GeneralizationError:
+        return None
+    # Down to the list whose items all changed (`f(c=3) -> f(c=g(3))` stops at `(c=3)`).
+    before, after = changed_pair(parsed.before, parsed.after, stop=_all_items_changed)
+    lists = _outer_list(before), _outer_list(after)
+    if lists[0] is None or lists[1] is None:
+        return None
+    before_items, after_items = _list_items(lists[0]), _list_items(lists[1])
+    if len(before_items) != len(after_items) or not before_items:
+        return None
+    if any(b.text() == a.text() for b, a in zip(before_items, after_items)):
+        return None  # an item left alone: not an edit of each item
+    try:
+        items = tuple(
+            dataclasses.replace(
+                example,
+                before=_with_items(example.before, lists[0], b.text()),
+                after=_with_items(example.after, lists[1], a.text()),
+            )
+            for b, a in zip(before_items, after_items)
+        )
+    except ExampleError:
+        return None
+    emptied = _with_items(example.before, lists[0], ""), _with_items(example.after, lists[1], "")
+    return ItemSplit(example, items, lists[0].kind(), lists[1].kind(), emptied)
+
+
+def _all_items_changed(before: SgNode, after: SgNode) -> bool:
+    items = _list_items(before), _list_items(after)
+    return (
+        _outer_list(before) is before
+        and _outer_list(after) is not None
+        and len(items[0]) == len(items[1])
+        and all(b.text() != a.text() for b, a in zip(*items))
+    )
+
+
+def _outer_list(node: SgNode) -> SgNode | None:
+    """The first list (LIST_KINDS, between brackets, with an item) at or below `node`, breadth first."""
+    queue = [node]
+    while queue:
+        n = queue.pop(0)
+        children = n.children()
+        if (
+            n.kind() in LIST_KINDS
+            and len(children) >= 3
+            and not children[0].is_named()
+            and not children[-1].is_named()
+            and _list_items(n)
+        ):
+            return n
+        queue.extend(c for c in children if c.is_named())
+    return None
+
+
+def _list_items(node: SgNode) -> list[SgNode]:
+    return [c for c in node.children() if c.is_named() and "comment" not in c.kind()]
+
+
+def _outline(text: str, language: str) -> Any:
+    """The code's syntax tree with every name as `_` and every literal as its kind."""
+
+    def walk(node: SgNode) -> Any:
+        children = significant_children(node)
+        if children:
+            return [node.kind(), *(walk(c) for c in children)]
+        if "identifier" in node.kind():
+            return "_"
+        return node.kind() if node.is_named() else node.text()
+
+    return walk(unit_node(SgRoot(unformatted_text(text, language), language).root()))
+
+
+def _with_items(text: str, holder: SgNode, items: str) -> str:
+    """`text` with the list `holder` holding only `items` (no comments, no trailing comma)."""
+    children = holder.children()
+    opened, closes = children[0].range().end.index, children[-1].range().start.index
+    return text[:opened] + items + text[closes:]
+
+
+def _learn_items(rejected: list[LearnedRule], *, min_examples: int) -> list[LearnedRule]:
+    """Kept list rules from examples that gave none: each item of a list edited alike.
+
+    Whole examples are tried first, then their cores (`x = dict(a=1)` and `return dict(b=2, c=3)`
+    share the core `dict(...) -> {...}`), placed as core rules are (`_placed`).
+    """
+    groups: dict[str, list[tuple[ItemSplit, EditCore | None]]] = {}
+    for entry in rejected:
+        for example in entry.examples:
+            core = edit_core(example)
+            for unit, via in ((example, None), (core.core if core else None, core)):
+                split = item_split(unit) if unit is not None else None
+                if split is None:
+                    continue
+                # Grouped by what is around the list; whether items agree is anti-unification's call.
+                outline = [_outline(text, example.language) for text in split.emptied]
+                key = json.dumps([via is not None, split.before_kind, split.after_kind, *outline])
+                groups.setdefault(key, []).append((split, via))
+    kept: list[LearnedRule] = []
+    used: set[int] = set()
+    # Whole examples' groups come first (their keys start with false).
+    for key in sorted(groups):
+        group = [
+            (split, via) for split, via in groups[key] if id(_original(split, via)) not in used
+        ]
+        if len(group) < min_examples:
+            continue
+        rule = _list_rule([split for split, _ in group])
+        if rule is None:
+            continue
+        cores = [via for _, via in group if via is not None]
+        learned = (
+            _placed(rule, cores)
+            if cores
+            else LearnedRule(rule_id(rule), rule, tuple(split.example for split, _ in group))
+        )
+        if learned is not None:
+            kept.append(learned)
+            used |= {id(_original(split, via)) for split, via in group}
+    return kept
+
+
+def _original(split: ItemSplit, via: EditCore | None) -> Example:
+    return via.example if via is not None else split.example
+
+
+def _list_rule(group: Sequence[ItemSplit]) -> RewriteRule | None:
+    """The rule that edits each item as the group's items were edited; None when there is none.
+
+    The rule for one item (`dict($A=$B) -> {"$A": $B}`) is learned from every item of every
+    example. Its list then becomes `$$$ITEMS` in the pattern and fix, and its item the item
+    pattern and fix of a `bot.rewrite.ItemMap`. The rule is kept only when it reproduces each
+    whole example, as any rule is.
+    """
+    one = _candidate([item for split in group for item in split.items])
+    if (
+        one.problem is not None
+        or one.rule is None
+        or one.rule.selector
+        or one.rule.language is None
+    ):
+        return None
+    rule, language = one.rule, one.rule.language
+    in_pattern = _split_at_item(rule.pattern, group[0].before_kind, language)
+    in_fix = _split_at_item(rule.fix, group[0].after_kind, language)
+    if in_pattern is None or in_fix is None:
+        return None
+    (prefix, item, suffix, selector), (fix_prefix, item_fix, fix_suffix, _) = in_pattern, in_fix
+    item_names = captured_names(item)
+    if item_names & captured_names(prefix + suffix + fix_prefix + fix_suffix):
+        return None  # the items must be rewritten from themselves alone
+    if rule.any_quote and plain_strings(item):
+        return None  # an item pattern matches as written
+    names = captured_names(rule.pattern)
+    name = next(
+        n for n in (f"{ITEMS_NAME}{i or ''}" for i in range(len(names) + 1)) if n not in names
+    )
+    try:
+        listed = RewriteRule(
+            pattern=f"{prefix}$$${name}{suffix}",
+            fix=f"{fix_prefix}$$${name}{fix_suffix}",
+            language=language,
+            inside=rule.inside,
+            any_quote=rule.any_quote,
+            each=ItemMap(
+                name=name, pattern=item, context=rule.pattern, selector=selector, fix=item_fix
+            ),
+        )
+    except RewriteError:
+        return None
+    examples = [split.example for split in group]
+    if reproduction_problem(listed, examples) or dropped_values(listed, examples):
+        return None
+    return listed
+
+
+def _split_at_item(code: str, kind: str, language: str) -> tuple[str, str, str, str] | None:
+    """`code` (a pattern or fix) cut around the one item of its first `kind` list, and the item's kind."""
+    # `$A` -> `_A`: an identifier of the same length, so that spans carry over to `code`.
+    instance = METAVARIABLE.sub(lambda m: m.group(0).replace("$", "_"), code)
+    holder = next(
+        (
+            n
+            for n in _breadth_first(SgRoot(instance, language).root())
+            if n.kind() == kind and len(_list_items(n)) == 1
+        ),
+        None,
+    )
+    if holder is None:
+        return None
+    item = _list_items(holder)[0]
+    start, end = item.range().start.index, item.range().end.index
+    return code[:start], code[start:end], code[end:], item.kind()
+
+
+def _breadth_first(node: SgNode) -> Iterator[SgNode]:
+    queue = [node]
+    while queue:
+        n = queue.pop(0)
+        yield n
+        queue.extend(n.children())
+
+
 # --- using a rule --------------------------------------------------------------------------
 
 
@@ -851,6 +1109,7 @@ class RuleSites:
             "selector": rule.selector,
             "facts": list(rule.facts),
             "any_quote": rule.any_quote,
+            "each": dataclasses.asdict(rule.each) if rule.each else None,
             "examples": [
                 {"pr": e.pr, "author": e.author, "path": e.path, "line": e.line, "source": e.source}
                 for e in self.learned.examples
@@ -859,7 +1118,8 @@ class RuleSites:
 
 
 def _where(rule: RewriteRule) -> str:
-    where = WHERE.format(places=" or ".join(rule.inside)) if rule.inside else ""
+    where = EACH_WHERE.format(each=rule.each.describe()) if rule.each else ""
+    where += WHERE.format(places=" or ".join(rule.inside)) if rule.inside else ""
     if rule.facts:
         where += FACTS_WHERE.format(facts=" and ".join(rule.facts))
     return where

@@ -12,6 +12,7 @@ from bot.config import DEFAULT_CONFIG_TEXT, RepoConfig
 from bot.playbook import PLAYBOOK_PATH
 from bot.proposals import Proposal
 from bot.rewrite import (
+    ItemMap,
     RewriteError,
     RewriteRule,
     apply_rewrite,
@@ -83,11 +84,16 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
             selector=spec.get("selector"),
             facts=tuple(spec.get("facts") or ()),
             any_quote=bool(spec.get("any_quote")),
+            each=ItemMap(**spec["each"]) if spec.get("each") else None,
         )
-    except RewriteError as exc:
+    except (RewriteError, TypeError) as exc:  # TypeError: an `each` that is not an ItemMap
         raise PatchFailed(str(exc)) from exc
-    candidates = [p for p in await files.paths() if rule.in_scope(p) and language_for(p) is not None]
-    contents = {path: text for path, text in (await files.read(candidates)).items() if text is not None}
+    candidates = [
+        p for p in await files.paths() if rule.in_scope(p) and language_for(p) is not None
+    ]
+    contents = {
+        path: text for path, text in (await files.read(candidates)).items() if text is not None
+    }
     try:
         # A learned rule is the bot's own generalisation: a file it would break is left alone
         # and named. A person's `/evolve rewrite` that would break a file is refused instead.

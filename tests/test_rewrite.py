@@ -11,6 +11,7 @@ from ast_grep_py import SgRoot
 
 from bot.rewrite import (
     SUPPORTED_LANGUAGES,
+    ItemMap,
     RewriteError,
     RewriteRule,
     RewriteSite,
@@ -611,3 +612,116 @@ def test_an_either_quote_rule_keeps_the_quotes_it_matched() -> None:
     rule = RewriteRule('$A.get("$B", None)', '$A.get("$B")', "python", any_quote=True)
     code = "d.get('x', None)\nd.get(\"y\", None)\n"
     assert apply_rewrite({"a.py": code}, rule).changed == {"a.py": "d.get('x')\nd.get(\"y\")\n"}
+
+
+# --- list rules: each item of a `$$$` capture ------------------------------------------------
+
+KEYWORDS_TO_KEYS = ItemMap(
+    name="ITEMS",
+    pattern="$A=$B",
+    context="dict($A=$B)",
+    selector="keyword_argument",
+    fix='"$A": $B',
+)
+
+
+def list_rule(**changes: object) -> RewriteRule:
+    fields: dict[str, object] = {
+        "pattern": "dict($$$ITEMS)",
+        "fix": "{$$$ITEMS}",
+        "language": "python",
+        "each": KEYWORDS_TO_KEYS,
+    }
+    return RewriteRule(**(fields | changes))  # type: ignore[arg-type]
+
+
+def test_a_list_rule_rewrites_each_item_and_keeps_what_lies_between() -> None:
+    code = (
+        "x = dict(  # options\n"
+        "    a=1,  # one\n"
+        "    b=f(2),\n"
+        ")\n"
+        "y = dict(c=dict( d=3 ))\n"
+        "z = dict()\n"
+        "w = dict(a=1, **kw)\n"
+    )
+    result = apply_rewrite({"a.py": code}, list_rule())
+    assert result.changed["a.py"] == (
+        "x = {  # options\n"
+        '    "a": 1,  # one\n'
+        '    "b": f(2),\n'
+        "}\n"
+        'y = {"c": { "d": 3 }}\n'
+        "z = {}\n"
+        # `**kw` is not a keyword: a match is rewritten only when every item fits the item pattern.
+        "w = dict(a=1, **kw)\n"
+    )
+    assert [s.line for s in result.sites] == [1, 5, 6]
+    assert list_rule().describe() == (
+        '`dict($$$ITEMS)` → `{$$$ITEMS}` (each `$A=$B` in `$$$ITEMS` written `"$A": $B`)'
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"language": None}, "a rule that rewrites each item of a list needs a language"),
+        ({"fix": "{}"}, "do not both have `$$$ITEMS`"),
+        (
+            {"each": ItemMap("ITEMS", "$A=$B", "dict($K=$V)", "keyword_argument", "$A")},
+            "the item pattern `$A=$B` is not part of its context `dict($K=$V)`",
+        ),
+        (
+            {"each": ItemMap("ITEMS", "$A=$B", "dict($A=$B)", "pair", "$A")},
+            "the item pattern `$A=$B` is not a `pair` in `dict($A=$B)`",
+        ),
+        (
+            {"each": ItemMap("ITEMS", "$B", "dict(a=1, b=$B)", "keyword_argument", "$B")},
+            "the item pattern `$B` is not a `keyword_argument` in `dict(a=1, b=$B)`",
+        ),
+        (
+            {"each": ItemMap("ITEMS", "$A=$B", "dict($A=$B)", "keyword_argument", "$C")},
+            "the item fix `$C` uses $C, which the item pattern `$A=$B` does not capture",
+        ),
+    ],
+)
+def test_a_list_rule_whose_item_map_cannot_work_is_refused(
+    changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(RewriteError, match=re.escape(message)):
+        list_rule(**changes)
+
+
+def test_a_capture_between_brackets_keeps_the_line_breaks_inside_them() -> None:
+    rule = RewriteRule(pattern="foo($$$A)", fix="bar($$$A)", language="python")
+    code = "foo(\n    a,\n    b,\n)\nfoo()\nfoo( x )\n"
+    assert apply_rewrite({"a.py": code}, rule).changed["a.py"] == (
+        "bar(\n    a,\n    b,\n)\nbar()\nbar( x )\n"
+    )
+    # Not between brackets in the fix: the capture is its nodes alone.
+    spread = RewriteRule(pattern="foo($$$A)", fix="bar(1, $$$A)", language="python")
+    assert apply_rewrite({"a.py": "foo(\n    a,\n)\n"}, spread).changed["a.py"] == ("bar(1, a,)\n")
+
+
+@pytest.mark.parametrize(
+    ("rest", "written"),
+    [
+        ("s = 'x'\nt = 'y'\nu = \"z\"\n", "'a'"),
+        ('s = "x"\nt = \'y\'\nu = "z"\n', '"a"'),
+        ("s = 'x'\nt = \"y\"\n", '"a"'),  # a tie: as the fix has it
+    ],
+)
+def test_a_string_only_the_fix_writes_takes_the_quotes_most_of_the_file_uses(
+    rest: str, written: str
+) -> None:
+    rule = RewriteRule(pattern="dict(a=$B)", fix='{"a": $B}', language="python", any_quote=True)
+    assert rule.describe().endswith("(file's quotes)")
+    changed = apply_rewrite({"m.py": "d = dict(a=1)\n" + rest}, rule).changed["m.py"]
+    assert changed == f"d = {{{written}: 1}}\n" + rest
+    # As typed in `/evolve rewrite`, the fix is written as it is.
+    typed = RewriteRule(pattern="dict(a=$B)", fix='{"a": $B}', language="python")
+    assert (
+        apply_rewrite({"m.py": "d = dict(a=1)\n" + rest}, typed)
+        .changed["m.py"]
+        .startswith('d = {"a": 1}')
+    )

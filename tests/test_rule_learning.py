@@ -12,6 +12,7 @@ from bot.rule_learning import (
     LearnedRule,
     edit_shape,
     find_sites,
+    item_split,
     learn_rules,
     reproduction_problem,
     rule_id,
@@ -586,3 +587,87 @@ def test_a_rule_learned_from_cores_matches_either_quote_style_too() -> None:
     assert rule.rule is not None and rule.rule.inside == ("list", "return_statement")
     code = "def h():\n    return getattr(a, 'b')\ny = [getattr(c, \"d\")]\n"
     assert rewrite(rule, code) == "def h():\n    return a.b\ny = [c.d]\n"
+
+
+# --- lists: each item edited alike -----------------------------------------------------------
+
+KEYWORDS_1 = ex(
+    "dict(  # for 3.9\n    plat=getattr(sys, 'winver', ''),\n    abi=x,\n    tag=None,\n)",
+    "{  # for 3.9\n    'plat': getattr(sys, 'winver', ''),\n    'abi': x,\n    'tag': None,\n}",
+    pr=1,
+)
+KEYWORDS_2 = ex("dict(_call_=caller, _func_=func)", "{'_call_': caller, '_func_': func}", pr=2)
+
+
+def test_an_edit_of_each_item_is_learned_whatever_the_number_of_items() -> None:
+    # Three items and two: as whole units these are different shapes, and neither has a partner.
+    [rule] = learned_kept([KEYWORDS_1, KEYWORDS_2])
+    assert rule.rule is not None and rule.rule.each is not None
+    assert (rule.rule.pattern, rule.rule.fix) == ("dict($$$ITEMS)", "{$$$ITEMS}")
+    assert (rule.rule.each.pattern, rule.rule.each.fix) == ("$A=$B", '"$A": $B')
+    code = "a = dict(one=1)\nb = dict(w=1, x=2, y=3, z=dict(q=4))\nc = dict()\nd = dict(**kw)\n"
+    assert rewrite(rule, code) == (
+        'a = {"one": 1}\nb = {"w": 1, "x": 2, "y": 3, "z": {"q": 4}}\nc = {}\nd = dict(**kw)\n'
+    )
+    # New strings follow the file: here most strings are single-quoted.
+    assert rewrite(rule, "t = dict(k=v)\nu = 'a' + 'b'\n") == "t = {'k': v}\nu = 'a' + 'b'\n"
+    sites = find_sites(rule, {"m.py": code})
+    assert sites.spec()["each"] == {
+        "name": "ITEMS",
+        "pattern": "$A=$B",
+        "context": "dict($A=$B)",
+        "selector": "keyword_argument",
+        "fix": '"$A": $B',
+    }
+    assert '(each `$A=$B` in `$$$ITEMS` written `"$A": $B`, however many items there are)' in (
+        sites.rationale()
+    )
+
+
+def test_a_list_is_cut_item_by_item_only_when_every_item_was_edited() -> None:
+    split = item_split(KEYWORDS_2)
+    assert split is not None
+    assert [(i.before, i.after) for i in split.items] == [
+        ("dict(_call_=caller)", "{'_call_': caller}"),
+        ("dict(_func_=func)", "{'_func_': func}"),
+    ]
+    assert (split.before_kind, split.after_kind) == ("argument_list", "dictionary")
+    assert item_split(ex("f(a, b=1)", "f(a, b=2)")) is None  # `a` left alone
+    assert item_split(ex("f(a, b)", "f(a)")) is None  # not one item for one
+    assert item_split(ex("x = 1", "x = 2")) is None  # no list
+
+
+def test_items_edited_in_different_ways_give_no_list_rule() -> None:
+    learned = learn_rules(
+        [
+            ex("dict(a=1, b=2)", '{"a": 1, "b": 2}', pr=1),
+            ex("dict(c=3, d=4, e=5)", '{"c": 3, "D": 4, "e": 5}', pr=2),
+        ]
+    )
+    assert kept(learned) == []
+    assert {e.pr for r in learned for e in r.examples} == {1, 2}
+
+
+def test_a_list_edit_is_learned_from_cores_and_from_lists_of_one() -> None:
+    # Different statements around the same list edit: the rule is their cores', kept to their places.
+    [rule] = learned_kept(
+        [
+            ex("foo(x, dict(a=1))", 'foo(x, {"a": 1})', pr=1),
+            ex("y = dict(b=2, c=3)", 'y = {"b": 2, "c": 3}', pr=2),
+        ]
+    )
+    assert rule.rule is not None and rule.rule.each is not None
+    assert rule.rule.inside == ("argument_list", "assignment.right")
+    assert rewrite(rule, "z = dict(q=1, r=2)\nreturn_(dict(t=1))\n") == (
+        'z = {"q": 1, "r": 2}\nreturn_({"t": 1})\n'
+    )
+    # A call left as it is, its arguments each edited; a list of one is an example like any other.
+    [rule] = learned_kept(
+        [
+            ex("f(a=1, b=2)", "f(a=g(1), b=g(2))", pr=1),
+            ex("f(c=3)", "f(c=g(3))", pr=2),
+            ex("f(d=3, e=4, h=5)", "f(d=g(3), e=g(4), h=g(5))", pr=3),
+        ]
+    )
+    assert len(rule.examples) == 3
+    assert rewrite(rule, "f(x=0, y=1)\nf(z)\n") == "f(x=g(0), y=g(1))\nf(z)\n"

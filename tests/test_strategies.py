@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -51,3 +52,39 @@ async def test_a_learned_rule_that_would_break_every_file_it_matches_fails_with_
 async def test_a_persons_rewrite_that_would_break_a_file_is_refused_whole() -> None:
     with pytest.raises(PatchFailed, match=r"the fix `bar\(\$\$\$A, extra=1\)` breaks a\.py"):
         await rewrite(proposal("rewrite", SPEC), Branch(FILES), RepoConfig())
+
+
+LIST_SPEC = {
+    "pattern": "dict($$$ITEMS)",
+    "fix": "{$$$ITEMS}",
+    "language": "python",
+    "any_quote": True,
+    "each": {
+        "name": "ITEMS",
+        "pattern": "$A=$B",
+        "context": "dict($A=$B)",
+        "selector": "keyword_argument",
+        "fix": '"$A": $B',
+    },
+}
+
+
+async def test_a_learned_list_rule_rewrites_each_item_from_its_spec() -> None:
+    files = {"a.py": "x = dict(a=1, b=2)\n", "b.py": "y = dict(**kw)\n"}
+    patch = await rewrite(proposal("learned_rule", LIST_SPEC), Branch(files), RepoConfig())
+    assert patch.changes == {"a.py": 'x = {"a": 1, "b": 2}\n'}
+
+
+@pytest.mark.parametrize(
+    ("each", "message"),
+    [
+        ({"name": "ITEMS", "pattern": "$A=$B"}, "missing 3 required positional arguments"),
+        (LIST_SPEC["each"] | {"fix": "$C"}, "uses $C, which the item pattern `$A=$B` does not"),
+    ],
+)
+async def test_a_list_rule_spec_that_does_not_hold_together_fails_with_why(
+    each: dict[str, str], message: str
+) -> None:
+    spec = LIST_SPEC | {"each": each}
+    with pytest.raises(PatchFailed, match=re.escape(message)):
+        await rewrite(proposal("learned_rule", spec), Branch({"a.py": "dict(a=1)\n"}), RepoConfig())
