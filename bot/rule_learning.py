@@ -16,6 +16,11 @@ Everything here is pure: examples go in, rules (and the groups that gave none, w
    parent's kind and field, `for_statement.right` or `for_in_clause.right`), not everywhere the
    core's pattern matches. In Python, plain strings are generalised over one quote style and the
    rule matches either (`'run'` and `"value"` are one edit; `RewriteRule.any_quote`).
+   Examples still without a rule whose edit changed every item of a list alike are cut item by
+   item (`dict(a=1, b=x) -> {"a": 1, "b": x}` gives `dict(a=1) -> {"a": 1}` and
+   `dict(b=x) -> {"b": x}`); the rule learned from all their items becomes a list rule
+   (`dict($$$ITEMS) -> {$$$ITEMS}`, each `$A=$B` written `"$A": $B`; `RewriteRule.each`) that
+   edits lists of any length, so examples with 3 and 2 items make one rule.
 3. A rule is kept only with at least `min_examples` examples, when it is not too general (a bare
    metavariable, or nothing but metavariables and brackets, or a dropped metavariable that stood
    for different literals: `open($A, $B) -> open($A)` from `"r"` and `"rt"`), and when applying
@@ -171,6 +176,8 @@ class LearnedRule:
     def describe(self) -> str:
         """One line for `evolve-bot rules`."""
         what = f"`{self.rule.pattern}` -> `{self.rule.fix}`" if self.rule else "(no rule)"
+        if self.rule and self.rule.each:
+            what += f" ({self.rule.each.describe()})"
         status = "kept" if self.kept else f"rejected: {self.rejected_reason}"
         return f"{self.id} {what} [{len(self.examples)} example(s)] {status}"
 

@@ -112,3 +112,52 @@ async def test_commits_answering_plain_review_comments_are_examples_too(stage: S
     ]
     [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
     assert set(rule_pr.targets) == {"lib.py", "util.py", "more.py"}
+
+
+DICT_FILES = {
+    "lib.py": "A = 1\n",
+    "util.py": "B = 2\n",
+    "more.py": "CONF = dict(x=1)\nNESTED = dict(y=2, z=dict(w=3))\nKW = dict(q=1, **{'r': 2})\n",
+    "test_all.py": (
+        "from more import CONF, KW, NESTED\n\n\n"
+        "def test_all():\n    assert CONF == {'x': 1} and NESTED['z'] == {'w': 3} and KW['r'] == 2\n"
+    ),
+}
+
+
+async def suggested_and_applied(s: Scene, *, branch: str, path: str, line: str, suggestion: str) -> None:
+    """bob adds `line`; alice suggests `suggestion` for it; bob commits the suggestion."""
+    base = DICT_FILES[path]
+    await s.sandbox.push(s.repo, as_=WRITER, branch=branch, files={path: base + line + "\n"})
+    pull = await s.sandbox.open_pull_request(s.repo, as_=WRITER, head=branch, title=f"Add to {path}")
+    await s.settle()
+    await s.sandbox.review(
+        s.repo, pull.number, as_="alice", event="COMMENT", body="One nit",
+        comments=[{"path": path, "line": base.count("\n") + 1, "body": f"```suggestion\n{suggestion}\n```"}],
+    )
+    await s.settle()
+    await s.sandbox.push(s.repo, as_=WRITER, branch=branch, files={path: base + suggestion + "\n"})
+    await s.settle()
+
+
+async def test_a_list_edit_suggested_twice_becomes_a_rule_for_lists_of_any_length(stage: Stage) -> None:
+    s = await scene(stage, "lists", files=DICT_FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
+    await s.settle()
+    await suggested_and_applied(
+        s, branch="one", path="lib.py", line="OPTS = dict(a=1, b=2, c=3)", suggestion='OPTS = {"a": 1, "b": 2, "c": 3}'
+    )
+    await suggested_and_applied(s, branch="two", path="util.py", line="MORE = dict(d=4, e=5)", suggestion='MORE = {"d": 4, "e": 5}')
+
+    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    spec = rule_pr.spec
+    assert (spec["pattern"], spec["fix"]) == ("dict($$$ITEMS)", "{$$$ITEMS}")
+    assert (spec["each"]["pattern"], spec["each"]["fix"]) == ("$A=$B", '"$A": $B')
+    assert "however many items there are" in rule_pr.rationale
+    assert rule_pr.state == pr.PASSED, rule_pr.history  # real CI passed on the rule's PR
+    await s.sandbox.merge(s.repo, rule_pr.pr_number, as_="alice")
+    await s.settle()
+    # One item, two, or nested; `**{...}` is not a keyword, so that call is left as it was. New
+    # strings take the file's quotes (its one string is single-quoted), not the suggestions'.
+    assert await s.file("main", "more.py") == (
+        "CONF = {'x': 1}\nNESTED = {'y': 2, 'z': {'w': 3}}\nKW = dict(q=1, **{'r': 2})\n"
+    )
