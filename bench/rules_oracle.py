@@ -258,7 +258,8 @@ def apply_everywhere(rule: RewriteRule, files: Mapping[str, str]) -> tuple[dict[
     changed, broken = {}, 0
     for rel, text in files.items():
         try:
-            result = apply_rewrite({rel: text}, rule)
+            # As the bot applies a learned rule: lines marked `# noqa` are left alone.
+            result = apply_rewrite({rel: text}, rule, skip_marked=True)
         except RewriteError:
             broken += 1
             continue

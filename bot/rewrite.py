@@ -109,6 +109,16 @@ TRAILING_GLOB = re.compile(
     """,
     re.VERBOSE,
 )
+# A comment that tells linters to leave its line alone: Python's `# noqa` (with or without
+# codes), ESLint's `// eslint-disable-line`, clang-tidy's and cpplint's `// NOLINT`.
+MARKED = re.compile(
+    r"""
+    \bnoqa\b                 # flake8, ruff: `# noqa`, `# noqa: B009`
+    | eslint-disable-line    # ESLint, for the line it ends
+    | \bNOLINT\b             # clang-tidy, cpplint
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
 # Stand-in identifier for a metavariable when parsing a pattern as plain code.
 PLACEHOLDER = "evolvemv{index}"
 # One place a rule's match may sit: its parent's node kind, and the parent's field that holds it
@@ -753,6 +763,8 @@ class RewriteResult:
     # With no rule language: languages in scope whose grammar rejects the pattern -> why.
     pattern_rejected: Mapping[str, str] = field(default_factory=dict)
     files_searched: int = 0
+    # Matches left alone because a comment on their lines says so (`skip_marked`): (path, line).
+    marked: tuple[tuple[str, int], ...] = ()
 
     @property
     def match_count(self) -> int:
@@ -782,11 +794,15 @@ def apply_rewrite(
     *,
     allowed: Callable[[str], bool] = lambda path: True,
     skip_breaking: bool = False,
+    skip_marked: bool = False,
 ) -> RewriteResult:
     """Apply `rule` to `files` (path -> content); only files whose content changes appear in `changed`.
 
     With `skip_breaking`, a file the fix would leave unparsable is left as it is and listed in
     `RewriteResult.breaking` (a learned rule's other sites still stand); without, it raises.
+    With `skip_marked`, a match on a line whose comment tells linters to leave it alone
+    (`# noqa`, `// eslint-disable-line`, `// NOLINT`: MARKED) is left alone and listed in
+    `RewriteResult.marked`: its author chose that code on purpose.
 
     Raises RewriteError when the pattern is not valid for the rule's language (or, with no rule
     language, for every language in scope), or when the fix would leave a file unparsable.
@@ -806,6 +822,7 @@ def apply_rewrite(
     not_allowed: list[str] = []
     rejected: dict[str, str] = {}
     accepted: set[str] = set()
+    marked: list[tuple[str, int]] = []
     searched = 0
     for path in sorted(files):
         if spec is not None and not spec.match_file(path):
@@ -829,9 +846,10 @@ def apply_rewrite(
         if problems := syntax_problems(root):
             unparsable[path] = problems[0].description
             continue
-        rewritten, count, file_sites = _rewrite_file(
-            root, content, rule, path=path, language=language
+        rewritten, count, file_sites, file_marked = _rewrite_file(
+            root, content, rule, path=path, language=language, skip_marked=skip_marked
         )
+        marked.extend((path, line) for line in file_marked)
         if rewritten != content:
             try:
                 _check_still_parses(rewritten, language, rule, path=path, sites=file_sites)
@@ -857,6 +875,7 @@ def apply_rewrite(
         breaking=breaking,
         pattern_rejected=rejected,
         files_searched=searched,
+        marked=tuple(marked),
     )
 
 
@@ -949,9 +968,24 @@ def _inside_brackets(nodes: list[SgNode], begin: int, end: int) -> tuple[int, in
     return children[0].range().end.index, children[-1].range().start.index
 
 
+def marked_lines(root: SgNode) -> set[int]:
+    """The lines (0-based) whose comment tells linters to leave the code there alone (MARKED)."""
+    lines = set()
+    for comment in root.find_all(kind="comment"):
+        if MARKED.search(comment.text()):
+            lines.add(comment.range().start.line)
+    return lines
+
+
 def _rewrite_file(
-    root: SgNode, content: str, rule: RewriteRule, *, path: str, language: str
-) -> tuple[str, int, list[RewriteSite]]:
+    root: SgNode,
+    content: str,
+    rule: RewriteRule,
+    *,
+    path: str,
+    language: str,
+    skip_marked: bool = False,
+) -> tuple[str, int, list[RewriteSite], list[int]]:
     prefer = preferred_quote(root) if rule.any_quote else None
     found = [
         _Match(node, node.range().start.index, node.range().end.index, order, fix)
@@ -959,8 +993,15 @@ def _rewrite_file(
     ]
     # An empty match has nothing to replace (and would be chosen again and again as "outermost").
     found = [m for m in found if m.end > m.start]
+    left: list[int] = []
+    if skip_marked and found and (marks := marked_lines(root)):
+        spans = {
+            id(m): range(m.node.range().start.line, m.node.range().end.line + 1) for m in found
+        }
+        left = sorted({spans[id(m)][0] + 1 for m in found if marks.intersection(spans[id(m)])})
+        found = [m for m in found if not marks.intersection(spans[id(m)])]
     if not found:
-        return content, 0, []
+        return content, 0, [], left
     rendered: set[int] = set()  # a capture used twice in the fix renders its inner matches twice
 
     def render_region(start: int, end: int, candidates: list[_Match]) -> str:
@@ -1047,7 +1088,7 @@ def _rewrite_file(
                 )
             )
     pieces.append(content[position:])
-    return "".join(pieces), len(rendered), sites
+    return "".join(pieces), len(rendered), sites, left
 
 
 # --- previews ------------------------------------------------------------------------------

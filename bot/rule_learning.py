@@ -1136,8 +1136,10 @@ def find_sites(rule: LearnedRule, files: Mapping[str, str]) -> RuleSites:
     """Where else `rule` applies in `files` (path -> content, e.g. the default branch).
 
     Raises ValueError for a rule that was not kept, RewriteError when the rewrite itself fails.
-    A file the rule would leave unparsable is left alone (`result.breaking`), not the whole rule.
+    A file the rule would leave unparsable is left alone (`result.breaking`), not the whole rule,
+    and so is a line marked `# noqa` (`result.marked`).
     """
     if not rule.kept or rule.rule is None:
         raise ValueError(NOT_KEPT.format(id=rule.id, reason=rule.rejected_reason or "no rule"))
-    return RuleSites(learned=rule, result=apply_rewrite(files, rule.rule, skip_breaking=True))
+    result = apply_rewrite(files, rule.rule, skip_breaking=True, skip_marked=True)
+    return RuleSites(learned=rule, result=result)

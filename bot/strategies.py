@@ -33,6 +33,9 @@ ONLY_DENIED_MATCHES = (
 )
 LEFT_ALONE = "Left alone, by " + PATH_RULES + ": {paths}."
 LEFT_BROKEN = "Left alone, because the rewrite would leave them unparsable: {paths}."
+LEFT_MARKED = (
+    "Left alone, because a comment there tells linters to (`# noqa` or the like): {paths}."
+)
 LEARNED_RULE = "learned_rule"
 MORE_PATHS = " and {count} more"
 NAMED_PATHS = 10  # a long list would bury the rest of the reply
@@ -102,6 +105,8 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
             rule,
             allowed=config.path_allowed,
             skip_breaking=proposal.kind == LEARNED_RULE,
+            # The bot's own generalisation does not overrule a line its author marked `# noqa`.
+            skip_marked=proposal.kind == LEARNED_RULE,
         )
     except RewriteError as exc:
         raise PatchFailed(str(exc)) from exc
@@ -113,6 +118,9 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
             )
         if result.breaking:  # every site would break its file: say so, not "no matches"
             raise PatchFailed(next(iter(result.breaking.values())))
+        if result.marked:  # every match is on a marked line: say so, not "no matches"
+            places = [f"{path}:{line}" for path, line in result.marked]
+            raise NothingToChange(LEFT_MARKED.format(paths=_path_list(places)))
         raise NothingToChange(result.describe())
     changes = dict(result.changed)
     sites = result.match_count
@@ -125,6 +133,9 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
         summary += " " + LEFT_ALONE.format(paths=_path_list(denied))
     if result.breaking:
         summary += " " + LEFT_BROKEN.format(paths=_path_list(sorted(result.breaking)))
+    if result.marked:
+        places = [f"{path}:{line}" for path, line in result.marked]
+        summary += " " + LEFT_MARKED.format(paths=_path_list(places))
     return Patch(
         changes=changes,
         diff=unified_diff(old, changes),

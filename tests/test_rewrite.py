@@ -725,3 +725,36 @@ def test_a_string_only_the_fix_writes_takes_the_quotes_most_of_the_file_uses(
         .changed["m.py"]
         .startswith('d = {"a": 1}')
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "rule", "code", "left"),
+    [
+        (
+            "a.py",
+            RewriteRule(pattern='getattr($A, "$B")', fix="$A.$B", language="python"),
+            'a = getattr(x, "y")  # noqa: B009\nb = getattr(x, "z")\nc = getattr(\n    x, "w"\n)  # NoQA\n',
+            [1, 3],
+        ),
+        (
+            "a.js",
+            RewriteRule(pattern="var $A = $B", fix="let $A = $B", language="javascript"),
+            "var a = 1; // eslint-disable-line no-var\nvar b = 2;\n",
+            [1],
+        ),
+        (
+            "a.c",
+            RewriteRule(pattern="free($A);", fix="release($A);", language="c"),
+            "void f(int *p) {\n  free(p); // NOLINT\n  free(p);\n}\n",
+            [2],
+        ),
+    ],
+)
+def test_matches_on_lines_marked_for_linters_are_left_alone_when_asked(
+    path: str, rule: RewriteRule, code: str, left: list[int]
+) -> None:
+    result = apply_rewrite({path: code}, rule, skip_marked=True)
+    assert result.marked == tuple((path, line) for line in left)
+    assert len(result.sites) == 1 and result.sites[0].line not in left
+    # Unasked, every match is rewritten: a person's rewrite is what they typed.
+    assert len(apply_rewrite({path: code}, rule).sites) == len(left) + 1

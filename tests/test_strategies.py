@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import RepoConfig
 from bot.proposals import Proposal, new_proposal
-from bot.strategies import PatchFailed, rewrite
+from bot.strategies import NothingToChange, PatchFailed, rewrite
 
 AT = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
 # `foo()` has no arguments to carry: `bar(, extra=1)` would not parse.
@@ -88,3 +88,31 @@ async def test_a_list_rule_spec_that_does_not_hold_together_fails_with_why(
     spec = LIST_SPEC | {"each": each}
     with pytest.raises(PatchFailed, match=re.escape(message)):
         await rewrite(proposal("learned_rule", spec), Branch({"a.py": "dict(a=1)\n"}), RepoConfig())
+
+
+GETATTR_SPEC = {"pattern": 'getattr($A, "$B")', "fix": "$A.$B", "language": "python"}
+MARKED_FILES = {
+    "a.py": 'x = getattr(o, "y")  # noqa: B009\nz = getattr(o, "w")\n',
+    "b.py": 'v = getattr(  # NOQA\n    o, "u"\n)\n',
+}
+
+
+async def test_a_learned_rule_leaves_lines_marked_noqa_alone_and_names_them() -> None:
+    patch = await rewrite(
+        proposal("learned_rule", GETATTR_SPEC), Branch(MARKED_FILES), RepoConfig()
+    )
+    assert patch.changes == {"a.py": 'x = getattr(o, "y")  # noqa: B009\nz = o.w\n'}
+    assert patch.summary.endswith(
+        "Left alone, because a comment there tells linters to (`# noqa` or the like):"
+        " `a.py:1`, `b.py:1`."
+    )
+    # Only marked lines to rewrite: nothing to change, and the reply says why.
+    with pytest.raises(NothingToChange, match=re.escape("`b.py:1`")):
+        await rewrite(
+            proposal("learned_rule", GETATTR_SPEC),
+            Branch({"b.py": MARKED_FILES["b.py"]}),
+            RepoConfig(),
+        )
+    # A person's `/evolve rewrite` is what they asked for, marks or not.
+    patch = await rewrite(proposal("rewrite", GETATTR_SPEC), Branch(MARKED_FILES), RepoConfig())
+    assert set(patch.changes) == {"a.py", "b.py"}
