@@ -873,10 +873,13 @@ def item_split(example: Example) -> ItemSplit | None:
     # Down to the list whose items all changed (`f(c=3) -> f(c=g(3))` stops at `(c=3)`).
     before, after = changed_pair(parsed.before, parsed.after, stop=_all_items_changed)
     lists = _outer_list(before), _outer_list(after)
+    if lists[0] is None and lists[1] is None:
+        # `dict() -> {}`: no items to learn from, but the same edit of the list around them.
+        lists = _outer_list(before, empty=True), _outer_list(after, empty=True)
     if lists[0] is None or lists[1] is None:
         return None
     before_items, after_items = _list_items(lists[0]), _list_items(lists[1])
-    if len(before_items) != len(after_items) or not before_items:
+    if len(before_items) != len(after_items):
         return None
     if any(b.text() == a.text() for b, a in zip(before_items, after_items)):
         return None  # an item left alone: not an edit of each item
@@ -905,18 +908,19 @@ def _all_items_changed(before: SgNode, after: SgNode) -> bool:
     )
 
 
-def _outer_list(node: SgNode) -> SgNode | None:
-    """The first list (LIST_KINDS, between brackets, with an item) at or below `node`, breadth first."""
+def _outer_list(node: SgNode, *, empty: bool = False) -> SgNode | None:
+    """The first list (LIST_KINDS, between brackets, with an item, or with none if `empty`) at or
+    below `node`, breadth first."""
     queue = [node]
     while queue:
         n = queue.pop(0)
         children = n.children()
         if (
             n.kind() in LIST_KINDS
-            and len(children) >= 3
+            and len(children) >= 2
             and not children[0].is_named()
             and not children[-1].is_named()
-            and _list_items(n)
+            and bool(_list_items(n)) != empty
         ):
             return n
         queue.extend(c for c in children if c.is_named())
@@ -1002,7 +1006,10 @@ def _list_rule(group: Sequence[ItemSplit]) -> RewriteRule | None:
     pattern and fix of a `bot.rewrite.ItemMap`. The rule is kept only when it reproduces each
     whole example, as any rule is.
     """
-    one = _candidate([item for split in group for item in split.items])
+    items = [item for split in group for item in split.items]
+    if not items:
+        return None
+    one = _candidate(items)
     if (
         one.problem is not None
         or one.rule is None

@@ -671,3 +671,16 @@ def test_a_list_edit_is_learned_from_cores_and_from_lists_of_one() -> None:
     )
     assert len(rule.examples) == 3
     assert rewrite(rule, "f(x=0, y=1)\nf(z)\n") == "f(x=g(0), y=g(1))\nf(z)\n"
+
+
+def test_an_emptied_list_edited_alike_joins_a_list_rule() -> None:
+    # `dict()` alone has no item to learn from; beside an edit of each item it is the same edit.
+    [rule] = learned_kept(
+        [ex("dict()", "{}", pr=1), ex("dict(a=1, b=x)", '{"a": 1, "b": x}', pr=2)]
+    )
+    assert rule.rule is not None and rule.rule.each is not None and len(rule.examples) == 2
+    assert rewrite(rule, "p = dict()\nq = dict(c=3)\n") == 'p = {}\nq = {"c": 3}\n'
+    # Two emptied lists are a plain rule, with nothing to say about items.
+    assert kept(learn_rules([ex("dict()", "{}", pr=1), ex("dict( )", "{}", pr=2)])) == [
+        ("dict()", "{}")
+    ]
