@@ -955,8 +955,9 @@ def _bracketed(segments: list[str | tuple[str, str]], index: int) -> bool:
     )
 
 
-def _inside_brackets(nodes: list[SgNode], begin: int, end: int) -> tuple[int, int]:
-    """[begin, end) widened to everything between the brackets around `nodes`, when there are some."""
+def _inside_brackets(content: str, nodes: list[SgNode], begin: int, end: int) -> tuple[int, int]:
+    """[begin, end) widened to all between the brackets around `nodes`, when only space (and a
+    trailing comma) lies between them and the nodes."""
     parent = nodes[0].parent()
     if parent is None:
         return begin, end
@@ -965,7 +966,10 @@ def _inside_brackets(nodes: list[SgNode], begin: int, end: int) -> tuple[int, in
         return begin, end
     if children[-1].text() != BRACKETS[children[0].text()]:
         return begin, end
-    return children[0].range().end.index, children[-1].range().start.index
+    opened, closes = children[0].range().end.index, children[-1].range().start.index
+    if content[opened:begin].strip() or content[end:closes].strip(" \t\r\n,"):
+        return begin, end  # other items (`foo(x, $$$A)`) are not the capture's to keep
+    return opened, closes
 
 
 def marked_lines(root: SgNode) -> set[int]:
@@ -986,10 +990,13 @@ def _rewrite_file(
     language: str,
     skip_marked: bool = False,
 ) -> tuple[str, int, list[RewriteSite], list[int]]:
-    prefer = preferred_quote(root) if rule.any_quote else None
+    matched = _matches(root, rule, language=language)
+    prefer = preferred_quote(root) if rule.any_quote and matched else None
+    if prefer is not None:  # strings only the fix has are written in the file's quotes
+        matched = _matches(root, rule, language=language, prefer=prefer)
     found = [
         _Match(node, node.range().start.index, node.range().end.index, order, fix)
-        for order, (node, fix) in enumerate(_matches(root, rule, language=language, prefer=prefer))
+        for order, (node, fix) in enumerate(matched)
     ]
     # An empty match has nothing to replace (and would be chosen again and again as "outermost").
     found = [m for m in found if m.end > m.start]
@@ -1040,7 +1047,7 @@ def _rewrite_file(
                 if _bracketed(segments, i):
                     # Between brackets in the fix as in the code: keep the code's line breaks
                     # inside them (`(\n    a,\n)` stays laid out so, not `(a,)`).
-                    begin, end = _inside_brackets(nodes, begin, end)
+                    begin, end = _inside_brackets(content, nodes, begin, end)
                 if rule.each is not None and name == rule.each.name:
                     out.append(render_items(rule.each, node, inner, begin=begin, end=end))
                     continue

@@ -698,6 +698,11 @@ def test_a_capture_between_brackets_keeps_the_line_breaks_inside_them() -> None:
     assert apply_rewrite({"a.py": code}, rule).changed["a.py"] == (
         "bar(\n    a,\n    b,\n)\nbar()\nbar( x )\n"
     )
+    # Other items inside the brackets: the capture is its nodes alone.
+    tail = RewriteRule(pattern="foo(x, $$$A)", fix="bar($$$A)", language="python")
+    assert apply_rewrite({"a.py": "foo(x, a, b)\nfoo(\n    x,\n    a,\n)\n"}, tail).changed[
+        "a.py"
+    ] == ("bar(a, b)\nbar(a,)\n")
     # Not between brackets in the fix: the capture is its nodes alone.
     spread = RewriteRule(pattern="foo($$$A)", fix="bar(1, $$$A)", language="python")
     assert apply_rewrite({"a.py": "foo(\n    a,\n)\n"}, spread).changed["a.py"] == ("bar(1, a,)\n")
