@@ -433,11 +433,11 @@ def _verdict(results: list[CodeResult]) -> list[str]:
         "",
         (
             f"Where recall goes: for {len(shapes)} of {len(results)} codes ({', '.join(shapes)}) the"
-            " two drawn sites are different edits, neither as whole units nor by their cores"
-            " (`re.I -> re.IGNORECASE` and `re.M -> re.MULTILINE`; `dict()` and `dict(a=1)`;"
-            " `str(x)` and `repr(x)` in f-strings), and two examples of one edit are the least"
-            f" a rule needs (`learn.min_examples`). Where precision goes: {losses or 'no'} wrong"
-            " sites (run with `--show-wrong` to list them)."
+            " two drawn sites are different edits, neither as whole units, nor by their cores,"
+            " nor item by item (`re.I -> re.IGNORECASE` and `re.M -> re.MULTILINE`; `list()` and"
+            " `dict(a=1)`; `str(x)` and `repr(x)` in f-strings), and two examples of one edit are"
+            " the least a rule needs (`learn.min_examples`). Where precision goes:"
+            f" {losses or 'no'} wrong sites (run with `--show-wrong` to list them)."
         ),
     ]
 
@@ -528,7 +528,8 @@ def main() -> None:
             " --isolated` per code, its changes cut into sites with `bot.examples.edit_regions`."
             " Each code's rule is learned (`learn_rules(..., min_examples=2)`) from"
             f" {EXAMPLES_PER_CODE} oracle sites drawn at random (seeded; the second with a text other"
-            " than the first) and applied to every corpus file with `apply_rewrite`. A site is right"
+            " than the first) and applied to every corpus file with `apply_rewrite`, as the bot"
+            " applies a learned rule (lines marked `# noqa` left alone). A site is right"
             " when the text after our rewrite equals ruff's on the union of the overlapping sites,"
             f" whitespace removed. The last column repeats the draw {args.trials} more times (other"
             " seeds)."
