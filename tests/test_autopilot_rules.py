@@ -19,18 +19,24 @@ FILES = {
 
 async def reviewed_and_applied(s: Scene, *, branch: str, path: str, function: str, var: str) -> None:
     """bob adds a function with `var == None`; alice suggests `var is None`; bob commits the suggestion."""
-    base = FILES[path]
     added = f"\n\ndef {function}({var}):\n    if {var} == None:\n        return 2\n    return {var}\n"
-    await s.sandbox.push(s.repo, as_=WRITER, branch=branch, files={path: base + added})
-    pull = await s.sandbox.open_pull_request(s.repo, as_=WRITER, head=branch, title=f"Add {function}")
+    before = FILES[path] + added
+    await suggested_and_applied(
+        s, branch=branch, path=path, before=before, line=f"    if {var} == None:", suggestion=f"    if {var} is None:"
+    )
+
+
+async def suggested_and_applied(s: Scene, *, branch: str, path: str, before: str, line: str, suggestion: str) -> None:
+    """bob pushes `before` to `path` on `branch`; alice suggests `suggestion` for `line`; bob commits the suggestion."""
+    await s.sandbox.push(s.repo, as_=WRITER, branch=branch, files={path: before})
+    pull = await s.sandbox.open_pull_request(s.repo, as_=WRITER, head=branch, title=f"Change {path}")
     await s.settle()
-    line = (base + added).splitlines().index(f"    if {var} == None:") + 1
     await s.sandbox.review(
         s.repo, pull.number, as_="alice", event="COMMENT", body="One nit",
-        comments=[{"path": path, "line": line, "body": f"```suggestion\n    if {var} is None:\n```"}],
+        comments=[{"path": path, "line": before.splitlines().index(line) + 1, "body": f"```suggestion\n{suggestion}\n```"}],
     )
     await s.settle()
-    await s.sandbox.push(s.repo, as_=WRITER, branch=branch, files={path: base + added.replace(f"{var} == None", f"{var} is None")})
+    await s.sandbox.push(s.repo, as_=WRITER, branch=branch, files={path: before.replace(line, suggestion)})
     await s.settle()
 
 
@@ -125,28 +131,15 @@ DICT_FILES = {
 }
 
 
-async def suggested_and_applied(s: Scene, *, branch: str, path: str, line: str, suggestion: str) -> None:
-    """bob adds `line`; alice suggests `suggestion` for it; bob commits the suggestion."""
-    base = DICT_FILES[path]
-    await s.sandbox.push(s.repo, as_=WRITER, branch=branch, files={path: base + line + "\n"})
-    pull = await s.sandbox.open_pull_request(s.repo, as_=WRITER, head=branch, title=f"Add to {path}")
-    await s.settle()
-    await s.sandbox.review(
-        s.repo, pull.number, as_="alice", event="COMMENT", body="One nit",
-        comments=[{"path": path, "line": base.count("\n") + 1, "body": f"```suggestion\n{suggestion}\n```"}],
-    )
-    await s.settle()
-    await s.sandbox.push(s.repo, as_=WRITER, branch=branch, files={path: base + suggestion + "\n"})
-    await s.settle()
-
-
 async def test_a_list_edit_suggested_twice_becomes_a_rule_for_lists_of_any_length(stage: Stage) -> None:
     s = await scene(stage, "lists", files=DICT_FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
     await s.settle()
-    await suggested_and_applied(
-        s, branch="one", path="lib.py", line="OPTS = dict(a=1, b=2, c=3)", suggestion='OPTS = {"a": 1, "b": 2, "c": 3}'
-    )
-    await suggested_and_applied(s, branch="two", path="util.py", line="MORE = dict(d=4, e=5)", suggestion='MORE = {"d": 4, "e": 5}')
+    for branch, path, line, suggestion in (
+        ("one", "lib.py", "OPTS = dict(a=1, b=2, c=3)", 'OPTS = {"a": 1, "b": 2, "c": 3}'),
+        ("two", "util.py", "MORE = dict(d=4, e=5)", 'MORE = {"d": 4, "e": 5}'),
+    ):
+        before = DICT_FILES[path] + line + "\n"
+        await suggested_and_applied(s, branch=branch, path=path, before=before, line=line, suggestion=suggestion)
 
     [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
     spec = rule_pr.spec
