@@ -20,6 +20,7 @@ from bot.commands import HELP_TEXT, UNAUTHORIZED_TEXT, Command, parse_commands
 from bot.confidence import Outcome, confidence_for, outcome_of, rule_id_of
 from bot.config import BetaPrior, ConfigError, RepoConfig, parse_config
 from bot.examples import (
+    REWRITE_COMMAND,
     Example,
     edit_regions,
     example_from_commit,
@@ -1089,7 +1090,7 @@ class Autopilot:
                 continue
             for i, region in enumerate(regions):
                 example = Example(
-                    before=region.before, after=region.after, path=path, language=language, source="rewrite_command",
+                    before=region.before, after=region.after, path=path, language=language, source=REWRITE_COMMAND,
                     author=proposal.origin.get("actor"), pr=s.number, line=region.start_line,
                     surroundings=surroundings_of(before.text, region.before_span, language=language),
                 )

@@ -16,7 +16,6 @@ Everything here is pure: file contents go in, examples (or why there is none) co
   suggestion pointed, and the lines it replaced are gone from there.
 * `example_from_commit` turns a human commit that changed the lines a review comment pointed at
   into an example of that change.
-* `examples_from_rewrite` keeps the sites of an `/evolve rewrite` as examples.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from dataclasses import dataclass
 from ast_grep_py import SgNode, SgRoot
 
 from bot.rewrite import (
-    RewriteResult,
     canonical_language,
     language_for,
     syntax_problems,
@@ -785,27 +783,3 @@ def example_from_commit(
         pr=pr,
         old_text=old_text,
     )
-
-
-def examples_from_rewrite(
-    result: RewriteResult, *, author: str | None = None, pr: int | None = None
-) -> list[Example]:
-    """One example per site an `/evolve rewrite` changed (files ast-grep has no grammar for skipped)."""
-    examples = []
-    for site in result.sites:
-        language = language_for(site.path)
-        if language is None or site.before == site.after or not site.before.strip():
-            continue
-        examples.append(
-            Example(
-                before=site.before,
-                after=site.after,
-                path=site.path,
-                language=language,
-                source=REWRITE_COMMAND,
-                author=author,
-                pr=pr,
-                line=site.line,
-            )
-        )
-    return examples

@@ -11,9 +11,8 @@ from bot.examples import (
     edit_regions,
     example_from_commit,
     example_from_suggestion,
-    examples_from_rewrite,
 )
-from bot.rewrite import RewriteError, RewriteRule, apply_rewrite, syntax_problems
+from bot.rewrite import RewriteError, syntax_problems
 from bot.signals import Suggestion
 from bot.surroundings import Surroundings
 
@@ -332,21 +331,6 @@ def test_code_added_where_there_was_none_gives_no_example() -> None:
     assert derived == type(derived)(
         None, "a.py:1: an example needs the code it changed; `before` is empty"
     )
-
-
-# --- from /evolve rewrite ------------------------------------------------------------------
-
-
-def test_rewrite_sites_become_examples() -> None:
-    result = apply_rewrite(
-        {"a.py": "x = a == None\ny = b == None\n", "notes.txt": "a == None\n"},
-        RewriteRule(pattern="$X == None", fix="$X is None"),
-    )
-    examples = examples_from_rewrite(result, author="dee", pr=9)
-    assert [(e.before, e.after, e.line, e.source) for e in examples] == [
-        ("a == None", "a is None", 1, "rewrite_command"),
-        ("b == None", "b is None", 2, "rewrite_command"),
-    ]
 
 
 def test_an_example_from_a_commit_keeps_what_surrounded_it_in_the_file() -> None:
