@@ -400,7 +400,11 @@ class RewriteRule:
         facts = f" (where {' and '.join(self.facts)})" if self.facts else ""
         quotes = ""
         if self.any_quote:
-            quotes = " (either quote style)" if plain_strings(self.pattern) else " (file's quotes)"
+            quotes = (
+                " (either quote style)"
+                if plain_strings(self.pattern)
+                else " (new strings in the file's quote style)"
+            )
         each = f" ({self.each.describe()})" if self.each else ""
         return f"`{self.pattern}` → `{self.fix}`{each}{kind}{where}{facts}{quotes}"
 

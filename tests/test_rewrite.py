@@ -720,7 +720,7 @@ def test_a_string_only_the_fix_writes_takes_the_quotes_most_of_the_file_uses(
     rest: str, written: str
 ) -> None:
     rule = RewriteRule(pattern="dict(a=$B)", fix='{"a": $B}', language="python", any_quote=True)
-    assert rule.describe().endswith("(file's quotes)")
+    assert rule.describe().endswith("(new strings in the file's quote style)")
     changed = apply_rewrite({"m.py": "d = dict(a=1)\n" + rest}, rule).changed["m.py"]
     assert changed == f"d = {{{written}: 1}}\n" + rest
     # As typed in `/evolve rewrite`, the fix is written as it is.
