@@ -27,7 +27,8 @@ Everything here is pure: examples go in, rules (and the groups that gave none, w
    it with `bot.rewrite.apply_rewrite` to each example's before gives that example's after (the
    same syntax tree and tokens, quote style aside; see `reproduction_problem`).
 4. A kept rule takes on every fact its examples' surroundings agree on (`with_facts`): `$A names
-   the enclosing class`, `$D is a dict` (`bot.surroundings`), and `$B is a name` for a string's
+   the enclosing class`, `$D is a dict`, `the file postpones annotations` for an edit of
+   annotations (`bot.surroundings`), and `$B is a name` for a string's
    content the fix writes as code. It then applies only where those hold.
 5. `find_sites` applies a kept rule to a branch's files: the sites of a `learned_rule` proposal.
 """
@@ -77,8 +78,10 @@ from bot.surroundings import (
     ENCLOSING_CLASS,
     IS_A,
     IS_A_NAME,
+    POSTPONED,
     WRITTEN_IS_A,
     Surroundings,
+    in_annotation,
     is_name,
 )
 from bot.surroundings import LANGUAGE as SURROUNDINGS_LANGUAGE
@@ -553,16 +556,22 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
         {m.group("single") for m in METAVARIABLE.finditer(rule.pattern) if m.group("single")}
     )
     seen: dict[str, list[tuple[SgNode, Surroundings]]] = {name: [] for name in names}
+    in_annotations = True
     for example in entry.examples:
         root = SgRoot(example.before, example.language).root()
         matches = find_matches(root, rule, language=example.language)
         if not matches:
             return entry
+        in_annotations = in_annotations and all(in_annotation(m) for m in matches)
         for match in matches:
             for name in names:
                 if (captured := match.get_match(name)) is not None:
                     seen[name].append((captured, example.surroundings or Surroundings()))
     facts = []
+    # An edit of annotations made only where they are never evaluated is right only there
+    # (unquoting `"Task"` needs `from __future__ import annotations`).
+    if in_annotations and all(e.surroundings and e.surroundings.postponed for e in entry.examples):
+        facts.append(POSTPONED)
     for name, captures in seen.items():
         if not captures:
             continue

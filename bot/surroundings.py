@@ -14,6 +14,10 @@ annotation naming it (`x: dict[str, int]`, a parameter `d: Dict`), or a def's `*
 and `**kwargs` (a dict). Any other binding (a loop
 target, an import, a parameter without annotation, `global`) makes it unknown. Only Python is
 read; for other languages nothing is known, and a rule with facts applies nowhere there.
+
+One fact is about the whole file: `the file postpones annotations` (`from __future__ import
+annotations`), for a rule that edits annotations: unquoting `"Task"` in `task: "Task"` is right
+only where annotations are never evaluated.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ FACT = re.compile(
       | is\ a\ (?P<type>dict|list|set|tuple|str)
       | (?P<name_fact>is\ a\ name)   # an identifier's spelling (a string's content)
     )
+    | (?P<postponed>the\ file\ postpones\ annotations)  # `from __future__ import annotations`
     """,
     re.VERBOSE,
 )
@@ -44,9 +49,11 @@ ENCLOSING_CLASS = "${name} names the enclosing class"
 IS_A = "${name} is a {type}"
 IS_A_NAME = "${name} is a name"
 WRITTEN_IS_A = "`{name}` is a {type}"
+POSTPONED = "the file postpones annotations"
 INVALID_FACT = (
     "unknown fact {fact!r}: expected `$NAME names the enclosing class`,"
-    " `$NAME is a dict|list|set|tuple|str` or `$NAME is a name` (or `name` for $NAME)"
+    " `$NAME is a dict|list|set|tuple|str` or `$NAME is a name` (or `name` for $NAME),"
+    " or `the file postpones annotations`"
 )
 
 # What a value's syntax says its type is, and what an annotation's name says.
@@ -93,18 +100,27 @@ class Surroundings:
 
     enclosing_class: str | None = None
     types: tuple[tuple[str, str], ...] = ()  # (name, type), sorted by name
+    # Whether the file has `from __future__ import annotations` (annotations are then never
+    # evaluated, so a quoted one may lose its quotes); None: not read (stored before it was).
+    postponed: bool | None = None
 
     def type_of(self, name: str) -> str | None:
         return dict(self.types).get(name)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"enclosing_class": self.enclosing_class, "types": dict(self.types)}
+        return {
+            "enclosing_class": self.enclosing_class,
+            "types": dict(self.types),
+            "postponed": self.postponed,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Surroundings:
+        postponed = data.get("postponed")
         return cls(
             enclosing_class=data.get("enclosing_class"),
             types=tuple(sorted((str(k), str(v)) for k, v in (data.get("types") or {}).items())),
+            postponed=postponed if isinstance(postponed, bool) else None,
         )
 
 
@@ -119,6 +135,8 @@ def parse_fact(fact: str) -> re.Match[str]:
 def holds(fact: str, match: SgNode) -> bool:
     """Whether `fact` is true of what the ast-grep match `match` captured, where it sits."""
     m = parse_fact(fact)
+    if m.group("postponed"):
+        return postpones_annotations(match.get_root().root())
     if (written := m.group("written")) is not None:
         return _written_holds(m, written, match)
     captured = match.get_match(m.group("name"))
@@ -143,6 +161,20 @@ def _written_holds(m: re.Match[str], written: str, match: SgNode) -> bool:
         if n.kind() == "identifier" and n.text() == written and not _is_binding(n)
     ]
     return bool(reads) and all(known_type(n) == m.group("type") for n in reads)
+
+
+def postpones_annotations(root: SgNode) -> bool:
+    """Whether the module has `from __future__ import annotations`."""
+    return any(
+        name.text() == "annotations"
+        for statement in root.find_all(kind="future_import_statement")
+        for name in statement.find_all(kind="dotted_name")
+    )
+
+
+def in_annotation(node: SgNode) -> bool:
+    """Whether `node` is (in) a type annotation."""
+    return node.kind() == "type" or any(a.kind() == "type" for a in node.ancestors())
 
 
 def is_name(text: str) -> bool:
@@ -198,6 +230,7 @@ def surroundings_at(root: SgNode, start: int, end: int) -> Surroundings:
     return Surroundings(
         enclosing_class=enclosing_class(first),
         types=tuple(sorted((k, v) for k, v in types.items() if v is not None)),
+        postponed=postpones_annotations(root),
     )
 
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from bot.examples import Example, example_from_commit
+from bot.examples import Example, example_from_commit, surroundings_of
 from bot.rewrite import RewriteRule, apply_rewrite
 from bot.rule_learning import (
     LearnedRule,
@@ -684,3 +684,51 @@ def test_an_emptied_list_edited_alike_joins_a_list_rule() -> None:
     assert kept(learn_rules([ex("dict()", "{}", pr=1), ex("dict( )", "{}", pr=2)])) == [
         ("dict()", "{}")
     ]
+
+
+def in_file(text: str, before: str, after: str, *, pr: int) -> Example:
+    """An example cut from `text` at `before`, with what surrounded it there."""
+    start = text.index(before)
+    return dataclasses.replace(
+        ex(before, after, pr=pr),
+        surroundings=surroundings_of(text, (start, start + len(before)), language="python"),
+    )
+
+
+FUTURE = "from __future__ import annotations\n"
+
+
+def test_an_edit_of_annotations_made_where_they_are_postponed_applies_only_there() -> None:
+    a = "class V:\n    pre: Optional['Checks'] = None\n"
+    b = 'def render(self, task: "Task") -> Text:\n    return 1\n'
+    [rule] = learned_kept(
+        [
+            in_file(
+                FUTURE + a, "pre: Optional['Checks'] = None", "pre: Optional[Checks] = None", pr=1
+            ),
+            in_file(FUTURE + b, b.rstrip(), b.rstrip().replace('"Task"', "Task"), pr=2),
+        ]
+    )
+    assert rule.rule is not None
+    assert "the file postpones annotations" in rule.rule.facts
+    code = "def f(t: 'T') -> 'U': pass\n"
+    assert rewrite(rule, code) == code  # evaluated annotations keep their quotes
+    assert rewrite(rule, FUTURE + code) == FUTURE + "def f(t: T) -> U: pass\n"
+    # Without the import around the examples, nothing says where the edit is right: no such fact.
+    [plain] = learned_kept(
+        [
+            in_file(a, "pre: Optional['Checks'] = None", "pre: Optional[Checks] = None", pr=1),
+            in_file(b, b.rstrip(), b.rstrip().replace('"Task"', "Task"), pr=2),
+        ]
+    )
+    assert plain.rule is not None and "the file postpones annotations" not in plain.rule.facts
+
+
+def test_postponed_annotations_say_nothing_about_an_edit_outside_annotations() -> None:
+    [rule] = learned_kept(
+        [
+            in_file(FUTURE + "a = x == None\n", "x == None", "x is None", pr=1),
+            in_file(FUTURE + "b = y == None\n", "y == None", "y is None", pr=2),
+        ]
+    )
+    assert rule.rule is not None and rule.rule.facts == ()

@@ -127,15 +127,20 @@ def test_surroundings_of_a_span_name_the_class_and_the_known_types_read_there() 
     start = source.index("return")
     end = source.index("\n", start)
     assert surroundings_at(SgRoot(source, "python").root(), start, end) == Surroundings(
-        enclosing_class="C", types=(("OPTIONS", "dict"), ("seen", "set"))
+        enclosing_class="C", types=(("OPTIONS", "dict"), ("seen", "set")), postponed=False
     )
     top = source.index("OPTIONS = {}")
-    assert surroundings_at(SgRoot(source, "python").root(), top, top + 12) == Surroundings()
+    read = surroundings_at(SgRoot(source, "python").root(), top, top + 12)
+    assert read == Surroundings(postponed=False)
+    future = "from __future__ import annotations\n" + source
+    assert surroundings_at(SgRoot(future, "python").root(), 0, 10).postponed is True
 
 
 def test_surroundings_survive_a_round_trip_through_json() -> None:
-    kept = Surroundings(enclosing_class="C", types=(("a", "dict"), ("b", "list")))
+    kept = Surroundings(enclosing_class="C", types=(("a", "dict"), ("b", "list")), postponed=True)
     assert Surroundings.from_dict(kept.to_dict()) == kept
+    # Stored before `postponed` was read: not known, rather than false.
+    assert Surroundings.from_dict({"enclosing_class": "C"}).postponed is None
     assert Surroundings.from_dict({}) == Surroundings()
 
 
@@ -170,3 +175,21 @@ def test_a_fact_about_a_spelled_out_name_holds_for_every_read_of_it_in_the_match
     matches = root.find_all(pattern="$R.get($K, None)")
     assert [holds("`options` is a dict", m) for m in matches] == [True, False]
     assert parse_fact("`options` is a dict").group("written") == "options"
+
+
+@pytest.mark.parametrize(
+    ("source", "postponed"),
+    [
+        ("from __future__ import annotations\ndef f(t: 'T'): pass\n", True),
+        ("from __future__ import division, annotations\ndef f(t: 'T'): pass\n", True),
+        ("from __future__ import division\ndef f(t: 'T'): pass\n", False),
+        ("import annotations\ndef f(t: 'T'): pass\n", False),
+        ("def f(t: 'T'): pass\n", False),
+    ],
+)
+def test_a_file_postpones_annotations_only_by_the_future_import(
+    source: str, postponed: bool
+) -> None:
+    [quoted] = SgRoot(source, "python").root().find_all(pattern="'T'")
+    assert holds("the file postpones annotations", quoted) is postponed
+    assert parse_fact("the file postpones annotations").group("name") is None
