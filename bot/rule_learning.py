@@ -27,7 +27,7 @@ Everything here is pure: examples go in, rules (and the groups that gave none, w
    it with `bot.rewrite.apply_rewrite` to each example's before gives that example's after (the
    same syntax tree and tokens, quote style aside; see `reproduction_problem`).
 4. A kept rule takes on every fact its examples' surroundings agree on (`with_facts`): `$A names
-   the enclosing class`, `$D is a dict`, `the file postpones annotations` for an edit of
+   the enclosing class`, `$D is a dict`, `the annotation is never evaluated` for an edit of
    annotations (`bot.surroundings`), and `$B is a name` for a string's
    content the fix writes as code. It then applies only where those hold.
 5. `find_sites` applies a kept rule to a branch's files: the sites of a `learned_rule` proposal.
@@ -78,7 +78,7 @@ from bot.surroundings import (
     ENCLOSING_CLASS,
     IS_A,
     IS_A_NAME,
-    POSTPONED,
+    UNEVALUATED,
     WRITTEN_IS_A,
     Surroundings,
     in_annotation,
@@ -569,9 +569,11 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
                     seen[name].append((captured, example.surroundings or Surroundings()))
     facts = []
     # An edit of annotations made only where they are never evaluated is right only there
-    # (unquoting `"Task"` needs `from __future__ import annotations`).
-    if in_annotations and all(e.surroundings and e.surroundings.postponed for e in entry.examples):
-        facts.append(POSTPONED)
+    # (unquoting `"Task"` in a def needs `from __future__ import annotations`).
+    if in_annotations and all(
+        e.surroundings and e.surroundings.unevaluated for e in entry.examples
+    ):
+        facts.append(UNEVALUATED)
     for name, captures in seen.items():
         if not captures:
             continue

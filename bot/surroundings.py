@@ -15,9 +15,10 @@ and `**kwargs` (a dict). Any other binding (a loop
 target, an import, a parameter without annotation, `global`) makes it unknown. Only Python is
 read; for other languages nothing is known, and a rule with facts applies nowhere there.
 
-One fact is about the whole file: `the file postpones annotations` (`from __future__ import
-annotations`), for a rule that edits annotations: unquoting `"Task"` in `task: "Task"` is right
-only where annotations are never evaluated.
+One fact is about where an annotation sits: `the annotation is never evaluated` (anywhere in a
+module with `from __future__ import annotations`, and a local variable's annotation in a
+function), for a rule that edits annotations: unquoting `"Task"` in `task: "Task"` is right only
+where the annotation is never evaluated.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ FACT = re.compile(
       | is\ a\ (?P<type>dict|list|set|tuple|str)
       | (?P<name_fact>is\ a\ name)   # an identifier's spelling (a string's content)
     )
-    | (?P<postponed>the\ file\ postpones\ annotations)  # `from __future__ import annotations`
+    | (?P<unevaluated>the\ annotation\ is\ never\ evaluated)  # the match's annotation
     """,
     re.VERBOSE,
 )
@@ -49,11 +50,11 @@ ENCLOSING_CLASS = "${name} names the enclosing class"
 IS_A = "${name} is a {type}"
 IS_A_NAME = "${name} is a name"
 WRITTEN_IS_A = "`{name}` is a {type}"
-POSTPONED = "the file postpones annotations"
+UNEVALUATED = "the annotation is never evaluated"
 INVALID_FACT = (
     "unknown fact {fact!r}: expected `$NAME names the enclosing class`,"
     " `$NAME is a dict|list|set|tuple|str` or `$NAME is a name` (or `name` for $NAME),"
-    " or `the file postpones annotations`"
+    " or `the annotation is never evaluated`"
 )
 
 # What a value's syntax says its type is, and what an annotation's name says.
@@ -100,9 +101,9 @@ class Surroundings:
 
     enclosing_class: str | None = None
     types: tuple[tuple[str, str], ...] = ()  # (name, type), sorted by name
-    # Whether the file has `from __future__ import annotations` (annotations are then never
-    # evaluated, so a quoted one may lose its quotes); None: not read (stored before it was).
-    postponed: bool | None = None
+    # Whether every annotation in the span is one Python never evaluates (so a quoted one may
+    # lose its quotes; see `never_evaluated`); False when there is none; None: not read.
+    unevaluated: bool | None = None
 
     def type_of(self, name: str) -> str | None:
         return dict(self.types).get(name)
@@ -111,16 +112,16 @@ class Surroundings:
         return {
             "enclosing_class": self.enclosing_class,
             "types": dict(self.types),
-            "postponed": self.postponed,
+            "unevaluated": self.unevaluated,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Surroundings:
-        postponed = data.get("postponed")
+        unevaluated = data.get("unevaluated")
         return cls(
             enclosing_class=data.get("enclosing_class"),
             types=tuple(sorted((str(k), str(v)) for k, v in (data.get("types") or {}).items())),
-            postponed=postponed if isinstance(postponed, bool) else None,
+            unevaluated=unevaluated if isinstance(unevaluated, bool) else None,
         )
 
 
@@ -135,8 +136,8 @@ def parse_fact(fact: str) -> re.Match[str]:
 def holds(fact: str, match: SgNode) -> bool:
     """Whether `fact` is true of what the ast-grep match `match` captured, where it sits."""
     m = parse_fact(fact)
-    if m.group("postponed"):
-        return postpones_annotations(match.get_root().root())
+    if m.group("unevaluated"):
+        return never_evaluated(match)
     if (written := m.group("written")) is not None:
         return _written_holds(m, written, match)
     captured = match.get_match(m.group("name"))
@@ -174,7 +175,34 @@ def postpones_annotations(root: SgNode) -> bool:
 
 def in_annotation(node: SgNode) -> bool:
     """Whether `node` is (in) a type annotation."""
-    return node.kind() == "type" or any(a.kind() == "type" for a in node.ancestors())
+    return _annotation_of(node) is not None
+
+
+def never_evaluated(node: SgNode) -> bool:
+    """Whether `node` is in an annotation Python never evaluates: any annotation in a module with
+    `from __future__ import annotations`, and a variable's annotation inside a function body
+    (PEP 526: evaluated at module and class level only). A def's annotations are evaluated."""
+    annotation = _annotation_of(node)
+    if annotation is None:
+        return False
+    if postpones_annotations(node.get_root().root()):
+        return True
+    holder = annotation.parent()
+    return (
+        holder is not None
+        and holder.kind() == "assignment"
+        and holder.field("type") == annotation
+        and _owner(holder).kind() in ("function_definition", "lambda")
+    )
+
+
+def _annotation_of(node: SgNode) -> SgNode | None:
+    """The whole annotation (the outermost `type` node) that holds `node`, or None."""
+    found = node if node.kind() == "type" else None
+    for ancestor in node.ancestors():
+        if ancestor.kind() == "type":
+            found = ancestor
+    return found
 
 
 def is_name(text: str) -> bool:
@@ -230,8 +258,18 @@ def surroundings_at(root: SgNode, start: int, end: int) -> Surroundings:
     return Surroundings(
         enclosing_class=enclosing_class(first),
         types=tuple(sorted((k, v) for k, v in types.items() if v is not None)),
-        postponed=postpones_annotations(root),
+        unevaluated=_all_unevaluated(root, start, end),
     )
+
+
+def _all_unevaluated(root: SgNode, start: int, end: int) -> bool:
+    """Whether the span holds an annotation and Python never evaluates any of them."""
+    annotations = [
+        n
+        for n in root.find_all(kind="type")
+        if start <= n.range().start.index and n.range().end.index <= end and _annotation_of(n) == n
+    ]
+    return bool(annotations) and all(never_evaluated(n) for n in annotations)
 
 
 def _node_at(root: SgNode, start: int) -> SgNode:

@@ -698,7 +698,7 @@ def in_file(text: str, before: str, after: str, *, pr: int) -> Example:
 FUTURE = "from __future__ import annotations\n"
 
 
-def test_an_edit_of_annotations_made_where_they_are_postponed_applies_only_there() -> None:
+def test_an_edit_of_annotations_made_where_they_are_never_evaluated_applies_only_there() -> None:
     a = "class V:\n    pre: Optional['Checks'] = None\n"
     b = 'def render(self, task: "Task") -> Text:\n    return 1\n'
     [rule] = learned_kept(
@@ -710,7 +710,7 @@ def test_an_edit_of_annotations_made_where_they_are_postponed_applies_only_there
         ]
     )
     assert rule.rule is not None
-    assert "the file postpones annotations" in rule.rule.facts
+    assert "the annotation is never evaluated" in rule.rule.facts
     code = "def f(t: 'T') -> 'U': pass\n"
     assert rewrite(rule, code) == code  # evaluated annotations keep their quotes
     assert rewrite(rule, FUTURE + code) == FUTURE + "def f(t: T) -> U: pass\n"
@@ -721,10 +721,24 @@ def test_an_edit_of_annotations_made_where_they_are_postponed_applies_only_there
             in_file(b, b.rstrip(), b.rstrip().replace('"Task"', "Task"), pr=2),
         ]
     )
-    assert plain.rule is not None and "the file postpones annotations" not in plain.rule.facts
+    assert plain.rule is not None and "the annotation is never evaluated" not in plain.rule.facts
+    # A local variable's annotation is never evaluated, with or without the import.
+    m1 = "class V:\n    def __init__(self):\n        self.pre: Optional['Checks'] = None\n"
+    m2 = "def load():\n    seen: 'Seen' = set()\n"
+    [local] = learned_kept(
+        [
+            in_file(
+                m1, "self.pre: Optional['Checks'] = None", "self.pre: Optional[Checks] = None", pr=1
+            ),
+            in_file(m2, "seen: 'Seen' = set()", "seen: Seen = set()", pr=2),
+        ]
+    )
+    assert local.rule is not None and "the annotation is never evaluated" in local.rule.facts
+    code = "def f(t: 'T'):\n    u: 'U' = t\n"
+    assert rewrite(local, code) == "def f(t: 'T'):\n    u: U = t\n"
 
 
-def test_postponed_annotations_say_nothing_about_an_edit_outside_annotations() -> None:
+def test_unevaluated_annotations_say_nothing_about_an_edit_outside_annotations() -> None:
     [rule] = learned_kept(
         [
             in_file(FUTURE + "a = x == None\n", "x == None", "x is None", pr=1),

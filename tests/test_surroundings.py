@@ -127,20 +127,24 @@ def test_surroundings_of_a_span_name_the_class_and_the_known_types_read_there() 
     start = source.index("return")
     end = source.index("\n", start)
     assert surroundings_at(SgRoot(source, "python").root(), start, end) == Surroundings(
-        enclosing_class="C", types=(("OPTIONS", "dict"), ("seen", "set")), postponed=False
+        enclosing_class="C", types=(("OPTIONS", "dict"), ("seen", "set")), unevaluated=False
     )
     top = source.index("OPTIONS = {}")
     read = surroundings_at(SgRoot(source, "python").root(), top, top + 12)
-    assert read == Surroundings(postponed=False)
+    assert read == Surroundings(unevaluated=False)
+    # `seen: set` is a def's annotation: evaluated, unless the module postpones annotations.
+    param = source.index("seen: set")
+    assert surroundings_at(SgRoot(source, "python").root(), param, param + 9).unevaluated is False
     future = "from __future__ import annotations\n" + source
-    assert surroundings_at(SgRoot(future, "python").root(), 0, 10).postponed is True
+    param = future.index("seen: set")
+    assert surroundings_at(SgRoot(future, "python").root(), param, param + 9).unevaluated is True
 
 
 def test_surroundings_survive_a_round_trip_through_json() -> None:
-    kept = Surroundings(enclosing_class="C", types=(("a", "dict"), ("b", "list")), postponed=True)
+    kept = Surroundings(enclosing_class="C", types=(("a", "dict"), ("b", "list")), unevaluated=True)
     assert Surroundings.from_dict(kept.to_dict()) == kept
-    # Stored before `postponed` was read: not known, rather than false.
-    assert Surroundings.from_dict({"enclosing_class": "C"}).postponed is None
+    # Stored before annotations were read: not known, rather than false.
+    assert Surroundings.from_dict({"enclosing_class": "C"}).unevaluated is None
     assert Surroundings.from_dict({}) == Surroundings()
 
 
@@ -178,18 +182,26 @@ def test_a_fact_about_a_spelled_out_name_holds_for_every_read_of_it_in_the_match
 
 
 @pytest.mark.parametrize(
-    ("source", "postponed"),
+    ("source", "unevaluated"),
     [
         ("from __future__ import annotations\ndef f(t: 'T'): pass\n", True),
         ("from __future__ import division, annotations\ndef f(t: 'T'): pass\n", True),
         ("from __future__ import division\ndef f(t: 'T'): pass\n", False),
         ("import annotations\ndef f(t: 'T'): pass\n", False),
-        ("def f(t: 'T'): pass\n", False),
+        ("def f() -> 'T': pass\n", False),
+        # A variable's annotation: never evaluated in a function, evaluated in a class or module.
+        ("def f(self):\n    self.x: Optional['T'] = None\n", True),
+        ("def f():\n    x: 'T' = 1\n", True),
+        ("class C:\n    x: 'T' = 1\n", False),
+        ("x: 'T' = 1\n", False),
     ],
 )
-def test_a_file_postpones_annotations_only_by_the_future_import(
-    source: str, postponed: bool
+def test_an_annotation_is_never_evaluated_where_python_says_so(
+    source: str, unevaluated: bool
 ) -> None:
     [quoted] = SgRoot(source, "python").root().find_all(pattern="'T'")
-    assert holds("the file postpones annotations", quoted) is postponed
-    assert parse_fact("the file postpones annotations").group("name") is None
+    assert holds("the annotation is never evaluated", quoted) is unevaluated
+    assert parse_fact("the annotation is never evaluated").group("name") is None
+    # Not in an annotation at all: the fact does not hold.
+    [value] = SgRoot("y = 'T'\n" + source, "python").root().find_all(pattern="y = $V")
+    assert not holds("the annotation is never evaluated", value)
