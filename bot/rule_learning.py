@@ -78,11 +78,13 @@ from bot.surroundings import (
     ENCLOSING_CLASS,
     IS_A,
     IS_A_NAME,
+    NAMES_A_TYPE,
     UNEVALUATED,
     WRITTEN_IS_A,
     Surroundings,
     in_annotation,
     is_name,
+    names_a_type,
 )
 from bot.surroundings import LANGUAGE as SURROUNDINGS_LANGUAGE
 
@@ -582,6 +584,10 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
             c.kind() == "string_content" and is_name(c.text()) for c, _ in captures
         ):
             facts.append(IS_A_NAME.format(name=name))
+            # A quoted type written unquoted: right for a forward reference, not for a value
+            # (`Literal["a"]` is not `Literal[a]`).
+            if all(names_a_type(c) for c, _ in captures):
+                facts.append(NAMES_A_TYPE.format(name=name))
         if not read:
             continue
         if all(c.text() == s.enclosing_class for c, s in captures):

@@ -41,6 +41,7 @@ FACT = re.compile(
         (?P<enclosing>names\ the\ enclosing\ class)
       | is\ a\ (?P<type>dict|list|set|tuple|str)
       | (?P<name_fact>is\ a\ name)   # an identifier's spelling (a string's content)
+      | (?P<names_type>names\ a\ type)   # a quoted annotation: a forward reference
     )
     | (?P<unevaluated>the\ annotation\ is\ never\ evaluated)  # the match's annotation
     """,
@@ -49,11 +50,13 @@ FACT = re.compile(
 ENCLOSING_CLASS = "${name} names the enclosing class"
 IS_A = "${name} is a {type}"
 IS_A_NAME = "${name} is a name"
+NAMES_A_TYPE = "${name} names a type"
 WRITTEN_IS_A = "`{name}` is a {type}"
 UNEVALUATED = "the annotation is never evaluated"
 INVALID_FACT = (
     "unknown fact {fact!r}: expected `$NAME names the enclosing class`,"
-    " `$NAME is a dict|list|set|tuple|str` or `$NAME is a name` (or `name` for $NAME),"
+    " `$NAME is a dict|list|set|tuple|str`, `$NAME is a name` or `$NAME names a type` (or"
+    " `name` for $NAME),"
     " or `the annotation is never evaluated`"
 )
 
@@ -89,6 +92,10 @@ BINDING_FIELDS = {
     "function_definition": "name", "class_definition": "name",
 }  # fmt: skip
 IMPORTS = frozenset({"import_statement", "import_from_statement", "future_import_statement"})
+# Generics whose arguments are values, not types (`Literal["a"]`), and those whose arguments
+# after the first are (`Annotated[T, "meta"]`).
+VALUE_GENERICS = frozenset({"Literal"})
+METADATA_GENERICS = frozenset({"Annotated"})
 
 
 class FactError(ValueError):
@@ -147,6 +154,8 @@ def holds(fact: str, match: SgNode) -> bool:
         return captured.text() == enclosing_class(match)
     if m.group("name_fact"):
         return is_name(captured.text())
+    if m.group("names_type"):
+        return names_a_type(captured)
     return known_type(captured) == m.group("type")
 
 
@@ -194,6 +203,29 @@ def never_evaluated(node: SgNode) -> bool:
         and holder.field("type") == annotation
         and _owner(holder).kind() in ("function_definition", "lambda")
     )
+
+
+def names_a_type(node: SgNode) -> bool:
+    """Whether `node` (a string, or its content) is a quoted type in an annotation: a forward
+    reference, not a value such as `Literal["a"]`'s or `Annotated[T, "meta"]`'s metadata."""
+    string = node if node.kind() == "string" else node.parent()
+    if string is None or string.kind() != "string" or not in_annotation(string):
+        return False
+    child = string
+    for ancestor in string.ancestors():
+        # `Literal["a"]` is a generic_type with a type_parameter; `typing.Literal["a"]` a subscript.
+        generic = ancestor.parent() if ancestor.kind() == "type_parameter" else ancestor
+        if ancestor.kind() in ("type_parameter", "subscript") and generic is not None:
+            name = generic.children()[0].text().rsplit(".", 1)[-1]
+            items = [c for c in ancestor.children() if c.is_named()]
+            if ancestor.kind() == "subscript":
+                items = items[1:]  # the subscripted value comes first
+            if name in VALUE_GENERICS and any(_within(child, i) for i in items):
+                return False
+            if name in METADATA_GENERICS and items and not _within(child, items[0]):
+                return False
+        child = ancestor
+    return True
 
 
 def _annotation_of(node: SgNode) -> SgNode | None:

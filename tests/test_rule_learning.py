@@ -714,6 +714,9 @@ def test_an_edit_of_annotations_made_where_they_are_never_evaluated_applies_only
     code = "def f(t: 'T') -> 'U': pass\n"
     assert rewrite(rule, code) == code  # evaluated annotations keep their quotes
     assert rewrite(rule, FUTURE + code) == FUTURE + "def f(t: T) -> U: pass\n"
+    # A string in `Literal[...]` is a value, not a quoted type.
+    assert "$A names a type" in rule.rule.facts
+    assert rewrite(rule, FUTURE + "x: Literal['a'] = 1\n") == FUTURE + "x: Literal['a'] = 1\n"
     # Without the import around the examples, nothing says where the edit is right: no such fact.
     [plain] = learned_kept(
         [

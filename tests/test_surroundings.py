@@ -11,6 +11,7 @@ from bot.surroundings import (
     enclosing_class,
     holds,
     known_type,
+    names_a_type,
     parse_fact,
     surroundings_at,
 )
@@ -205,3 +206,16 @@ def test_an_annotation_is_never_evaluated_where_python_says_so(
     # Not in an annotation at all: the fact does not hold.
     [value] = SgRoot("y = 'T'\n" + source, "python").root().find_all(pattern="y = $V")
     assert not holds("the annotation is never evaluated", value)
+
+
+def test_a_quoted_type_is_a_forward_reference_but_a_literal_value_is_not() -> None:
+    source = (
+        "x: Literal['a'] = 1\ny: Annotated['T', 'meta'] = 2\nz: typing.Literal['c'] = 3\n"
+        "w: typing.Optional['V'] = 4\nv = 'S'\ndef f(a: 'U') -> dict[str, 'W']: pass\n"
+    )
+    contents = SgRoot(source, "python").root().find_all(kind="string_content")
+    assert {c.text(): names_a_type(c) for c in contents} == {
+        "a": False, "T": True, "meta": False, "c": False, "V": True, "S": False, "U": True, "W": True,
+    }  # fmt: skip
+    [quoted] = SgRoot("def f(a: 'U'): pass\n", "python").root().find_all(pattern="'$A'")
+    assert holds("$A names a type", quoted)
