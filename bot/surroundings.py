@@ -15,10 +15,10 @@ and `**kwargs` (a dict). Any other binding (a loop
 target, an import, a parameter without annotation, `global`) makes it unknown. Only Python is
 read; for other languages nothing is known, and a rule with facts applies nowhere there.
 
-One fact is about where an annotation sits: `the annotation is never evaluated` (anywhere in a
-module with `from __future__ import annotations`, and a local variable's annotation in a
-function), for a rule that edits annotations: unquoting `"Task"` in `task: "Task"` is right only
-where the annotation is never evaluated.
+Two facts are about annotations, for a rule that unquotes a type: `the annotation is never
+evaluated` (anywhere in a module with `from __future__ import annotations`, and a local
+variable's annotation in a function), since `task: "Task"` may lose its quotes only there, and
+`$A names a type` (a quoted forward reference, not a value such as `Literal["a"]`'s).
 """
 
 from __future__ import annotations
