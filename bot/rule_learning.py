@@ -647,7 +647,9 @@ class EditCore:
 
     example: Example  # the original
     core: Example  # before/after of the changed subtree only
-    context: str  # "kind.field" (or "kind") of the core's parent in the original
+    # "kind.field" (or "kind") of the core's parent in the original; None when the core is the
+    # whole example (where it sat in its file is not in the snippet).
+    context: str | None
     selector: str | None  # the core's kind, when it only parses as that in place (a type)
     start: int  # the core's span in the original before
     end: int
@@ -724,6 +726,16 @@ def changed_pair(
     return before, after
 
 
+def _whole_core(example: Example) -> EditCore | None:
+    """The example as a core of its own (no place known); None when it does not parse."""
+    try:
+        unit = parse_example(example).before
+    except GeneralizationError:
+        return None
+    rng = unit.range()
+    return EditCore(example, example, None, None, rng.start.index, rng.end.index)
+
+
 def _standalone(node: SgNode, language: str) -> str | None:
     """The node's text when it parses alone as a node of its kind (None when it does not)."""
     text = node.text()
@@ -741,7 +753,9 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
     cores: dict[str, list[EditCore]] = {}
     for entry in rejected:
         for example in entry.examples:
-            core = edit_core(example)
+            # An example that is all core (`getattr(g, 'run')`) may join the cores of others
+            # (`cast(bytes, getattr(self, "body"))`).
+            core = edit_core(example) or _whole_core(example)
             if core is None:
                 continue
             try:
@@ -751,8 +765,8 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
                 continue
     kept: list[LearnedRule] = []
     for group in cores.values():
-        if len(group) < min_examples:
-            continue
+        if len(group) < min_examples or all(c.context is None for c in group):
+            continue  # whole examples alone were learned as such already
         by_core = {id(c.core): c for c in group}
         for entry in _learn_group([c.core for c in group], min_examples=min_examples):
             if not entry.kept or entry.rule is None:
@@ -765,8 +779,12 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
 
 
 def _placed(rule: RewriteRule, cores: Sequence[EditCore]) -> LearnedRule | None:
-    """The core rule limited to its cores' places, checked on the whole examples; None if it fails."""
-    inside = tuple(sorted({c.context for c in cores}))
+    """The core rule limited to its cores' places, checked on the whole examples; None if it fails.
+
+    A whole example among them sat nobody knows where: then the rule is not limited to places.
+    """
+    contexts = {c.context for c in cores}
+    inside = () if None in contexts else tuple(sorted(c for c in contexts if c is not None))
     try:
         placed = RewriteRule(
             pattern=rule.pattern,

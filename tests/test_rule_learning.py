@@ -749,3 +749,17 @@ def test_unevaluated_annotations_say_nothing_about_an_edit_outside_annotations()
         ]
     )
     assert rule.rule is not None and rule.rule.facts == ()
+
+
+def test_an_example_that_is_all_core_joins_the_core_of_another() -> None:
+    [rule] = learned_kept(
+        [
+            ex('cast(bytes, getattr(self, "body"))', "cast(bytes, self.body)", pr=1),
+            ex("getattr(g, 'run')", "g.run", pr=2),
+        ]
+    )
+    assert rule.rule is not None
+    assert (rule.rule.pattern, rule.rule.fix) == ('getattr($A, "$B")', "$A.$B")
+    # The bare example sat nobody knows where, so the rule is not kept to the other's place.
+    assert rule.rule.inside == ()
+    assert rewrite(rule, "x = getattr(o, 'k')\nf(getattr(o, \"j\"))\n") == "x = o.k\nf(o.j)\n"
