@@ -554,6 +554,8 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
     if not entry.kept or rule is None or rule.language != SURROUNDINGS_LANGUAGE:
         return entry
     read = all(e.surroundings is not None for e in entry.examples)
+    if read:
+        rule = _typed_names_abstracted(rule, entry.examples)
     names = sorted(
         {m.group("single") for m in METAVARIABLE.finditer(rule.pattern) if m.group("single")}
     )
@@ -608,10 +610,80 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
         types = {(e.surroundings or Surroundings()).type_of(written) for e in entry.examples}
         if len(types) == 1 and (known := types.pop()) is not None:
             facts.append(WRITTEN_IS_A.format(name=written, type=known))
-    if not facts:
+    if not facts and rule is entry.rule:
         return entry
     limited = dataclasses.replace(rule, facts=tuple(facts))
     return LearnedRule(rule_id(limited), limited, entry.examples)
+
+
+def _typed_names_abstracted(rule: RewriteRule, examples: Sequence[Example]) -> RewriteRule:
+    """`rule` with each variable it spells out that every example's surroundings gave the same
+    builtin type made a metavariable, when the rule still reproduces every example.
+
+    Two examples that both call their dict `options` say the edit is about a dict, not about
+    that name: `options.get("$A", None)` becomes `$C.get("$A", None)`, and `with_facts` then
+    holds `$C` to being a dict. A name whose type is not known (`self`) stays as written.
+    """
+    if rule.each is not None or rule.language is None:
+        return rule
+    spelled = sorted({n.text() for n in _variables(rule.pattern, rule.language)})
+    for written in spelled:
+        types = {(e.surroundings or Surroundings()).type_of(written) for e in examples}
+        if len(types) != 1 or types.pop() is None:
+            continue
+        used = captured_names(rule.pattern)
+        name = next(n for n in _metavariable_names() if n not in used)
+        try:
+            candidate = dataclasses.replace(
+                rule,
+                pattern=_renamed(rule.pattern, written, f"${name}", rule.language),
+                fix=_renamed(rule.fix, written, f"${name}", rule.language),
+            )
+        except RewriteError:
+            continue
+        whole = not candidate.inside and candidate.selector is None
+        if too_general(candidate.pattern, rule.language) or reproduction_problem(
+            candidate, examples, whole_unit=whole
+        ):
+            continue
+        rule = candidate
+    return rule
+
+
+def _variables(code: str, language: str) -> list[SgNode]:
+    """The identifiers of `code` (a pattern or fix) that stand for variables: not an attribute's
+    name (`x.options`) nor a keyword (`f(options=1)`), as read with its metavariables as names
+    of the same length (`$A` -> `_A`), so that spans carry over to `code`."""
+    instance = METAVARIABLE.sub(lambda m: m.group(0).replace("$", "_"), code)
+    found = []
+    for n in SgRoot(instance, language).root().find_all(kind="identifier"):
+        parent = n.parent()
+        if METAVARIABLE.fullmatch(code[n.range().start.index : n.range().end.index]):
+            continue
+        if parent is not None and (
+            (parent.kind() == "attribute" and parent.field("attribute") == n)
+            or (parent.kind() == "keyword_argument" and parent.field("name") == n)
+        ):
+            continue
+        found.append(n)
+    return found
+
+
+def _renamed(code: str, written: str, replacement: str, language: str) -> str:
+    """`code` with each variable spelled `written` replaced by `replacement`."""
+    spans = [
+        (n.range().start.index, n.range().end.index)
+        for n in _variables(code, language)
+        if n.text() == written
+    ]
+    for start, end in sorted(spans, reverse=True):
+        code = code[:start] + replacement + code[end:]
+    return code
+
+
+def _metavariable_names() -> Iterator[str]:
+    yield from (chr(c) for c in range(ord("A"), ord("Z") + 1))
+    yield from (f"{chr(c)}{n}" for n in range(1, 100) for c in range(ord("A"), ord("Z") + 1))
 
 
 def _written_as_code(name: str, rule: RewriteRule) -> bool:

@@ -552,7 +552,7 @@ def test_a_fix_that_can_only_be_a_statement_applies_only_to_statements() -> None
 OPTIONS = "def render(**options):\n    return options.get('style', None)\n"
 
 
-def test_a_name_the_rule_spells_out_is_held_to_the_type_it_had_in_every_example() -> None:
+def test_a_name_both_examples_share_is_generalised_to_the_type_it_had_in_each() -> None:
     other = "def fmt(options: dict):\n    return options.get('title', None)\n"
     [rule] = learned_kept(
         [
@@ -561,16 +561,34 @@ def test_a_name_the_rule_spells_out_is_held_to_the_type_it_had_in_every_example(
         ]
     )
     assert rule.rule is not None
-    # The key stays in its string, so it need not be spelled as a name.
-    assert (rule.rule.pattern, rule.rule.facts) == (
-        'options.get("$A", None)',
-        ("`options` is a dict",),
+    # Both dicts were called `options`: the edit is about a dict, not about that name. The key
+    # stays in its string, so it need not be spelled as a name.
+    assert (rule.rule.pattern, rule.rule.fix, rule.rule.facts) == (
+        '$B.get("$A", None)',
+        '$B.get("$A")',
+        ("$B is a dict",),
     )
     code = (
         "def a(options: dict):\n    return options.get('k', None)\n"
         "def b(options):\n    return options.get('k', None)\n"
+        "def c(opts: dict):\n    return opts.get('k', None)\n"
     )
-    assert rewrite(rule, code) == code.replace("options.get('k', None)", "options.get('k')", 1)
+    assert rewrite(rule, code) == code.replace(
+        "options: dict):\n    return options.get('k', None)",
+        "options: dict):\n    return options.get('k')",
+    ).replace("opts.get('k', None)", "opts.get('k')")
+
+
+def test_a_shared_name_of_unknown_type_stays_as_written() -> None:
+    first = "class A:\n    def f(self):\n        return self.get('x', None)\n"
+    second = "class B:\n    def g(self):\n        return self.get('y', None)\n"
+    [rule] = learned_kept(
+        [
+            from_commit(first, first.replace("'x', None", "'x'"), 3, pr=1),
+            from_commit(second, second.replace("'y', None", "'y'"), 3, pr=2),
+        ]
+    )
+    assert rule.rule is not None and rule.rule.pattern == 'self.get("$A", None)'
 
 
 def test_a_rule_learned_from_cores_matches_either_quote_style_too() -> None:
