@@ -175,7 +175,8 @@ class _Mismatch(Exception):
     pass
 
 
-def _metavariable_names() -> Iterator[str]:
+def metavariable_names() -> Iterator[str]:
+    """Fresh metavariable names in order: A to Z, then A1 to Z1, and so on."""
     yield from string.ascii_uppercase
     for n in itertools.count(1):
         for letter in string.ascii_uppercase:
@@ -504,7 +505,7 @@ def anti_unify(examples: Sequence[Example], *, lift_carried: bool = True) -> Gen
         raise GeneralizationError(str(exc)) from None
 
     names: dict[tuple[bool, tuple[str, ...]], str] = {}
-    fresh = _metavariable_names()
+    fresh = metavariable_names()
     for hole in sorted(before_holes, key=lambda h: h.start):
         if (hole.multi, hole.key) not in names:
             names[(hole.multi, hole.key)] = next(fresh)

@@ -50,6 +50,7 @@ from bot.anti_unification import (
     GeneralizationError,
     ParsedExample,
     anti_unify,
+    metavariable_names,
     parse_example,
     significant_children,
     unit_node,
@@ -632,7 +633,7 @@ def _typed_names_abstracted(rule: RewriteRule, examples: Sequence[Example]) -> R
         if len(types) != 1 or types.pop() is None:
             continue
         used = captured_names(rule.pattern)
-        name = next(n for n in _metavariable_names() if n not in used)
+        name = next(n for n in metavariable_names() if n not in used)
         try:
             candidate = dataclasses.replace(
                 rule,
@@ -679,11 +680,6 @@ def _renamed(code: str, written: str, replacement: str, language: str) -> str:
     for start, end in sorted(spans, reverse=True):
         code = code[:start] + replacement + code[end:]
     return code
-
-
-def _metavariable_names() -> Iterator[str]:
-    yield from (chr(c) for c in range(ord("A"), ord("Z") + 1))
-    yield from (f"{chr(c)}{n}" for n in range(1, 100) for c in range(ord("A"), ord("Z") + 1))
 
 
 def _written_as_code(name: str, rule: RewriteRule) -> bool:
