@@ -781,3 +781,10 @@ def test_an_example_that_is_all_core_joins_the_core_of_another() -> None:
     # The bare example sat nobody knows where, so the rule is not kept to the other's place.
     assert rule.rule.inside == ()
     assert rewrite(rule, "x = getattr(o, 'k')\nf(getattr(o, \"j\"))\n") == "x = o.k\nf(o.j)\n"
+
+
+def test_the_sites_of_a_learned_rule_leave_lines_marked_noqa_alone() -> None:
+    [rule] = learned_kept([ex("x == None", "x is None", pr=1), ex("y == None", "y is None", pr=2)])
+    sites = find_sites(rule, {"m.py": "a = p == None  # noqa: E711\nb = q == None\n"})
+    assert [(s.line, s.after) for s in sites.sites] == [(2, "q is None")]
+    assert sites.result.marked == (("m.py", 1),)
