@@ -139,6 +139,9 @@ SELECTOR_CONTEXTS: Mapping[str, tuple[str, ...]] = {
 }
 SELECTOR = re.compile(r"[a-z_]+")
 QUOTES_LANGUAGE = "python"
+# Opening brackets and the closing bracket of each: a `$$$` capture right between a pair in the
+# fix keeps the code's layout inside the pair.
+BRACKETS = {"(": ")", "[": "]", "{": "}"}
 # Each plain string doubles the searches of an either-quote rule: beyond this many, the rest match
 # only as written.
 MAX_QUOTED_STRINGS = 3
@@ -306,8 +309,9 @@ class ItemMap:
 @functools.lru_cache(maxsize=256)
 def _item_problem(pattern: str, context: str, selector: str, language: str) -> str | None:
     """Why `pattern` is not the `selector` node ast-grep reads in `context`, or None."""
-    instance, start, end = instance_with_span(context, pattern)
-    root = SgRoot(instance, language).root()
+    start = context.index(pattern)
+    end = start + len(pattern)
+    root = SgRoot(same_length_instance(context), language).root()
     if problems := syntax_problems(root):
         return PATTERN_SYNTAX_ERROR.format(error=problems[0].description)
     try:
@@ -687,16 +691,10 @@ def pattern_problem(pattern: str, language: str, *, selector: str | None = None)
     return None if found else PATTERN_NOT_SELF_MATCHING.format(kind=selector)
 
 
-def instance_with_span(pattern: str, part: str) -> tuple[str, int, int]:
-    """`pattern_instance(pattern)`, and where the first `part` of `pattern` sits in it."""
-    start = pattern.index(part)
-    marker = "\x00"
-    marked = pattern_instance(
-        pattern[:start] + marker + part + marker + pattern[start + len(part) :]
-    )
-    first = marked.index(marker)
-    second = marked.index(marker, first + 1)
-    return marked.replace(marker, ""), first, second - 1
+def same_length_instance(code: str) -> str:
+    """`code` (a pattern or fix) as plain code whose spans are `code`'s: each metavariable
+    written as a name of its own length (`$A` -> `_A`, `$$$ITEMS` -> `___ITEMS`)."""
+    return METAVARIABLE.sub(lambda m: m.group(0).replace("$", "_"), code)
 
 
 def pattern_instance(pattern: str) -> str:
@@ -942,9 +940,6 @@ def _fix_segments(fix: str) -> list[str | tuple[str, str]]:
         position = m.end()
     segments.append(fix[position:])
     return [s for s in segments if s != ""]
-
-
-BRACKETS = {"(": ")", "[": "]", "{": "}"}
 
 
 def _bracketed(segments: list[str | tuple[str, str]], index: int) -> bool:

@@ -72,6 +72,7 @@ from bot.rewrite import (
     find_matches,
     pattern_instance,
     plain_strings,
+    same_length_instance,
     selector_context,
     syntax_problems,
 )
@@ -439,9 +440,8 @@ def _as_statement_if_needed(rule: RewriteRule) -> RewriteRule:
 
 def unformatted(example: Example) -> Example:
     """The Python example with plain strings in double quotes and no trailing commas; others as is."""
-    if example.language != QUOTES_LANGUAGE:
-        return example
-    before, after = _unformatted(example.before), _unformatted(example.after)
+    before = unformatted_text(example.before, example.language)
+    after = unformatted_text(example.after, example.language)
     if (before, after) == (example.before, example.after):
         return example
     return dataclasses.replace(example, before=before, after=after)
@@ -608,8 +608,7 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
         }
     )
     for written in spelled if read else ():
-        types = {(e.surroundings or Surroundings()).type_of(written) for e in entry.examples}
-        if len(types) == 1 and (known := types.pop()) is not None:
+        if (known := _shared_type(written, entry.examples)) is not None:
             facts.append(WRITTEN_IS_A.format(name=written, type=known))
     if not facts and rule is entry.rule:
         return entry
@@ -629,8 +628,7 @@ def _typed_names_abstracted(rule: RewriteRule, examples: Sequence[Example]) -> R
         return rule
     spelled = sorted({n.text() for n in _variables(rule.pattern, rule.language)})
     for written in spelled:
-        types = {(e.surroundings or Surroundings()).type_of(written) for e in examples}
-        if len(types) != 1 or types.pop() is None:
+        if _shared_type(written, examples) is None:
             continue
         used = captured_names(rule.pattern)
         name = next(n for n in metavariable_names() if n not in used)
@@ -651,13 +649,17 @@ def _typed_names_abstracted(rule: RewriteRule, examples: Sequence[Example]) -> R
     return rule
 
 
+def _shared_type(name: str, examples: Sequence[Example]) -> str | None:
+    """The builtin type every example's surroundings gave `name`, or None."""
+    types = {(e.surroundings or Surroundings()).type_of(name) for e in examples}
+    return types.pop() if len(types) == 1 else None
+
+
 def _variables(code: str, language: str) -> list[SgNode]:
     """The identifiers of `code` (a pattern or fix) that stand for variables: not an attribute's
-    name (`x.options`) nor a keyword (`f(options=1)`), as read with its metavariables as names
-    of the same length (`$A` -> `_A`), so that spans carry over to `code`."""
-    instance = METAVARIABLE.sub(lambda m: m.group(0).replace("$", "_"), code)
+    name (`x.options`) nor a keyword (`f(options=1)`); spans are `code`'s."""
     found = []
-    for n in SgRoot(instance, language).root().find_all(kind="identifier"):
+    for n in SgRoot(same_length_instance(code), language).root().find_all(kind="identifier"):
         parent = n.parent()
         if METAVARIABLE.fullmatch(code[n.range().start.index : n.range().end.index]):
             continue
@@ -1004,7 +1006,7 @@ def item_split(example: Example) -> ItemSplit | None:
 def _all_items_changed(before: SgNode, after: SgNode) -> bool:
     items = _list_items(before), _list_items(after)
     return (
-        _outer_list(before) is before
+        _is_list(before)
         and _outer_list(after) is not None
         and len(items[0]) == len(items[1])
         and all(b.text() != a.text() for b, a in zip(*items))
@@ -1012,22 +1014,20 @@ def _all_items_changed(before: SgNode, after: SgNode) -> bool:
 
 
 def _outer_list(node: SgNode, *, empty: bool = False) -> SgNode | None:
-    """The first list (LIST_KINDS, between brackets, with an item, or with none if `empty`) at or
-    below `node`, breadth first."""
-    queue = [node]
-    while queue:
-        n = queue.pop(0)
-        children = n.children()
-        if (
-            n.kind() in LIST_KINDS
-            and len(children) >= 2
-            and not children[0].is_named()
-            and not children[-1].is_named()
-            and bool(_list_items(n)) != empty
-        ):
-            return n
-        queue.extend(c for c in children if c.is_named())
-    return None
+    """The first list (with an item, or with none if `empty`) at or below `node`, breadth first."""
+    return next((n for n in _breadth_first(node) if _is_list(n, empty=empty)), None)
+
+
+def _is_list(node: SgNode, *, empty: bool = False) -> bool:
+    """Whether `node` is a LIST_KINDS list between brackets, with an item (with none if `empty`)."""
+    children = node.children()
+    return (
+        node.kind() in LIST_KINDS
+        and len(children) >= 2
+        and not children[0].is_named()
+        and not children[-1].is_named()
+        and bool(_list_items(node)) != empty
+    )
 
 
 def _list_items(node: SgNode) -> list[SgNode]:
@@ -1156,12 +1156,10 @@ def _list_rule(group: Sequence[ItemSplit]) -> RewriteRule | None:
 
 def _split_at_item(code: str, kind: str, language: str) -> tuple[str, str, str, str] | None:
     """`code` (a pattern or fix) cut around the one item of its first `kind` list, and the item's kind."""
-    # `$A` -> `_A`: an identifier of the same length, so that spans carry over to `code`.
-    instance = METAVARIABLE.sub(lambda m: m.group(0).replace("$", "_"), code)
     holder = next(
         (
             n
-            for n in _breadth_first(SgRoot(instance, language).root())
+            for n in _breadth_first(SgRoot(same_length_instance(code), language).root())
             if n.kind() == kind and len(_list_items(n)) == 1
         ),
         None,

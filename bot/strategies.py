@@ -14,6 +14,7 @@ from bot.proposals import Proposal
 from bot.rewrite import (
     ItemMap,
     RewriteError,
+    RewriteResult,
     RewriteRule,
     apply_rewrite,
     diff_line_count,
@@ -33,6 +34,7 @@ ONLY_DENIED_MATCHES = (
 )
 LEFT_ALONE = "Left alone, by " + PATH_RULES + ": {paths}."
 LEFT_BROKEN = "Left alone, because the rewrite would leave them unparsable: {paths}."
+BAD_EACH = "the rule's `each` is not an item map: {error}"
 LEFT_MARKED = (
     "Left alone, because a comment there tells linters to (`# noqa` or the like): {paths}."
 )
@@ -87,9 +89,9 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
             selector=spec.get("selector"),
             facts=tuple(spec.get("facts") or ()),
             any_quote=bool(spec.get("any_quote")),
-            each=ItemMap(**spec["each"]) if spec.get("each") else None,
+            each=_item_map(spec.get("each")),
         )
-    except (RewriteError, TypeError) as exc:  # TypeError: an `each` that is not an ItemMap
+    except RewriteError as exc:
         raise PatchFailed(str(exc)) from exc
     candidates = [
         p for p in await files.paths() if rule.in_scope(p) and language_for(p) is not None
@@ -119,8 +121,7 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
         if result.breaking:  # every site would break its file: say so, not "no matches"
             raise PatchFailed(next(iter(result.breaking.values())))
         if result.marked:  # every match is on a marked line: say so, not "no matches"
-            places = [f"{path}:{line}" for path, line in result.marked]
-            raise NothingToChange(LEFT_MARKED.format(paths=_path_list(places)))
+            raise NothingToChange(LEFT_MARKED.format(paths=_marked_places(result)))
         raise NothingToChange(result.describe())
     changes = dict(result.changed)
     sites = result.match_count
@@ -134,8 +135,7 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
     if result.breaking:
         summary += " " + LEFT_BROKEN.format(paths=_path_list(sorted(result.breaking)))
     if result.marked:
-        places = [f"{path}:{line}" for path, line in result.marked]
-        summary += " " + LEFT_MARKED.format(paths=_path_list(places))
+        summary += " " + LEFT_MARKED.format(paths=_marked_places(result))
     return Patch(
         changes=changes,
         diff=unified_diff(old, changes),
@@ -159,6 +159,20 @@ def _denied_matches(
         if find_matches(SgRoot(contents[path], language).root(), rule, language=language):
             matching.append(path)
     return matching
+
+
+def _item_map(spec: object) -> ItemMap | None:
+    """A list rule's `each` from a proposal's spec; RewriteError when it is not one."""
+    if not spec:
+        return None
+    try:
+        return ItemMap(**spec)  # type: ignore[arg-type]
+    except TypeError as exc:
+        raise RewriteError(BAD_EACH.format(error=exc)) from None
+
+
+def _marked_places(result: RewriteResult) -> str:
+    return _path_list([f"{path}:{line}" for path, line in result.marked])
 
 
 def _path_list(paths: list[str]) -> str:
