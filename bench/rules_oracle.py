@@ -57,6 +57,7 @@ ANNOTATION_CODES = ("UP006", "UP007", "UP037", "UP045")
 MIN_SITES = 15
 TRIALS = 5  # extra seeded draws of 2 examples per code, for the spread
 EXAMPLES_PER_CODE = 2
+CONTEXT_LINES = 3  # lines above and below a site that tell two copies of it apart
 RUFF = [sys.executable, "-m", "ruff"]
 
 
@@ -285,13 +286,10 @@ def run_trial(
     rng: random.Random,
 ) -> Trial:
     sites = [(rel, r) for rel in sorted(oracle) for r in oracle[rel]]
-    # Two sites with the same text (vendored copies, repeated idioms) are one example twice.
+    # Two sites with the same text in the same lines of code (vendored copies) are one example
+    # twice; the same text in other code (`return` in two functions) is two examples.
     drawn = [rng.choice(sites)]
-    others = [
-        site
-        for site in sites
-        if (site[1].before, site[1].after) != (drawn[0][1].before, drawn[0][1].after)
-    ]
+    others = [site for site in sites if _seen_as(corpus, site) != _seen_as(corpus, drawn[0])]
     if others:
         drawn.append(rng.choice(others))
     examples = [
@@ -326,6 +324,15 @@ def run_trial(
         )
     score.ours += score.broken_files
     return Trial(examples=drawn, learned=learned, kept=kept, score=score)
+
+
+def _seen_as(corpus: Corpus, site: tuple[str, EditRegion]) -> tuple[str, str, str]:
+    """The site's edit and the lines around it: what a reviewer sees of the example."""
+    rel, region = site
+    lines = corpus.files[rel].splitlines()
+    first = max(region.start_line - 1 - CONTEXT_LINES, 0)
+    last = region.start_line - 1 + region.before.count("\n") + 1 + CONTEXT_LINES
+    return region.before, region.after, "\n".join(lines[first:last]).strip()
 
 
 def _pct(value: float | None) -> str:
@@ -527,8 +534,9 @@ def main() -> None:
             f"Oracle: {ruff_version}, `ruff check --select CODE --fix --unsafe-fixes --no-cache"
             " --isolated` per code, its changes cut into sites with `bot.examples.edit_regions`."
             " Each code's rule is learned (`learn_rules(..., min_examples=2)`) from"
-            f" {EXAMPLES_PER_CODE} oracle sites drawn at random (seeded; the second with a text other"
-            " than the first) and applied to every corpus file with `apply_rewrite`, as the bot"
+            f" {EXAMPLES_PER_CODE} oracle sites drawn at random (seeded; the second not a copy of the first:"
+            f" another edit, or the same edit with other code in the {CONTEXT_LINES} lines around"
+            " it) and applied to every corpus file with `apply_rewrite`, as the bot"
             " applies a learned rule (lines marked `# noqa` left alone). A site is right"
             " when the text after our rewrite equals ruff's on the union of the overlapping sites,"
             f" whitespace removed. The last column repeats the draw {args.trials} more times (other"

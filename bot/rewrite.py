@@ -133,7 +133,13 @@ CONTEXT = re.compile(
 # Code around a pattern that only parses as its kind in place (`Optional[$A]` is a `generic_type`
 # in an annotation, a `subscript` alone): ast-grep's contextual pattern, tried in this order.
 SELECTOR_CONTEXTS: Mapping[str, tuple[str, ...]] = {
-    "python": ("x: {}", "def f() -> {}:\n    pass", "def f(x: {}):\n    pass"),
+    "python": (
+        "x: {}",
+        "def f() -> {}:\n    pass",
+        "def f(x: {}):\n    pass",
+        "def f():\n    {}",
+        'f"{}"',
+    ),
     "typescript": ("let x: {};", "function f(): {} {}"),
     "tsx": ("let x: {};", "function f(): {} {}"),
 }
@@ -427,9 +433,11 @@ def _matches(
         context = selector_context(rule.pattern, rule.selector, language)
         if context is None:
             return []
+        arity = selector_arity(rule.pattern, rule.selector, language)
         found = [
             (node, rule.fix)
             for node in root.find_all(pattern={"context": context, "selector": rule.selector})
+            if arity is None or _named_children(node) == arity
         ]
     elif rule.any_quote:
         # One search per quote style; a node found by two of them is one match, in tree order.
@@ -527,14 +535,47 @@ def _swap_quotes(code: str, spans: list[tuple[int, int]]) -> str:
 @functools.lru_cache(maxsize=256)
 def selector_context(pattern: str, selector: str, language: str) -> str | None:
     """Code in which `pattern` parses as a `selector` node, with the pattern in it; None if none does."""
+    wrapper = selector_wrapper(pattern, selector, language)
+    return None if wrapper is None else wrapper.replace("{}", pattern, 1)
+
+
+@functools.lru_cache(maxsize=256)
+def selector_wrapper(pattern: str, selector: str, language: str) -> str | None:
+    """The SELECTOR_CONTEXTS entry (code around `{}`) in which `pattern` parses as a `selector`
+    node; None if none does."""
     instance = pattern_instance(pattern)
     for wrapper in SELECTOR_CONTEXTS.get(language, ()):
         root = SgRoot(wrapper.replace("{}", instance, 1), language).root()
         if syntax_problems(root):
             continue
         if any(n.text() == instance for n in root.find_all(kind=selector)):
-            return wrapper.replace("{}", pattern, 1)
+            return wrapper
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def selector_arity(pattern: str, selector: str, language: str) -> int | None:
+    """How many named children the `selector` node `pattern` stands for has; None when a `$$$`
+    capture makes that open, or the pattern has no context.
+
+    ast-grep's default matching lets a node have children after the pattern's last one: the
+    contextual pattern `return` (a `return_statement`) also matches `return x`. A match must
+    have as many as the pattern."""
+    if "$$$" in pattern:
+        return None
+    instance = pattern_instance(pattern)
+    for wrapper in SELECTOR_CONTEXTS.get(language, ()):
+        root = SgRoot(wrapper.replace("{}", instance, 1), language).root()
+        if syntax_problems(root):
+            continue
+        for node in root.find_all(kind=selector):
+            if node.text() == instance:
+                return _named_children(node)
+    return None
+
+
+def _named_children(node: SgNode) -> int:
+    return sum(1 for child in node.children() if child.is_named())
 
 
 def field_of(node: SgNode) -> str | None:

@@ -74,6 +74,7 @@ from bot.rewrite import (
     plain_strings,
     same_length_instance,
     selector_context,
+    selector_wrapper,
     syntax_problems,
 )
 from bot.surroundings import (
@@ -81,6 +82,7 @@ from bot.surroundings import (
     IS_A,
     IS_A_NAME,
     NAMES_A_TYPE,
+    RETURNS_VALUE,
     UNEVALUATED,
     WRITTEN_IS_A,
     Surroundings,
@@ -409,10 +411,34 @@ def _check(pattern: str, fix: str, language: str, examples: Sequence[Example]) -
     if pattern.strip() == fix.strip():
         return _Candidate(rule, NO_OP)
     if problem := reproduction_problem(rule, examples):
-        return _Candidate(rule, problem)
+        if (as_unit := _as_unit_kind(rule, examples)) is None:
+            return _Candidate(rule, problem)
+        rule = as_unit
     if problem := dropped_values(rule, examples):
         return _Candidate(rule, problem)
     return _Candidate(_as_statement_if_needed(rule), None)
+
+
+def _as_unit_kind(rule: RewriteRule, examples: Sequence[Example]) -> RewriteRule | None:
+    """The rule matched as the kind of node its examples changed, when ast-grep reads its pattern
+    alone as something else and that way it reproduces them all; else None.
+
+    A lone keyword (`return -> return None`) is read as that token, which sits in every
+    `return` statement; as a `return_statement` in place it is the bare statement only.
+    """
+    if rule.selector is not None or rule.each is not None or not examples:
+        return None
+    first = examples[0]
+    if _match_problem(rule, first) is None:
+        return None
+    kind = unit_node(SgRoot(first.before, first.language).root()).kind()
+    try:
+        candidate = dataclasses.replace(rule, selector=kind)
+    except RewriteError:
+        return None
+    if selector_context(rule.pattern, kind, rule.language or "") is None:
+        return None
+    return None if reproduction_problem(candidate, examples) else candidate
 
 
 def _as_statement_if_needed(rule: RewriteRule) -> RewriteRule:
@@ -561,13 +587,14 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
         {m.group("single") for m in METAVARIABLE.finditer(rule.pattern) if m.group("single")}
     )
     seen: dict[str, list[tuple[SgNode, Surroundings]]] = {name: [] for name in names}
-    in_annotations = True
+    in_annotations = returns = True
     for example in entry.examples:
         root = SgRoot(example.before, example.language).root()
         matches = find_matches(root, rule, language=example.language)
         if not matches:
             return entry
         in_annotations = in_annotations and all(in_annotation(m) for m in matches)
+        returns = returns and all(m.kind() == "return_statement" for m in matches)
         for match in matches:
             for name in names:
                 if (captured := match.get_match(name)) is not None:
@@ -579,6 +606,10 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
         e.surroundings and e.surroundings.unevaluated for e in entry.examples
     ):
         facts.append(UNEVALUATED)
+    # A `return` edited only in functions that return values elsewhere (`return -> return None`)
+    # is about those functions: elsewhere a bare `return` says all there is to say.
+    if returns and all(e.surroundings and e.surroundings.returns_value for e in entry.examples):
+        facts.append(RETURNS_VALUE)
     for name, captures in seen.items():
         if not captures:
             continue
@@ -749,7 +780,10 @@ def edit_core(example: Example) -> EditCore | None:
         and selector_context(before.text(), before.kind(), language) is not None
     ):
         core_before, selector = before.text(), before.kind()
-        if core_after is None and not syntax_problems(SgRoot(after.text(), language).root()):
+        if core_after is None and (
+            not syntax_problems(SgRoot(after.text(), language).root())
+            or selector_context(after.text(), after.kind(), language) is not None
+        ):
             core_after = after.text()
     if core_before is None or core_after is None:
         return None
@@ -828,24 +862,80 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
             core = edit_core(example) or _whole_core(example)
             if core is None:
                 continue
+            # A core that only parses in place (an f-string's `{e!s}`) is learned there.
+            wrapper = _wrapper([core])
             try:
-                key = json.dumps([core.selector, edit_shape(unformatted(core.core))])
-                cores.setdefault(key, []).append(core)
+                shape = edit_shape(unformatted(_wrapped(core.core, wrapper)))
+                cores.setdefault(json.dumps([core.selector, wrapper, shape]), []).append(core)
             except GeneralizationError:
                 continue
     kept: list[LearnedRule] = []
     for group in cores.values():
         if len(group) < min_examples or all(c.context is None for c in group):
             continue  # whole examples alone were learned as such already
-        by_core = {id(c.core): c for c in group}
-        for entry in _learn_group([c.core for c in group], min_examples=min_examples):
+        wrapper = _wrapper(group)
+        wrapped = [_wrapped(c.core, wrapper) for c in group]
+        by_example = {id(e): c for e, c in zip(wrapped, group, strict=True)}
+        for entry in _learn_group(wrapped, min_examples=min_examples):
             if not entry.kept or entry.rule is None:
                 continue
-            members = [by_core[id(e)] for e in entry.examples]
-            placed = _placed(entry.rule, members)
+            members = [by_example[id(e)] for e in entry.examples]
+            rule = _unwrapped(entry.rule, wrapper, selector=group[0].selector)
+            placed = None if rule is None else _placed(rule, members)
             if placed is not None:
                 kept.append(placed)
     return kept
+
+
+def _wrapper(group: Sequence[EditCore]) -> str | None:
+    """The code around `{}` in which the group's cores parse as their kind, when some core does
+    not parse alone (an f-string's `{e!s}`); None when all do."""
+    selector = group[0].selector
+    language = group[0].core.language
+    if selector is None or all(
+        not syntax_problems(SgRoot(text, language).root())
+        for c in group
+        for text in (c.core.before, c.core.after)
+    ):
+        return None
+    return selector_wrapper(group[0].core.before, selector, language)
+
+
+def _wrapped(core: Example, wrapper: str | None) -> Example:
+    """The core inside `wrapper`, to be learned as a whole unit; as it is when there is none."""
+    if wrapper is None:
+        return core
+    return dataclasses.replace(
+        core,
+        before=wrapper.replace("{}", core.before, 1),
+        after=wrapper.replace("{}", core.after, 1),
+    )
+
+
+def _unwrapped(
+    rule: RewriteRule, wrapper: str | None, *, selector: str | None
+) -> RewriteRule | None:
+    """The rule learned inside `wrapper` with the wrapper's code cut off again; None when its
+    pattern or fix changed that code."""
+    if wrapper is None:
+        return rule
+    prefix, suffix = wrapper.split("{}", 1)
+    cut = len(prefix), len(suffix)
+    if not all(
+        code.startswith(prefix) and code.endswith(suffix) and len(code) > sum(cut)
+        for code in (rule.pattern, rule.fix)
+    ):
+        return None
+    try:
+        return dataclasses.replace(
+            rule,
+            pattern=rule.pattern[cut[0] : len(rule.pattern) - cut[1]],
+            fix=rule.fix[cut[0] : len(rule.fix) - cut[1]],
+            selector=selector,
+            inside=(),
+        )
+    except RewriteError:
+        return None
 
 
 def _placed(rule: RewriteRule, cores: Sequence[EditCore]) -> LearnedRule | None:

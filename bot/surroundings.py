@@ -44,6 +44,7 @@ FACT = re.compile(
       | (?P<names_type>names\ a\ type)   # a quoted annotation: a forward reference
     )
     | (?P<unevaluated>the\ annotation\ is\ never\ evaluated)  # the match's annotation
+    | (?P<returns_value>the\ function\ returns\ a\ value\ elsewhere)  # the match's def
     """,
     re.VERBOSE,
 )
@@ -53,11 +54,12 @@ IS_A_NAME = "${name} is a name"
 NAMES_A_TYPE = "${name} names a type"
 WRITTEN_IS_A = "`{name}` is a {type}"
 UNEVALUATED = "the annotation is never evaluated"
+RETURNS_VALUE = "the function returns a value elsewhere"
 INVALID_FACT = (
     "unknown fact {fact!r}: expected `$NAME names the enclosing class`,"
     " `$NAME is a dict|list|set|tuple|str`, `$NAME is a name` or `$NAME names a type` (or"
     " `name` for $NAME),"
-    " or `the annotation is never evaluated`"
+    " `the annotation is never evaluated` or `the function returns a value elsewhere`"
 )
 
 # What a value's syntax says its type is, and what an annotation's name says.
@@ -111,6 +113,9 @@ class Surroundings:
     # Whether every annotation in the span is one Python never evaluates (so a quoted one may
     # lose its quotes; see `never_evaluated`); False when there is none; None: not read.
     unevaluated: bool | None = None
+    # Whether the function the span sits in has a `return` with a value other than None
+    # (see `returns_a_value`); None: not read.
+    returns_value: bool | None = None
 
     def type_of(self, name: str) -> str | None:
         return dict(self.types).get(name)
@@ -120,15 +125,17 @@ class Surroundings:
             "enclosing_class": self.enclosing_class,
             "types": dict(self.types),
             "unevaluated": self.unevaluated,
+            "returns_value": self.returns_value,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Surroundings:
-        unevaluated = data.get("unevaluated")
+        unevaluated, returns_value = data.get("unevaluated"), data.get("returns_value")
         return cls(
             enclosing_class=data.get("enclosing_class"),
             types=tuple(sorted((str(k), str(v)) for k, v in (data.get("types") or {}).items())),
             unevaluated=unevaluated if isinstance(unevaluated, bool) else None,
+            returns_value=returns_value if isinstance(returns_value, bool) else None,
         )
 
 
@@ -145,6 +152,8 @@ def holds(fact: str, match: SgNode) -> bool:
     m = parse_fact(fact)
     if m.group("unevaluated"):
         return never_evaluated(match)
+    if m.group("returns_value"):
+        return returns_a_value(match)
     if (written := m.group("written")) is not None:
         return _written_holds(m, written, match)
     captured = match.get_match(m.group("name"))
@@ -237,6 +246,22 @@ def _annotation_of(node: SgNode) -> SgNode | None:
     return found
 
 
+def returns_a_value(node: SgNode) -> bool:
+    """Whether the function `node` sits in has a `return` with a value other than `None` (its
+    own, not a nested def's): there, a bare `return` hides that it returns None."""
+    function = next((a for a in node.ancestors() if a.kind() == "function_definition"), None)
+    if function is None:
+        return False
+    return any(
+        (value := _return_value(r)) is not None and value.kind() != "none" and _owner(r) == function
+        for r in function.find_all(kind="return_statement")
+    )
+
+
+def _return_value(statement: SgNode) -> SgNode | None:
+    return next((c for c in statement.children() if c.is_named() and c.kind() != "comment"), None)
+
+
 def is_name(text: str) -> bool:
     """Whether `text` is spelled as a Python name (`collected_body`; not `a b`, not `class`)."""
     return text.isidentifier() and not keyword.iskeyword(text)
@@ -291,6 +316,7 @@ def surroundings_at(root: SgNode, start: int, end: int) -> Surroundings:
         enclosing_class=enclosing_class(first),
         types=tuple(sorted((k, v) for k, v in types.items() if v is not None)),
         unevaluated=_all_unevaluated(root, start, end),
+        returns_value=returns_a_value(first),
     )
 
 

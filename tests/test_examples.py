@@ -348,7 +348,10 @@ def test_an_example_from_a_commit_keeps_what_surrounded_it_in_the_file() -> None
     # The example is the call the commit changed: `seen` is outside it, `CACHE` is read in it.
     assert derived.example.before == "CACHE.get(key, None)"
     assert derived.example.surroundings == Surroundings(
-        enclosing_class="Loader", types=(("CACHE", "dict"),), unevaluated=False
+        enclosing_class="Loader",
+        types=(("CACHE", "dict"),),
+        unevaluated=False,
+        returns_value=True,
     )
 
 

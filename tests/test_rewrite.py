@@ -528,6 +528,26 @@ def test_a_rule_with_a_selector_matches_the_pattern_as_that_kind_of_node() -> No
     assert rule.describe() == "`List[$A]` → `list[$A]` (as a generic_type)"
 
 
+def test_a_statement_selector_matches_the_statement_with_nothing_after_the_pattern() -> None:
+    # ast-grep alone would also match `return x` with the contextual pattern `return`.
+    rule = RewriteRule(
+        pattern="return", fix="return None", language="python", selector="return_statement"
+    )
+    code = "def f(x):\n    if x:\n        return\n    return x\n"
+    result = apply_rewrite({"a.py": code}, rule)
+    assert result.changed["a.py"] == code.replace("return\n", "return None\n", 1)
+
+
+def test_an_interpolation_selector_rewrites_inside_f_strings_only() -> None:
+    rule = RewriteRule(
+        pattern="{repr($A)}", fix="{$A!r}", language="python", selector="interpolation"
+    )
+    code = 'a = f"<{repr(x)}> {repr(y)!s} {repr(z):>4}"\nb = {repr(w)}\n'
+    result = apply_rewrite({"a.py": code}, rule)
+    # `{repr(w)}` is a set; the other two interpolations convert or format already.
+    assert result.changed["a.py"] == code.replace("{repr(x)}", "{x!r}")
+
+
 def test_a_selector_the_pattern_cannot_be_is_a_clear_error() -> None:
     with pytest.raises(RewriteError, match="is not a `call` in any place python puts one"):
         apply_rewrite(

@@ -227,14 +227,18 @@ def test_a_rule_that_matches_any_call_is_too_general() -> None:
     assert too_general("$A == None", "python") is None
 
 
-def test_a_rule_whose_pattern_is_a_lone_keyword_does_not_reproduce_its_examples() -> None:
-    # ast-grep reads `return` as the keyword, which sits in every return statement.
+def test_a_lone_keyword_is_learned_as_the_statement_it_is() -> None:
+    # ast-grep reads the pattern `return` as the keyword, which sits in every return statement:
+    # the rule matches the bare statement in place instead.
     [rule] = learn_rules([ex("return", "return None"), ex("return", "return None", pr=2)])
-    assert not rule.kept
-    assert rule.rejected_reason is not None
-    assert rule.rejected_reason.startswith(
-        "the pattern `return` does not match the whole `return_statement`"
+    assert rule.kept and rule.rule is not None
+    assert (rule.rule.pattern, rule.rule.fix, rule.rule.selector) == (
+        "return",
+        "return None",
+        "return_statement",
     )
+    code = "def f(x):\n    if x:\n        return\n    return x\n"
+    assert rewrite(rule, code) == code.replace("return\n", "return None\n", 1)
 
 
 def test_examples_no_pattern_can_express_are_rejected_each_with_why() -> None:
@@ -466,6 +470,75 @@ def test_a_fact_that_held_for_one_example_only_is_not_required() -> None:
     [rule] = learned_kept(examples)
     assert rule.rule is not None and rule.rule.facts == ()
     assert rewrite(rule, "x = load()\nx.get(1, None)\n") == "x = load()\nx.get(1)\n"
+
+
+RETURNS_1 = "def first(xs):\n    for x in xs:\n        return x\n    return\n"
+RETURNS_2 = "def size(path):\n    if not path:\n        return\n    return len(path)\n"
+
+
+def test_a_bare_return_edited_where_the_function_returns_values_is_edited_only_there() -> None:
+    examples = [
+        from_commit(RETURNS_1, RETURNS_1.replace("    return\n", "    return None\n"), 4, pr=1),
+        from_commit(RETURNS_2, RETURNS_2.replace("return\n", "return None\n"), 3, pr=2),
+    ]
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None
+    assert rule.rule.facts == ("the function returns a value elsewhere",)
+    code = (
+        "def load(x):\n"
+        "    if x:\n"
+        "        return\n"
+        "    return x.read()\n"
+        "\n"
+        "def close(x):\n"
+        "    if x:\n"
+        "        return\n"
+        "    x.close()\n"
+        "\n"
+        "def reset(x):\n"
+        "    if x:\n"
+        "        return\n"
+        "    def inner():\n"
+        "        return 1\n"
+        "    return None\n"
+    )
+    # `close` returns nothing and `reset` only None (`inner`'s value is its own): left alone.
+    assert rewrite(rule, code) == code.replace("        return\n", "        return None\n", 1)
+    sites = find_sites(rule, {"m.py": code})
+    assert "only where the function returns a value elsewhere" in sites.rationale()
+
+
+def test_a_bare_return_in_a_function_returning_nothing_gives_no_such_fact() -> None:
+    nothing = "def stop(x):\n    if x:\n        return\n    x.close()\n"
+    examples = [
+        from_commit(RETURNS_1, RETURNS_1.replace("    return\n", "    return None\n"), 4, pr=1),
+        from_commit(nothing, nothing.replace("return\n", "return None\n"), 3, pr=2),
+    ]
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None and rule.rule.facts == ()
+
+
+def test_an_f_string_interpolation_edit_is_learned_in_place() -> None:
+    # `{x!r}` is no expression of its own: the cores are learned inside an f-string and
+    # matched as `interpolation` nodes.
+    examples = [
+        ex('log(f"bad url {repr(url)}")', 'log(f"bad url {url!r}")'),
+        ex(
+            'raise E(f"{repr(t.value)} is not a type")',
+            'raise E(f"{t.value!r} is not a type")',
+            pr=2,
+        ),
+    ]
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None
+    assert (rule.rule.pattern, rule.rule.fix, rule.rule.selector) == (
+        "{repr($A)}",
+        "{$A!r}",
+        "interpolation",
+    )
+    code = 'a = f"{repr(x)} and {repr(y)!s} and {repr(z):>10} {str(w)}"\nb = repr(v)\n'
+    # An interpolation that has a conversion or a format of its own already is left alone.
+    assert rewrite(rule, code) == code.replace("{repr(x)}", "{x!r}")
 
 
 def test_examples_whose_surroundings_were_not_read_give_no_facts() -> None:

@@ -13,6 +13,7 @@ from bot.surroundings import (
     known_type,
     names_a_type,
     parse_fact,
+    returns_a_value,
     surroundings_at,
 )
 
@@ -128,11 +129,14 @@ def test_surroundings_of_a_span_name_the_class_and_the_known_types_read_there() 
     start = source.index("return")
     end = source.index("\n", start)
     assert surroundings_at(SgRoot(source, "python").root(), start, end) == Surroundings(
-        enclosing_class="C", types=(("OPTIONS", "dict"), ("seen", "set")), unevaluated=False
+        enclosing_class="C",
+        types=(("OPTIONS", "dict"), ("seen", "set")),
+        unevaluated=False,
+        returns_value=True,
     )
     top = source.index("OPTIONS = {}")
     read = surroundings_at(SgRoot(source, "python").root(), top, top + 12)
-    assert read == Surroundings(unevaluated=False)
+    assert read == Surroundings(unevaluated=False, returns_value=False)
     # `seen: set` is a def's annotation: evaluated, unless the module postpones annotations.
     param = source.index("seen: set")
     assert surroundings_at(SgRoot(source, "python").root(), param, param + 9).unevaluated is False
@@ -142,10 +146,17 @@ def test_surroundings_of_a_span_name_the_class_and_the_known_types_read_there() 
 
 
 def test_surroundings_survive_a_round_trip_through_json() -> None:
-    kept = Surroundings(enclosing_class="C", types=(("a", "dict"), ("b", "list")), unevaluated=True)
+    kept = Surroundings(
+        enclosing_class="C",
+        types=(("a", "dict"), ("b", "list")),
+        unevaluated=True,
+        returns_value=False,
+    )
     assert Surroundings.from_dict(kept.to_dict()) == kept
-    # Stored before annotations were read: not known, rather than false.
+    # Stored before annotations and returns were read: not known, rather than false.
     assert Surroundings.from_dict({"enclosing_class": "C"}).unevaluated is None
+    assert Surroundings.from_dict({"enclosing_class": "C"}).returns_value is None
+    assert Surroundings.from_dict({"returns_value": "yes"}).returns_value is None
     assert Surroundings.from_dict({}) == Surroundings()
 
 
@@ -219,3 +230,31 @@ def test_a_quoted_type_is_a_forward_reference_but_a_literal_value_is_not() -> No
     }  # fmt: skip
     [quoted] = SgRoot("def f(a: 'U'): pass\n", "python").root().find_all(pattern="'$A'")
     assert holds("$A names a type", quoted)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("def f(x):\n    if x:\n        return\n    return x\n", True),
+        ("def f(x):\n    if x:\n        return\n    return None\n", False),
+        ("def f(x):\n    if x:\n        return\n    x.close()\n", False),
+        # A nested def's value is its own; so is a lambda's.
+        ("def f(x):\n    def g():\n        return 1\n    if x:\n        return\n", False),
+        ("def f(x):\n    g = lambda: 1\n    if x:\n        return\n", False),
+        ("def f(x):\n    if x:\n        return\n    return (  # why\n        x\n    )\n", True),
+    ],
+)
+def test_a_function_returns_a_value_when_a_return_of_its_own_has_one_other_than_none(
+    source: str, expected: bool
+) -> None:
+    root = SgRoot(source, "python").root()
+    bare = next(r for r in root.find_all(kind="return_statement") if r.text() == "return")
+    assert returns_a_value(bare) is expected
+    fact = "the function returns a value elsewhere"
+    assert parse_fact(fact).group("returns_value")
+    assert holds(fact, bare) is expected
+
+
+def test_outside_a_function_nothing_returns_a_value() -> None:
+    root = SgRoot("x = 1\n", "python").root()
+    assert not returns_a_value(root.find_all(kind="integer")[0])
