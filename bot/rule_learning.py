@@ -770,6 +770,36 @@ def edit_core(example: Example) -> EditCore | None:
     before, after = changed_pair(parsed.before, parsed.after)
     if before.range() == parsed.before.range() or before.parent() is None:
         return None
+    return _core_at(example, before, after)
+
+
+def edit_cores(example: Example) -> list[EditCore]:
+    """The example's edit as several cores, when it changes several children of one node alike
+    in layout (`f"{repr(a)} of {repr(b)}"`, `f(x.keys(), y.keys())`); [] when it does not, or
+    when one of them is not a core.
+
+    Where `edit_core` stops at a node whose children differ in more than one place, each
+    differing pair is narrowed on its own.
+    """
+    try:
+        parsed = parse_example(example)
+    except GeneralizationError:
+        return []
+    before, after = changed_pair(parsed.before, parsed.after)
+    kids_b, kids_a = significant_children(before), significant_children(after)
+    if before.kind() != after.kind() or len(kids_b) != len(kids_a):
+        return []
+    pairs = [(b, a) for b, a in zip(kids_b, kids_a, strict=True) if b.text() != a.text()]
+    if len(pairs) < 2 or not all(b.is_named() and a.is_named() for b, a in pairs):
+        return []
+    if any(not x.is_named() and x.text() != y.text() for x, y in zip(kids_b, kids_a, strict=True)):
+        return []
+    cores = [_core_at(example, *changed_pair(b, a)) for b, a in pairs]
+    return [c for c in cores if c is not None] if all(cores) else []
+
+
+def _core_at(example: Example, before: SgNode, after: SgNode) -> EditCore | None:
+    """The core for the changed pair (`before`, `after`) of the example's trees, or None."""
     language = example.language
     core_before, core_after = _standalone(before, language), _standalone(after, language)
     selector = None
@@ -859,16 +889,18 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
         for example in entry.examples:
             # An example that is all core (`getattr(g, 'run')`) may join the cores of others
             # (`cast(bytes, getattr(self, "body"))`).
-            core = edit_core(example) or _whole_core(example)
-            if core is None:
-                continue
-            # A core that only parses in place (an f-string's `{e!s}`) is learned there.
-            wrapper = _wrapper([core])
-            try:
-                shape = edit_shape(unformatted(_wrapped(core.core, wrapper)))
+            # Several spots edited alike are narrower than the one subtree that holds them all.
+            found = edit_cores(example) or [edit_core(example) or _whole_core(example)]
+            for core in found:
+                if core is None:
+                    continue
+                # A core that only parses in place (an f-string's `{e!s}`) is learned there.
+                wrapper = _wrapper([core])
+                try:
+                    shape = edit_shape(unformatted(_wrapped(core.core, wrapper)))
+                except GeneralizationError:
+                    continue
                 cores.setdefault(json.dumps([core.selector, wrapper, shape]), []).append(core)
-            except GeneralizationError:
-                continue
     kept: list[LearnedRule] = []
     for group in cores.values():
         if len(group) < min_examples or all(c.context is None for c in group):
@@ -880,6 +912,9 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
             if not entry.kept or entry.rule is None:
                 continue
             members = [by_example[id(e)] for e in entry.examples]
+            # Two spots of one example are one example: it counts, and is checked, once.
+            if len({id(m.example) for m in members}) < min_examples:
+                continue
             rule = _unwrapped(entry.rule, wrapper, selector=group[0].selector)
             placed = None if rule is None else _placed(rule, members)
             if placed is not None:
@@ -958,7 +993,7 @@ def _placed(rule: RewriteRule, cores: Sequence[EditCore]) -> LearnedRule | None:
         )
     except RewriteError:
         return None
-    examples = [c.example for c in cores]
+    examples = list({id(c.example): c.example for c in cores}.values())
     for core in cores:
         root = SgRoot(core.example.before, core.example.language).root()
         spans = [

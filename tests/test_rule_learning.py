@@ -541,6 +541,38 @@ def test_an_f_string_interpolation_edit_is_learned_in_place() -> None:
     assert rewrite(rule, code) == code.replace("{repr(x)}", "{x!r}")
 
 
+def test_one_edit_made_at_several_spots_of_an_example_is_learned_from_each_spot() -> None:
+    # Neither example has one changed subtree: each spot is a core, and the example counts once.
+    examples = [
+        ex('raise E(f"attribute {repr(name)} of {repr(cls.name)} undefined")',
+           'raise E(f"attribute {name!r} of {cls.name!r} undefined")'),
+        ex('log(f"{repr(self)} must be unique")', 'log(f"{self!r} must be unique")', pr=2),
+    ]  # fmt: skip
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None
+    assert (rule.rule.pattern, rule.rule.fix) == ("{repr($A)}", "{$A!r}")
+    assert len(rule.examples) == 2
+
+
+def test_two_spots_of_one_example_are_not_two_examples() -> None:
+    learned = learn_rules(
+        [ex('x = f"{repr(a)} and {repr(b)}"', 'x = f"{a!r} and {b!r}"')], min_examples=2
+    )
+    assert [r.kept for r in learned] == [False]
+
+
+def test_an_example_whose_spots_are_different_edits_gives_no_rule_from_its_spots() -> None:
+    # Its `repr` spot is like the other example's, but a rule for it alone would not give the
+    # whole example's after (`str(b)` became `b!s` too).
+    learned = learn_rules(
+        [
+            ex('x = f"{repr(a)} and {str(b)}"', 'x = f"{a!r} and {b!s}"'),
+            ex('y = f"<{repr(c)}>"', 'y = f"<{c!r}>"', pr=2),
+        ]
+    )
+    assert not any(r.kept for r in learned)
+
+
 def test_examples_whose_surroundings_were_not_read_give_no_facts() -> None:
     examples = [
         from_commit(SUPER_1, SUPER_1.replace("super(Patch, self)", "super()"), 3, pr=1),
