@@ -541,6 +541,26 @@ def test_an_f_string_interpolation_edit_is_learned_in_place() -> None:
     assert rewrite(rule, code) == code.replace("{repr(x)}", "{x!r}")
 
 
+def test_an_edit_of_a_string_s_content_is_learned_for_strings_with_that_content() -> None:
+    examples = [
+        ex('open(path, encoding="utf8")', 'open(path, encoding="utf-8")'),
+        ex("data.decode('utf8')", "data.decode('utf-8')", pr=2),
+    ]
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None
+    assert (rule.rule.pattern, rule.rule.fix, rule.rule.selector) == (
+        "utf8",
+        "utf-8",
+        "string_content",
+    )
+    code = 'a = ["utf8", \'utf8\', "utf8 or latin1", utf8, f"{utf8}utf8"]\n'
+    # A run of string text that is all `utf8` (between quotes or interpolations); not a longer
+    # text, and not the name.
+    assert (
+        rewrite(rule, code) == 'a = ["utf-8", \'utf-8\', "utf8 or latin1", utf8, f"{utf8}utf-8"]\n'
+    )
+
+
 def test_one_edit_made_at_several_spots_of_an_example_is_learned_from_each_spot() -> None:
     # Neither example has one changed subtree: each spot is a core, and the example counts once.
     examples = [
