@@ -116,3 +116,21 @@ async def test_a_learned_rule_leaves_lines_marked_noqa_alone_and_names_them() ->
     # A person's `/evolve rewrite` is what they asked for, marks or not.
     patch = await rewrite(proposal("rewrite", GETATTR_SPEC), Branch(MARKED_FILES), RepoConfig())
     assert set(patch.changes) == {"a.py", "b.py"}
+
+
+RETURN_SPEC = {
+    "pattern": "return",
+    "fix": "return None",
+    "language": "python",
+    "selector": "return_statement",
+    "facts": ["the function returns a value elsewhere"],
+}
+
+
+async def test_a_learned_rule_held_to_a_fact_about_its_function_rewrites_only_there() -> None:
+    files = {
+        "a.py": "def f(x):\n    if x:\n        return\n    return x\n",
+        "b.py": "def g(x):\n    if x:\n        return\n    x.close()\n",
+    }
+    patch = await rewrite(proposal("learned_rule", RETURN_SPEC), Branch(files), RepoConfig())
+    assert patch.changes == {"a.py": "def f(x):\n    if x:\n        return None\n    return x\n"}
