@@ -172,6 +172,16 @@ EACH_BAD_CONTEXT = (
 EACH_UNCAPTURED = (
     "the item fix `{fix}` uses {names}, which the item pattern `{item}` does not capture"
 )
+TABLE_NOT_CAPTURED = (
+    "the name table looks up ${source}, which the pattern `{pattern}` does not capture"
+)
+TABLE_TARGET_CAPTURED = (
+    "the name table writes ${target}, which the pattern `{pattern}` captures already"
+)
+TABLE_TARGET_UNUSED = "the name table writes ${target}, which the fix `{fix}` does not have"
+TABLE_EMPTY = "the name table has no entries"
+TABLE_AND_EACH = "a rule rewrites each item of a list or looks names up in a table, not both"
+TABLE_TWICE = "the name table has `{name}` twice"
 ANY_QUOTE_NEEDS_PYTHON = (
     "either-quote matching is for Python strings only; this rule's language is {language}"
 )
@@ -312,6 +322,51 @@ class ItemMap:
         return found
 
 
+@dataclass(frozen=True)
+class NameTable:
+    """A name the fix writes, looked up by what one of the pattern's metavariables captured.
+
+    Learned from examples that each renamed one name in one place alike (`re.I ->
+    re.IGNORECASE` and `re.X -> re.VERBOSE` give `re.$A -> re.$B` with `I -> IGNORECASE` and
+    `X -> VERBOSE`). A match applies only when its capture is in the table: the rule renames
+    no name the examples did not.
+    """
+
+    source: str  # the pattern's metavariable looked up (without `$`)
+    target: str  # the fix's metavariable written from the table
+    entries: tuple[tuple[str, str], ...]  # (captured text, text written), sorted
+
+    def check(self, rule: RewriteRule) -> None:
+        """RewriteError when this table cannot work with `rule` (or on its own)."""
+        captured = captured_names(rule.pattern)
+        if self.source not in captured:
+            raise RewriteError(TABLE_NOT_CAPTURED.format(source=self.source, pattern=rule.pattern))
+        if self.target in captured:
+            raise RewriteError(
+                TABLE_TARGET_CAPTURED.format(target=self.target, pattern=rule.pattern)
+            )
+        if self.target not in captured_names(rule.fix):
+            raise RewriteError(TABLE_TARGET_UNUSED.format(target=self.target, fix=rule.fix))
+        if not self.entries:
+            raise RewriteError(TABLE_EMPTY)
+        seen: set[str] = set()
+        for name, _ in self.entries:
+            if name in seen:
+                raise RewriteError(TABLE_TWICE.format(name=name))
+            seen.add(name)
+
+    def lookup(self, node: SgNode) -> str | None:
+        """What the table writes for the match `node`, or None when its capture is not in it."""
+        captured = node.get_match(self.source)
+        if captured is None:
+            return None
+        return dict(self.entries).get(captured.text())
+
+    def describe(self) -> str:
+        pairs = ", ".join(f"`{a}` → `{b}`" for a, b in self.entries)
+        return f"`${self.target}` by `${self.source}`: {pairs}"
+
+
 @functools.lru_cache(maxsize=256)
 def _item_problem(pattern: str, context: str, selector: str, language: str) -> str | None:
     """Why `pattern` is not the `selector` node ast-grep reads in `context`, or None."""
@@ -356,6 +411,8 @@ class RewriteRule:
     any_quote: bool = False
     # A list rule: how each item of one `$$$` capture is rewritten (learned rules only).
     each: ItemMap | None = None
+    # A name the fix writes that depends on what the pattern captured (learned rules only).
+    table: NameTable | None = None
 
     def __post_init__(self) -> None:
         if not self.pattern.strip():
@@ -379,6 +436,11 @@ class RewriteRule:
             if name is not None and name not in captured_names(self.pattern):
                 raise RewriteError(UNCAPTURED_FACT.format(fact=fact, pattern=self.pattern))
         captured = captured_names(self.pattern)
+        if self.table is not None:
+            if self.each is not None:
+                raise RewriteError(TABLE_AND_EACH)
+            self.table.check(self)
+            captured.add(self.table.target)
         unknown = []
         for m in METAVARIABLE.finditer(self.fix):
             name = m.group("multi") or m.group("unnamed") or m.group("single")
@@ -399,8 +461,10 @@ class RewriteRule:
 
     def sits_well(self, node: SgNode) -> bool:
         """Whether a match at `node` is in one of the rule's places (always, with none) and its facts hold."""
-        return (not self.inside or any(context_of(node, c) for c in self.inside)) and all(
-            holds(fact, node) for fact in self.facts
+        return (
+            (not self.inside or any(context_of(node, c) for c in self.inside))
+            and all(holds(fact, node) for fact in self.facts)
+            and (self.table is None or self.table.lookup(node) is not None)
         )
 
     def describe(self) -> str:
@@ -416,7 +480,8 @@ class RewriteRule:
                 else " (new strings in the file's quote style)"
             )
         each = f" ({self.each.describe()})" if self.each else ""
-        return f"`{self.pattern}` → `{self.fix}`{each}{kind}{where}{facts}{quotes}"
+        table = f" ({self.table.describe()})" if self.table else ""
+        return f"`{self.pattern}` → `{self.fix}`{each}{table}{kind}{where}{facts}{quotes}"
 
 
 def find_matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[SgNode]:
@@ -1091,6 +1156,9 @@ def _rewrite_file(
                 if rule.each is not None and name == rule.each.name:
                     out.append(render_items(rule.each, node, inner, begin=begin, end=end))
                     continue
+            elif rule.table is not None and name == rule.table.target:
+                out.append(rule.table.lookup(node) or "")  # a match is one the table has
+                continue
             else:
                 captured = node.get_match(name)
                 if captured is None:

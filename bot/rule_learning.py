@@ -62,6 +62,7 @@ from bot.rewrite import (
     PLACEHOLDER,
     QUOTES_LANGUAGE,
     ItemMap,
+    NameTable,
     RewriteError,
     RewriteResult,
     RewriteRule,
@@ -93,6 +94,8 @@ from bot.surroundings import (
 from bot.surroundings import LANGUAGE as SURROUNDINGS_LANGUAGE
 
 DEFAULT_MIN_EXAMPLES = 2
+# The metavariables of a name table's rule: the name matched, and the name written for it.
+TABLE_SOURCE, TABLE_TARGET = "$A", "$B"
 # Above this many examples in one group, clusters grow greedily instead of by best pair (which
 # tries every pair each round).
 PAIRWISE_LIMIT = 12
@@ -143,6 +146,7 @@ LEFT_OVER = "does not fit a rule with the other examples of its shape: {reason}"
 NOT_KEPT = "rule {id} was not kept ({reason}); only kept rules have sites"
 WHERE = " (only where the match is {places}, as in the examples)"
 EACH_WHERE = " ({each}, however many items there are)"
+TABLE_WHERE = " ({table}; no other name)"
 FACTS_WHERE = " (only where {facts}, as around every example)"
 PROPOSAL_TITLE = "Apply learned rule `{pattern}` -> `{fix}`"
 PROPOSAL_RATIONALE = (
@@ -202,6 +206,8 @@ def rule_id(rule: RewriteRule) -> str:
         parts += ["any_quote"]
     if rule.each:
         parts += [dataclasses.asdict(rule.each)]
+    if rule.table:
+        parts += [dataclasses.asdict(rule.table)]
     canonical = json.dumps(parts)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
@@ -249,13 +255,19 @@ def _shape(node: SgNode, parsed: ParsedExample, holes: set[str], *, collect: boo
 
 
 def _leaf_texts(node: SgNode) -> Iterable[str]:
-    stack = [node]
+    return (leaf.text() for leaf in _leaves(node))
+
+
+def _leaves(node: SgNode) -> list[SgNode]:
+    """The tokens under `node`, in order."""
+    found, stack = [], [node]
     while stack:
         n = stack.pop()
         children = n.children()
         if not children:
-            yield n.text()
-        stack.extend(children)
+            found.append(n)
+        stack.extend(reversed(children))
+    return found
 
 
 # --- checking a rule -----------------------------------------------------------------------
@@ -560,7 +572,10 @@ def learn_rules(
     by_items = _learn_items(rejected, min_examples=min_examples)
     placed = {id(e) for entry in by_items for e in entry.examples}
     rejected = _without(rejected, placed)
-    kept += by_core + by_items
+    by_tables = _learn_tables(rejected, min_examples=min_examples)
+    placed = {id(e) for entry in by_tables for e in entry.examples}
+    rejected = _without(rejected, placed)
+    kept += by_core + by_items + by_tables
     for example, reason in broken:
         rejected.append(LearnedRule(_examples_id([example]), None, (example,), reason))
     return [with_facts(entry) for entry in kept] + rejected
@@ -661,7 +676,7 @@ def _typed_names_abstracted(rule: RewriteRule, examples: Sequence[Example]) -> R
     for written in spelled:
         if _shared_type(written, examples) is None:
             continue
-        used = captured_names(rule.pattern)
+        used = captured_names(rule.pattern) | captured_names(rule.fix)
         name = next(n for n in metavariable_names() if n not in used)
         try:
             candidate = dataclasses.replace(
@@ -990,6 +1005,7 @@ def _placed(rule: RewriteRule, cores: Sequence[EditCore]) -> LearnedRule | None:
             selector=cores[0].selector,
             any_quote=rule.any_quote,
             each=rule.each,
+            table=rule.table,
         )
     except RewriteError:
         return None
@@ -1350,6 +1366,7 @@ class RuleSites:
             "facts": list(rule.facts),
             "any_quote": rule.any_quote,
             "each": dataclasses.asdict(rule.each) if rule.each else None,
+            "table": _table_spec(rule.table),
             "examples": [
                 {"pr": e.pr, "author": e.author, "path": e.path, "line": e.line, "source": e.source}
                 for e in self.learned.examples
@@ -1357,8 +1374,19 @@ class RuleSites:
         }
 
 
+def _table_spec(table: NameTable | None) -> dict[str, Any] | None:
+    if table is None:
+        return None
+    return {
+        "source": table.source,
+        "target": table.target,
+        "entries": [list(entry) for entry in table.entries],
+    }
+
+
 def _where(rule: RewriteRule) -> str:
     where = EACH_WHERE.format(each=rule.each.describe()) if rule.each else ""
+    where += TABLE_WHERE.format(table=rule.table.describe()) if rule.table else ""
     where += WHERE.format(places=" or ".join(rule.inside)) if rule.inside else ""
     if rule.facts:
         where += FACTS_WHERE.format(facts=" and ".join(rule.facts))
@@ -1376,3 +1404,108 @@ def find_sites(rule: LearnedRule, files: Mapping[str, str]) -> RuleSites:
         raise ValueError(NOT_KEPT.format(id=rule.id, reason=rule.rejected_reason or "no rule"))
     result = apply_rewrite(files, rule.rule, skip_breaking=True, skip_marked=True)
     return RuleSites(learned=rule, result=result)
+
+
+# --- name tables: one name renamed in the same code, to names the pattern cannot give ----------
+
+
+@dataclass(frozen=True)
+class _Rename:
+    """An example that renames one name and changes nothing else: where (as a core), its code
+    there with the old name as `$A` and the new one as `$B`, and the two names."""
+
+    core: EditCore
+    pattern: str
+    fix: str
+    old: str
+    new: str
+
+
+def _rename(example: Example) -> _Rename | None:
+    """The example as a rename of one attribute's name (`flags = re.I -> flags = re.IGNORECASE`),
+    narrowed to that attribute (`re.I`); None when it is not one.
+
+    A bare name is left out: its rule (`$A -> $B`) would be a bare metavariable.
+    """
+    try:
+        parsed = parse_example(example)
+    except GeneralizationError:
+        return None
+    before, after = _leaves(parsed.before), _leaves(parsed.after)
+    if len(before) != len(after):
+        return None
+    differ = [i for i, (b, a) in enumerate(zip(before, after, strict=True)) if b.text() != a.text()]
+    if len(differ) != 1:
+        return None
+    b, a = before[differ[0]], after[differ[0]]
+    unit_b, unit_a = b.parent(), a.parent()
+    if (
+        b.kind() != "identifier"
+        or a.kind() != "identifier"
+        or unit_b is None
+        or unit_a is None
+        or unit_b.kind() != "attribute"
+        or unit_b.field("attribute") != b
+    ):
+        return None
+    whole = unit_b.range() == parsed.before.range()
+    parent, field = unit_b.parent(), field_of(unit_b)
+    context = (
+        None
+        if whole or parent is None
+        else (f"{parent.kind()}.{field}" if field else parent.kind())
+    )
+    span = unit_b.range()
+    try:
+        core = dataclasses.replace(example, before=unit_b.text(), after=unit_a.text())
+    except ExampleError:
+        return None
+    return _Rename(
+        core=EditCore(example, core, context, None, span.start.index, span.end.index),
+        pattern=_with_span(unit_b.text(), b, TABLE_SOURCE, offset=span.start.index),
+        fix=_with_span(unit_a.text(), a, TABLE_TARGET, offset=unit_a.range().start.index),
+        old=b.text(),
+        new=a.text(),
+    )
+
+
+def _with_span(text: str, node: SgNode, replacement: str, *, offset: int) -> str:
+    """`text` (which starts at `offset` of the node's tree) with `node` replaced."""
+    r = node.range()
+    return text[: r.start.index - offset] + replacement + text[r.end.index - offset :]
+
+
+def _learn_tables(rejected: list[LearnedRule], *, min_examples: int) -> list[LearnedRule]:
+    """Kept rename rules from examples that gave none: examples that each rename one attribute
+    alike to a name the pattern cannot give (`re.I -> re.IGNORECASE` and `re.X -> re.VERBOSE`),
+    as a rule with a `NameTable` of exactly the renames they made, placed as core rules are.
+    """
+    groups: dict[tuple[str, str, str], list[_Rename]] = {}
+    for entry in rejected:
+        for example in entry.examples:
+            if (rename := _rename(example)) is not None:
+                groups.setdefault((example.language, rename.pattern, rename.fix), []).append(rename)
+    kept: list[LearnedRule] = []
+    for (language, pattern, fix), group in groups.items():
+        table = {r.old: r.new for r in group}
+        # One old name renamed two ways says the name is not what decides the new one.
+        if len(group) < min_examples or any(table[r.old] != r.new for r in group):
+            continue
+        try:
+            rule = RewriteRule(
+                pattern=pattern,
+                fix=fix,
+                language=language,
+                table=NameTable(
+                    source=TABLE_SOURCE[1:],
+                    target=TABLE_TARGET[1:],
+                    entries=tuple(sorted(table.items())),
+                ),
+            )
+        except RewriteError:
+            continue
+        if too_general(pattern, language):
+            continue
+        if (placed := _placed(rule, [r.core for r in group])) is not None:
+            kept.append(placed)
+    return kept

@@ -13,6 +13,7 @@ from bot.playbook import PLAYBOOK_PATH
 from bot.proposals import Proposal
 from bot.rewrite import (
     ItemMap,
+    NameTable,
     RewriteError,
     RewriteResult,
     RewriteRule,
@@ -35,6 +36,9 @@ ONLY_DENIED_MATCHES = (
 LEFT_ALONE = "Left alone, by " + PATH_RULES + ": {paths}."
 LEFT_BROKEN = "Left alone, because the rewrite would leave them unparsable: {paths}."
 BAD_EACH = "the rule's `each` is not an item map: {error}"
+BAD_TABLE = (
+    "the rule's `table` is not a name table (`source`, `target` and `entries` as pairs): {error}"
+)
 LEFT_MARKED = (
     "Left alone, because a comment there tells linters to (`# noqa` or the like): {paths}."
 )
@@ -90,6 +94,7 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
             facts=tuple(spec.get("facts") or ()),
             any_quote=bool(spec.get("any_quote")),
             each=_item_map(spec.get("each")),
+            table=_name_table(spec.get("table")),
         )
     except RewriteError as exc:
         raise PatchFailed(str(exc)) from exc
@@ -169,6 +174,18 @@ def _item_map(spec: object) -> ItemMap | None:
         return ItemMap(**spec)  # type: ignore[arg-type]
     except TypeError as exc:
         raise RewriteError(BAD_EACH.format(error=exc)) from None
+
+
+def _name_table(spec: object) -> NameTable | None:
+    """A learned rule's name table from a proposal's spec; RewriteError when it is not one."""
+    if not spec:
+        return None
+    try:
+        source, target, entries = spec["source"], spec["target"], spec["entries"]  # type: ignore[index]
+        pairs = tuple(sorted((str(a), str(b)) for a, b in entries))
+    except (TypeError, KeyError, ValueError) as exc:
+        raise RewriteError(BAD_TABLE.format(error=exc)) from None
+    return NameTable(source=str(source), target=str(target), entries=pairs)
 
 
 def _marked_places(result: RewriteResult) -> str:

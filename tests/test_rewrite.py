@@ -12,6 +12,7 @@ from ast_grep_py import SgRoot
 from bot.rewrite import (
     SUPPORTED_LANGUAGES,
     ItemMap,
+    NameTable,
     RewriteError,
     RewriteRule,
     RewriteSite,
@@ -783,3 +784,50 @@ def test_matches_on_lines_marked_for_linters_are_left_alone_when_asked(
     assert len(result.sites) == 1 and result.sites[0].line not in left
     # Unasked, every match is rewritten: a person's rewrite is what they typed.
     assert len(apply_rewrite({path: code}, rule).sites) == len(left) + 1
+
+
+# --- name tables -----------------------------------------------------------------------------
+
+FLAGS = NameTable(source="A", target="B", entries=(("I", "IGNORECASE"), ("X", "VERBOSE")))
+
+
+def test_a_name_table_rule_renames_only_the_names_in_its_table() -> None:
+    rule = RewriteRule(pattern="re.$A", fix="re.$B", language="python", table=FLAGS)
+    code = "p = re.compile(s, re.I | re.X | re.M)\nq = other.I\n"
+    result = apply_rewrite({"a.py": code}, rule)
+    assert (
+        result.changed["a.py"]
+        == "p = re.compile(s, re.IGNORECASE | re.VERBOSE | re.M)\nq = other.I\n"
+    )
+    assert rule.describe() == (
+        "`re.$A` → `re.$B` (`$B` by `$A`: `I` → `IGNORECASE`, `X` → `VERBOSE`)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "fix", "table", "message"),
+    [
+        ("re.$C", "re.$B", FLAGS, "looks up $A, which the pattern `re.$C` does not capture"),
+        ("$B.$A", "re.$B", FLAGS, "writes $B, which the pattern `$B.$A` captures already"),
+        ("re.$A", "re.X", FLAGS, "writes $B, which the fix `re.X` does not have"),
+        ("re.$A", "re.$B", NameTable("A", "B", ()), "the name table has no entries"),
+        ("re.$A", "re.$B", NameTable("A", "B", (("I", "J"), ("I", "K"))), "has `I` twice"),
+    ],
+)
+def test_a_name_table_that_does_not_fit_its_rule_is_a_clear_error(
+    pattern: str, fix: str, table: NameTable, message: str
+) -> None:
+    with pytest.raises(RewriteError, match=re.escape(message)):
+        RewriteRule(pattern=pattern, fix=fix, language="python", table=table)
+
+
+def test_a_rule_has_a_name_table_or_an_item_map_not_both() -> None:
+    each = ItemMap(name="ITEMS", pattern="$C", context="f($C)", selector="identifier", fix="$C")
+    with pytest.raises(RewriteError, match="not both"):
+        RewriteRule(
+            pattern="$A.f($$$ITEMS)",
+            fix="$B.f($$$ITEMS)",
+            language="python",
+            table=FLAGS,
+            each=each,
+        )

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from bot.examples import Example, example_from_commit, surroundings_of
-from bot.rewrite import RewriteRule, apply_rewrite
+from bot.rewrite import NameTable, RewriteRule, apply_rewrite
 from bot.rule_learning import (
     LearnedRule,
     edit_shape,
@@ -913,3 +913,53 @@ def test_the_sites_of_a_learned_rule_leave_lines_marked_noqa_alone() -> None:
     sites = find_sites(rule, {"m.py": "a = p == None  # noqa: E711\nb = q == None\n"})
     assert [(s.line, s.after) for s in sites.sites] == [(2, "q is None")]
     assert sites.result.marked == (("m.py", 1),)
+
+
+# --- name tables -----------------------------------------------------------------------------
+
+
+def test_attributes_renamed_to_names_the_pattern_cannot_give_become_a_name_table() -> None:
+    examples = [
+        ex("flags = re.I", "flags = re.IGNORECASE"),
+        ex("re.compile(p, re.X)", "re.compile(p, re.VERBOSE)", pr=2),
+    ]
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None and rule.rule.table is not None
+    assert (rule.rule.pattern, rule.rule.fix) == ("re.$A", "re.$B")
+    assert rule.rule.table.entries == (("I", "IGNORECASE"), ("X", "VERBOSE"))
+    # Placed as a core rule is: where the examples' attributes sat.
+    assert rule.rule.inside == ("argument_list", "assignment.right")
+    code = "a = re.I\nb = f(re.X, re.M)\nc = f(other.I)\n"
+    # `re.M` was never renamed, and `other.I` is not `re.I`.
+    assert rewrite(rule, code) == "a = re.IGNORECASE\nb = f(re.VERBOSE, re.M)\nc = f(other.I)\n"
+    sites = find_sites(rule, {"m.py": code})
+    assert "`I` → `IGNORECASE`, `X` → `VERBOSE`; no other name" in sites.rationale()
+    assert sites.spec()["table"] == {
+        "source": "A",
+        "target": "B",
+        "entries": [["I", "IGNORECASE"], ["X", "VERBOSE"]],
+    }
+    # The table is part of what the rule is.
+    fewer = NameTable(source="A", target="B", entries=(("I", "IGNORECASE"),))
+    assert rule.id != rule_id(dataclasses.replace(rule.rule, table=fewer))
+
+
+def test_whole_examples_that_rename_an_attribute_give_a_table_rule_anywhere() -> None:
+    [rule] = learned_kept([ex("re.I", "re.IGNORECASE"), ex("re.X", "re.VERBOSE", pr=2)])
+    assert rule.rule is not None and rule.rule.inside == ()
+    assert rewrite(rule, "x = re.I | re.X\n") == "x = re.IGNORECASE | re.VERBOSE\n"
+
+
+@pytest.mark.parametrize(
+    "examples",
+    [
+        # One old name renamed two ways: the old name does not decide the new one.
+        [ex("x = re.I", "x = re.IGNORECASE"), ex("y = re.I", "y = re.ICASE", pr=2)],
+        # A bare name's rule would be `$A -> $B`, which matches anything.
+        [ex("raise IOError", "raise OSError"), ex("raise EnvironmentError", "raise OSError", pr=2)],
+        # Only one example renames.
+        [ex("x = re.I", "x = re.IGNORECASE"), ex("y = 1", "y = 2", pr=2)],
+    ],
+)
+def test_renames_that_do_not_make_a_table_give_no_table_rule(examples: list[Example]) -> None:
+    assert not any(r.rule is not None and r.rule.table is not None for r in learned_kept(examples))

@@ -134,3 +134,33 @@ async def test_a_learned_rule_held_to_a_fact_about_its_function_rewrites_only_th
     }
     patch = await rewrite(proposal("learned_rule", RETURN_SPEC), Branch(files), RepoConfig())
     assert patch.changes == {"a.py": "def f(x):\n    if x:\n        return None\n    return x\n"}
+
+
+TABLE_SPEC = {
+    "pattern": "re.$A",
+    "fix": "re.$B",
+    "language": "python",
+    "table": {"source": "A", "target": "B", "entries": [["I", "IGNORECASE"], ["X", "VERBOSE"]]},
+}
+
+
+async def test_a_learned_name_table_rule_renames_from_its_spec() -> None:
+    files = {"a.py": "p = re.compile(s, re.I | re.M)\n", "b.py": "q = re.M\n"}
+    patch = await rewrite(proposal("learned_rule", TABLE_SPEC), Branch(files), RepoConfig())
+    assert patch.changes == {"a.py": "p = re.compile(s, re.IGNORECASE | re.M)\n"}
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"source": "A", "entries": [["I", "IGNORECASE"]]}, "is not a name table"),
+        ({"source": "A", "target": "B", "entries": ["I"]}, "is not a name table"),
+        ({"source": "A", "target": "B", "entries": []}, "the name table has no entries"),
+    ],
+)
+async def test_a_name_table_spec_that_is_not_one_fails_with_why(
+    table: dict[str, object], message: str
+) -> None:
+    spec = TABLE_SPEC | {"table": table}
+    with pytest.raises(PatchFailed, match=re.escape(message)):
+        await rewrite(proposal("learned_rule", spec), Branch({"a.py": "re.I\n"}), RepoConfig())
