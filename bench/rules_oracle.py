@@ -366,6 +366,10 @@ def _row(result: CodeResult) -> str:
         learned = _code(f"{rule.pattern} -> {rule.fix}")
         if rule.each:
             learned += f" with each {_code(f'{rule.each.pattern} -> {rule.each.fix}')}"
+        if rule.table:
+            learned += " with `$B` by `$A`: " + ", ".join(
+                _code(f"{a} -> {b}") for a, b in rule.table.entries
+            )
         if rule.selector:
             learned += f" as `{rule.selector}`"
         if rule.inside:

@@ -191,6 +191,8 @@ class LearnedRule:
         what = f"`{self.rule.pattern}` -> `{self.rule.fix}`" if self.rule else "(no rule)"
         if self.rule and self.rule.each:
             what += f" ({self.rule.each.describe()})"
+        if self.rule and self.rule.table:
+            what += f" ({self.rule.table.describe()})"
         status = "kept" if self.kept else f"rejected: {self.rejected_reason}"
         return f"{self.id} {what} [{len(self.examples)} example(s)] {status}"
 

@@ -947,6 +947,10 @@ def test_attributes_renamed_to_names_the_pattern_cannot_give_become_a_name_table
 def test_whole_examples_that_rename_an_attribute_give_a_table_rule_anywhere() -> None:
     [rule] = learned_kept([ex("re.I", "re.IGNORECASE"), ex("re.X", "re.VERBOSE", pr=2)])
     assert rule.rule is not None and rule.rule.inside == ()
+    assert rule.describe().endswith(
+        "`re.$A` -> `re.$B` (`$B` by `$A`: `I` → `IGNORECASE`, `X` → `VERBOSE`)"
+        " [2 example(s)] kept"
+    )
     assert rewrite(rule, "x = re.I | re.X\n") == "x = re.IGNORECASE | re.VERBOSE\n"
 
 
