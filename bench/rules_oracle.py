@@ -435,6 +435,13 @@ def _verdict(results: list[CodeResult]) -> list[str]:
         reverse=True,
     )
     losses = ", ".join(f"{code} {n}" for n, code in wrong[:3] if n)
+    # One text drawn in two places: the rule can be no more general than that text.
+    same = [
+        r.code
+        for r in results
+        if len(r.trial.examples) == 2
+        and len({(x.before, x.after) for _, x in r.trial.examples}) == 1
+    ]
     precision, recall = total.precision or 0.0, total.recall
     return [
         (
@@ -445,9 +452,12 @@ def _verdict(results: list[CodeResult]) -> list[str]:
         (
             f"Where recall goes: for {len(shapes)} of {len(results)} codes ({', '.join(shapes)}) the"
             " two drawn sites are different edits, neither as whole units, nor by their cores,"
-            " nor item by item (`re.I -> re.IGNORECASE` and `re.M -> re.MULTILINE`; `list()` and"
-            " `dict(a=1)`; `str(x)` and `repr(x)` in f-strings), and two examples of one edit are"
-            " the least a rule needs (`learn.min_examples`). Where precision goes:"
+            " nor item by item, nor as one renamed attribute (`[x for x in y] -> list(y)` and"
+            " `{k: v for k, v in y} -> dict(y)`; `open(f, 'r') -> open(f)` and"
+            " `open(f, 'rt', encoding=e) -> open(f, encoding=e)`; `str(x)` and `repr(x)` in"
+            " f-strings), and two examples of one edit are the least a rule needs"
+            f" (`learn.min_examples`). For {len(same)} ({', '.join(same) or 'none'}) the draw is"
+            " one text in two places, so the rule is that text. Where precision goes:"
             f" {losses or 'no'} wrong sites (run with `--show-wrong` to list them)."
         ),
     ]

@@ -83,12 +83,14 @@ from bot.surroundings import (
     IS_A,
     IS_A_NAME,
     NAMES_A_TYPE,
+    NOT_A_STRING,
     RETURNS_VALUE,
     UNEVALUATED,
     WRITTEN_IS_A,
     Surroundings,
     in_annotation,
     is_name,
+    is_string,
     names_a_type,
 )
 from bot.surroundings import LANGUAGE as SURROUNDINGS_LANGUAGE
@@ -631,7 +633,15 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
         if not captures:
             continue
         # A string's content the fix writes as code must be spelled as a name wherever it applies.
-        if _written_as_code(name, rule) and all(
+        # A capture that was never a string where annotations are edited must not be one
+        # elsewhere: `Union["A", B]` is no `"A" | B`, which fails where Python evaluates it.
+        if (
+            in_annotations
+            and _outside_strings(name, rule.pattern, rule.language)
+            and not any(is_string(c) for c, _ in captures)
+        ):
+            facts.append(NOT_A_STRING.format(name=name))
+        if _outside_strings(name, rule.fix, rule.language) and all(
             c.kind() == "string_content" and is_name(c.text()) for c, _ in captures
         ):
             facts.append(IS_A_NAME.format(name=name))
@@ -732,15 +742,16 @@ def _renamed(code: str, written: str, replacement: str, language: str) -> str:
     return code
 
 
-def _written_as_code(name: str, rule: RewriteRule) -> bool:
-    """Whether the fix writes `$name` outside any string (`$A.$B`, not `get("$B")`)."""
+def _outside_strings(name: str, code: str, language: str | None) -> bool:
+    """Whether `code` (a pattern or fix) has `$name` outside any string (`$A.$B`, not
+    `get("$B")`)."""
     strings = [
         (n.range().start.index, n.range().end.index)
-        for n in SgRoot(rule.fix, rule.language or "").root().find_all(kind="string")
+        for n in SgRoot(code, language or "").root().find_all(kind="string")
     ]
     return any(
         m.group("single") == name and not any(a <= m.start() < b for a, b in strings)
-        for m in METAVARIABLE.finditer(rule.fix)
+        for m in METAVARIABLE.finditer(code)
     )
 
 
@@ -912,7 +923,7 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
                 if core is None:
                     continue
                 # A core that only parses in place (an f-string's `{e!s}`) is learned there.
-                wrapper = _wrapper([core])
+                wrapper = _wrapper(core)
                 try:
                     shape = edit_shape(unformatted(_wrapped(core.core, wrapper)))
                 except GeneralizationError:
@@ -922,7 +933,7 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
     for group in cores.values():
         if len(group) < min_examples or all(c.context is None for c in group):
             continue  # whole examples alone were learned as such already
-        wrapper = _wrapper(group)
+        wrapper = _wrapper(group[0])  # the group's key holds it: one for all
         wrapped = [_wrapped(c.core, wrapper) for c in group]
         by_example = {id(e): c for e, c in zip(wrapped, group, strict=True)}
         for entry in _learn_group(wrapped, min_examples=min_examples):
@@ -939,18 +950,16 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
     return kept
 
 
-def _wrapper(group: Sequence[EditCore]) -> str | None:
-    """The code around `{}` in which the group's cores parse as their kind, when some core does
-    not parse alone (an f-string's `{e!s}`); None when all do."""
-    selector = group[0].selector
-    language = group[0].core.language
-    if selector is None or all(
+def _wrapper(core: EditCore) -> str | None:
+    """The code around `{}` in which the core parses as its kind, when it does not parse alone
+    (an f-string's `{e!s}`); None when it does."""
+    language = core.core.language
+    if core.selector is None or all(
         not syntax_problems(SgRoot(text, language).root())
-        for c in group
-        for text in (c.core.before, c.core.after)
+        for text in (core.core.before, core.core.after)
     ):
         return None
-    return selector_wrapper(group[0].core.before, selector, language)
+    return selector_wrapper(core.core.before, core.selector, language)
 
 
 def _wrapped(core: Example, wrapper: str | None) -> Example:

@@ -42,6 +42,7 @@ FACT = re.compile(
       | is\ a\ (?P<type>dict|list|set|tuple|str)
       | (?P<name_fact>is\ a\ name)   # an identifier's spelling (a string's content)
       | (?P<names_type>names\ a\ type)   # a quoted annotation: a forward reference
+      | (?P<not_string>is\ not\ a\ string)   # not a string literal (such as a forward reference)
     )
     | (?P<unevaluated>the\ annotation\ is\ never\ evaluated)  # the match's annotation
     | (?P<returns_value>the\ function\ returns\ a\ value\ elsewhere)  # the match's def
@@ -52,12 +53,14 @@ ENCLOSING_CLASS = "${name} names the enclosing class"
 IS_A = "${name} is a {type}"
 IS_A_NAME = "${name} is a name"
 NAMES_A_TYPE = "${name} names a type"
+NOT_A_STRING = "${name} is not a string"
 WRITTEN_IS_A = "`{name}` is a {type}"
 UNEVALUATED = "the annotation is never evaluated"
 RETURNS_VALUE = "the function returns a value elsewhere"
 INVALID_FACT = (
     "unknown fact {fact!r}: expected `$NAME names the enclosing class`,"
-    " `$NAME is a dict|list|set|tuple|str`, `$NAME is a name` or `$NAME names a type` (or"
+    " `$NAME is a dict|list|set|tuple|str`, `$NAME is a name`, `$NAME names a type` or"
+    " `$NAME is not a string` (or"
     " `name` for $NAME),"
     " `the annotation is never evaluated` or `the function returns a value elsewhere`"
 )
@@ -77,6 +80,7 @@ TYPE_NAMES = {
     "tuple": "tuple", "Tuple": "tuple",
     "str": "str",
 }  # fmt: skip
+STRING_KINDS = frozenset({"string", "concatenated_string"})
 SPLAT_TYPES = {"list_splat_pattern": "tuple", "dictionary_splat_pattern": "dict"}
 CALLABLE_TYPES = frozenset({"dict", "list", "set", "tuple", "str"})
 SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
@@ -165,6 +169,8 @@ def holds(fact: str, match: SgNode) -> bool:
         return is_name(captured.text())
     if m.group("names_type"):
         return names_a_type(captured)
+    if m.group("not_string"):
+        return not is_string(captured)
     return known_type(captured) == m.group("type")
 
 
@@ -174,6 +180,8 @@ def _written_holds(m: re.Match[str], written: str, match: SgNode) -> bool:
         return written == enclosing_class(match)
     if m.group("name_fact"):
         return is_name(written)
+    if m.group("not_string"):
+        return True  # a name is not a string
     reads = [
         n
         for n in [match, *match.find_all(kind="identifier")]
@@ -260,6 +268,16 @@ def returns_a_value(node: SgNode) -> bool:
 
 def _return_value(statement: SgNode) -> SgNode | None:
     return next((c for c in statement.children() if c.is_named() and c.kind() != "comment"), None)
+
+
+def is_string(node: SgNode) -> bool:
+    """Whether `node` is a string literal, or a type that is one (`"A"` in `Union["A", B]`)."""
+    while node.kind() == "type":
+        named = [c for c in node.children() if c.is_named()]
+        if len(named) != 1:
+            return False
+        node = named[0]
+    return node.kind() in STRING_KINDS
 
 
 def is_name(text: str) -> bool:

@@ -593,6 +593,19 @@ def test_an_example_whose_spots_are_different_edits_gives_no_rule_from_its_spots
     assert not any(r.kept for r in learned)
 
 
+def test_an_annotation_edit_whose_captures_were_never_strings_leaves_strings_alone() -> None:
+    examples = [
+        ex("x: Union[int, str] = 1", "x: int | str = 1"),
+        ex("def g(b: Union[Path, bytes]) -> None:\n    pass", "def g(b: Path | bytes) -> None:\n    pass", pr=2),
+    ]  # fmt: skip
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None
+    assert rule.rule.facts == ("$A is not a string", "$B is not a string")
+    code = 'def h(t: Union["Conn", Path], u: Union[int, Path]):\n    pass\n'
+    # `"Conn" | Path` would fail when Python evaluates the def's annotations.
+    assert rewrite(rule, code) == code.replace("Union[int, Path]", "int | Path")
+
+
 def test_examples_whose_surroundings_were_not_read_give_no_facts() -> None:
     examples = [
         from_commit(SUPER_1, SUPER_1.replace("super(Patch, self)", "super()"), 3, pr=1),
@@ -948,8 +961,7 @@ def test_whole_examples_that_rename_an_attribute_give_a_table_rule_anywhere() ->
     [rule] = learned_kept([ex("re.I", "re.IGNORECASE"), ex("re.X", "re.VERBOSE", pr=2)])
     assert rule.rule is not None and rule.rule.inside == ()
     assert rule.describe().endswith(
-        "`re.$A` -> `re.$B` (`$B` by `$A`: `I` → `IGNORECASE`, `X` → `VERBOSE`)"
-        " [2 example(s)] kept"
+        "`re.$A` -> `re.$B` (`$B` by `$A`: `I` → `IGNORECASE`, `X` → `VERBOSE`) [2 example(s)] kept"
     )
     assert rewrite(rule, "x = re.I | re.X\n") == "x = re.IGNORECASE | re.VERBOSE\n"
 

@@ -258,3 +258,12 @@ def test_a_function_returns_a_value_when_a_return_of_its_own_has_one_other_than_
 def test_outside_a_function_nothing_returns_a_value() -> None:
     root = SgRoot("x = 1\n", "python").root()
     assert not returns_a_value(root.find_all(kind="integer")[0])
+
+
+def test_a_capture_is_not_a_string_unless_it_is_a_string_literal_or_a_type_that_is_one() -> None:
+    root = SgRoot('def f(a: Union["A", B], b: Union[C, "D" "E"]):\n    pass\n', "python").root()
+    fact = "$X is not a string"
+    assert parse_fact(fact).group("not_string")
+    matches = root.find_all(pattern={"context": "x: Union[$X, $Y]", "selector": "generic_type"})
+    assert [holds(fact, m) for m in matches] == [False, True]
+    assert [holds("$Y is not a string", m) for m in matches] == [True, False]
