@@ -154,3 +154,36 @@ async def test_a_list_edit_suggested_twice_becomes_a_rule_for_lists_of_any_lengt
     assert await s.file("main", "more.py") == (
         "CONF = {'x': 1}\nNESTED = {'y': 2, 'z': {'w': 3}}\nKW = dict(q=1, **{'r': 2})\n"
     )
+
+
+RETURN_FILES = {
+    "lib.py": "def first(xs):\n    for x in xs:\n        return x\n",
+    "util.py": "def size(p):\n    return len(p)\n",
+    "more.py": (
+        "def find(xs, y):\n    for x in xs:\n        if x == y:\n            return x\n    return\n\n\n"
+        "def close(f):\n    if f is None:\n        return\n    f.close()\n"
+    ),
+    "test_all.py": "from more import close, find\n\n\ndef test_all():\n    assert find([1], 2) is None and close(None) is None\n",
+}
+
+
+async def test_a_bare_return_made_explicit_twice_is_made_explicit_where_functions_return_values(stage: Stage) -> None:
+    s = await scene(stage, "returns", files=RETURN_FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
+    await s.settle()
+    for branch, path, function in (("one", "lib.py", "pick"), ("two", "util.py", "last")):
+        before = RETURN_FILES[path] + f"\n\ndef {function}(xs):\n    if not xs:\n        return\n    return xs[0]\n"
+        await suggested_and_applied(
+            s, branch=branch, path=path, before=before, line="        return", suggestion="        return None"
+        )
+
+    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    spec = rule_pr.spec
+    assert (spec["pattern"], spec["fix"], spec["selector"]) == ("return", "return None", "return_statement")
+    assert spec["facts"] == ["the function returns a value elsewhere"]
+    assert "only where the function returns a value elsewhere" in rule_pr.rationale
+    assert rule_pr.targets == ("more.py",)
+    assert rule_pr.state == pr.PASSED, rule_pr.history  # real CI passed on the rule's PR
+    await s.sandbox.merge(s.repo, rule_pr.pr_number, as_="alice")
+    await s.settle()
+    # `close` returns nothing: its bare `return` says all there is to say.
+    assert await s.file("main", "more.py") == RETURN_FILES["more.py"].replace("    return\n\n", "    return None\n\n")
