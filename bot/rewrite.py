@@ -626,17 +626,13 @@ def selector_arity(pattern: str, selector: str, language: str) -> int | None:
     ast-grep's default matching lets a node have children after the pattern's last one: the
     contextual pattern `return` (a `return_statement`) also matches `return x`. A match must
     have as many as the pattern."""
-    if "$$$" in pattern:
+    wrapper = selector_wrapper(pattern, selector, language)
+    if "$$$" in pattern or wrapper is None:
         return None
     instance = pattern_instance(pattern)
-    for wrapper in SELECTOR_CONTEXTS.get(language, ()):
-        root = SgRoot(wrapper.replace("{}", instance, 1), language).root()
-        if syntax_problems(root):
-            continue
-        for node in root.find_all(kind=selector):
-            if node.text() == instance:
-                return _named_children(node)
-    return None
+    root = SgRoot(wrapper.replace("{}", instance, 1), language).root()
+    node = next(n for n in root.find_all(kind=selector) if n.text() == instance)
+    return _named_children(node)
 
 
 def _named_children(node: SgNode) -> int:
