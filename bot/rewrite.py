@@ -43,6 +43,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 
 import pathspec
 from ast_grep_py import SgNode, SgRoot
@@ -362,6 +363,14 @@ class NameTable:
             return None
         return dict(self.entries).get(captured.text())
 
+    def search(self, pattern: str) -> dict[str, Any]:
+        """The ast-grep rule config that finds `pattern` where its capture is in the table."""
+        names = "|".join(re.escape(name) for name, _ in self.entries)
+        return {
+            "rule": {"pattern": pattern},
+            "constraints": {self.source: {"regex": f"^(?:{names})$"}},
+        }
+
     def describe(self) -> str:
         pairs = ", ".join(f"`{a}` → `{b}`" for a, b in self.entries)
         return f"`${self.target}` by `${self.source}`: {pairs}"
@@ -512,6 +521,10 @@ def _matches(
                 r = node.range()
                 unique.setdefault((r.start.index, -r.end.index, node.kind()), (node, fix))
         found = [unique[key] for key in sorted(unique)]
+    elif rule.table is not None:
+        # Only the table's names: ast-grep checks them as it matches, so even a bare `$A` (several
+        # names replaced by one) visits each node once, in Rust.
+        found = [(node, rule.fix) for node in root.find_all(config=rule.table.search(rule.pattern))]
     else:
         found = [(node, rule.fix) for node in root.find_all(pattern=rule.pattern)]
     return [

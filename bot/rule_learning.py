@@ -1486,18 +1486,60 @@ def _with_span(text: str, node: SgNode, replacement: str, *, offset: int) -> str
     return text[: r.start.index - offset] + replacement + text[r.end.index - offset :]
 
 
-def _learn_tables(rejected: list[LearnedRule], *, min_examples: int) -> list[LearnedRule]:
-    """Kept rename rules from examples that gave none: examples that each rename one attribute
-    alike to a name the pattern cannot give (`re.I -> re.IGNORECASE` and `re.X -> re.VERBOSE`),
-    as a rule with a `NameTable` of exactly the renames they made, placed as core rules are.
+def _replacement(example: Example) -> _Rename | None:
+    """The example as one name replaced by another (`except IOError:` -> `except OSError:`,
+    `socket.error as e` -> `OSError as e`), narrowed to the name; None when it is not one.
+
+    A name is an identifier or a dotted one; several names replaced by one make a rule that
+    replaces exactly those (`$A -> $B` with a table), which no pattern of its own could say.
     """
-    groups: dict[tuple[str, str, str], list[_Rename]] = {}
+    core = edit_core(example) or _whole_core(example)
+    if core is None:
+        return None
+    names = []
+    for text in (core.core.before, core.core.after):
+        root = SgRoot(text, example.language).root()
+        if syntax_problems(root):
+            return None
+        node = unit_node(root)
+        if node.text() != text or not _dotted_name(node):
+            return None
+        names.append(text)
+    return _Rename(core=core, pattern=TABLE_SOURCE, fix=TABLE_TARGET, old=names[0], new=names[1])
+
+
+def _dotted_name(node: SgNode) -> bool:
+    """Whether `node` is a name (`IOError`) or a dotted one (`socket.error`)."""
+    while node.kind() == "attribute":
+        obj, attr = node.field("object"), node.field("attribute")
+        if obj is None or attr is None or attr.kind() != "identifier":
+            return False
+        node = obj
+    return node.kind() == "identifier"
+
+
+def _learn_tables(rejected: list[LearnedRule], *, min_examples: int) -> list[LearnedRule]:
+    """Kept rename rules from examples that gave none, each with a `NameTable` of exactly the
+    renames its examples made, placed as core rules are:
+
+    - examples that each rename one attribute alike to a name the pattern cannot give
+      (`re.I -> re.IGNORECASE` and `re.X -> re.VERBOSE`: `re.$A -> re.$B`);
+    - examples that replace different names by the same one (`IOError -> OSError` and
+      `socket.error -> OSError`: `$A -> $B`, held to those names).
+    """
+    # (language, pattern, fix, the name all became: only for replacements) -> its examples
+    groups: dict[tuple[str, str, str, str], list[_Rename]] = {}
     for entry in rejected:
         for example in entry.examples:
             if (rename := _rename(example)) is not None:
-                groups.setdefault((example.language, rename.pattern, rename.fix), []).append(rename)
+                key = (example.language, rename.pattern, rename.fix, "")
+                groups.setdefault(key, []).append(rename)
+            elif (replaced := _replacement(example)) is not None:
+                # Replaced by the same name: what they share is the name they became.
+                key = (example.language, TABLE_SOURCE, TABLE_TARGET, replaced.new)
+                groups.setdefault(key, []).append(replaced)
     kept: list[LearnedRule] = []
-    for (language, pattern, fix), group in groups.items():
+    for (language, pattern, fix, _), group in groups.items():
         table = {r.old: r.new for r in group}
         # One old name renamed two ways says the name is not what decides the new one.
         if len(group) < min_examples or any(table[r.old] != r.new for r in group):
@@ -1515,8 +1557,11 @@ def _learn_tables(rejected: list[LearnedRule], *, min_examples: int) -> list[Lea
             )
         except RewriteError:
             continue
-        if too_general(pattern, language):
+        # A bare `$A` is held to the table's names: general only as far as the examples went.
+        if pattern != TABLE_SOURCE and too_general(pattern, language):
             continue
+        if len({r.old for r in group}) < 2:
+            continue  # one name twice: the literal rule's business (it failed for its own reason)
         if (placed := _placed(rule, [r.core for r in group])) is not None:
             kept.append(placed)
     return kept

@@ -831,3 +831,13 @@ def test_a_rule_has_a_name_table_or_an_item_map_not_both() -> None:
             table=FLAGS,
             each=each,
         )
+
+
+def test_a_bare_capture_held_to_a_name_table_replaces_only_those_names() -> None:
+    table = NameTable(
+        source="A", target="B", entries=(("IOError", "OSError"), ("socket.error", "OSError"))
+    )
+    rule = RewriteRule(pattern="$A", fix="$B", language="python", table=table)
+    code = "try:\n    f()\nexcept (IOError, socket.error, ValueError):\n    raise SocketError()\n"
+    result = apply_rewrite({"a.py": code}, rule)
+    assert result.changed["a.py"] == code.replace("IOError, socket.error", "OSError, OSError")

@@ -979,3 +979,34 @@ def test_whole_examples_that_rename_an_attribute_give_a_table_rule_anywhere() ->
 )
 def test_renames_that_do_not_make_a_table_give_no_table_rule(examples: list[Example]) -> None:
     assert not any(r.rule is not None and r.rule.table is not None for r in learned_kept(examples))
+
+
+def test_different_names_replaced_by_one_become_a_table_of_exactly_those_names() -> None:
+    examples = [
+        ex("try:\n    f()\nexcept IOError:\n    pass", "try:\n    f()\nexcept OSError:\n    pass"),
+        ex(
+            "try:\n    g()\nexcept socket.error as e:\n    log(e)",
+            "try:\n    g()\nexcept OSError as e:\n    log(e)",
+            pr=2,
+        ),
+    ]
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None and rule.rule.table is not None
+    assert (rule.rule.pattern, rule.rule.fix) == ("$A", "$B")
+    assert rule.rule.table.entries == (("IOError", "OSError"), ("socket.error", "OSError"))
+    assert rule.rule.inside == ("as_pattern", "except_clause.value")
+    code = (
+        "try:\n    f()\nexcept IOError:\n    pass\n"
+        "except (socket.error, ValueError) as e:\n    raise IOError(e)\n"
+        "except EnvironmentError:\n    pass\n"
+    )
+    # Only where the examples' names sat (not in a tuple, not raised), and only their names.
+    assert rewrite(rule, code) == code.replace("except IOError:", "except OSError:")
+
+
+def test_one_name_replaced_twice_is_no_table() -> None:
+    examples = [
+        ex("try:\n    f()\nexcept IOError:\n    pass", "try:\n    f()\nexcept OSError:\n    pass"),
+        ex("x = IOError", "x = OSError", pr=2),
+    ]
+    assert not any(r.rule is not None and r.rule.table is not None for r in learn_rules(examples))
