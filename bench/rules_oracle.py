@@ -441,6 +441,7 @@ def _verdict(results: list[CodeResult]) -> list[str]:
         for r in results
         if len(r.trial.examples) == 2
         and len({(x.before, x.after) for _, x in r.trial.examples}) == 1
+        and r.trial.score.recall < 1
     ]
     precision, recall = total.precision or 0.0, total.recall
     return [
@@ -457,7 +458,8 @@ def _verdict(results: list[CodeResult]) -> list[str]:
             " `open(f, 'rt', encoding=e) -> open(f, encoding=e)`; `str(x)` and `repr(x)` in"
             " f-strings), and two examples of one edit are the least a rule needs"
             f" (`learn.min_examples`). For {len(same)} ({', '.join(same) or 'none'}) the draw is"
-            " one text in two places, so the rule is that text. Where precision goes:"
+            " one text in two places, so the rule is that text and its other sites are missed."
+            " Where precision goes:"
             f" {losses or 'no'} wrong sites (run with `--show-wrong` to list them)."
         ),
     ]
