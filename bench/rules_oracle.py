@@ -289,7 +289,8 @@ def run_trial(
     # Two sites with the same text in the same lines of code (vendored copies) are one example
     # twice; the same text in other code (`return` in two functions) is two examples.
     drawn = [rng.choice(sites)]
-    others = [site for site in sites if _seen_as(corpus, site) != _seen_as(corpus, drawn[0])]
+    first = _seen_as(corpus, drawn[0])
+    others = [site for site in sites if _seen_as(corpus, site) != first]
     if others:
         drawn.append(rng.choice(others))
     examples = [

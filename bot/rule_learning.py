@@ -814,13 +814,10 @@ def edit_cores(example: Example) -> list[EditCore]:
     except GeneralizationError:
         return []
     before, after = changed_pair(parsed.before, parsed.after)
-    kids_b, kids_a = significant_children(before), significant_children(after)
-    if before.kind() != after.kind() or len(kids_b) != len(kids_a):
+    if before.kind() != after.kind():
         return []
-    pairs = [(b, a) for b, a in zip(kids_b, kids_a, strict=True) if b.text() != a.text()]
-    if len(pairs) < 2 or not all(b.is_named() and a.is_named() for b, a in pairs):
-        return []
-    if any(not x.is_named() and x.text() != y.text() for x, y in zip(kids_b, kids_a, strict=True)):
+    pairs = _differing(significant_children(before), significant_children(after))
+    if len(pairs) < 2:
         return []
     cores = [_core_at(example, *changed_pair(b, a)) for b, a in pairs]
     return [c for c in cores if c is not None] if all(cores) else []
@@ -849,18 +846,24 @@ def _core_at(example: Example, before: SgNode, after: SgNode) -> EditCore | None
         core = dataclasses.replace(example, before=core_before, after=core_after)
     except ExampleError:
         return None
-    parent = before.parent()
-    assert parent is not None
-    field = field_of(before)
     rng = before.range()
     return EditCore(
         example=example,
         core=core,
-        context=f"{parent.kind()}.{field}" if field else parent.kind(),
+        context=_place(before),
         selector=selector,
         start=rng.start.index,
         end=rng.end.index,
     )
+
+
+def _place(node: SgNode) -> str | None:
+    """Where `node` sits: "kind.field" (or "kind") of its parent; None at the root."""
+    parent = node.parent()
+    if parent is None:
+        return None
+    field = field_of(node)
+    return f"{parent.kind()}.{field}" if field else parent.kind()
 
 
 def changed_pair(
@@ -873,19 +876,24 @@ def changed_pair(
     """
     while before.kind() == after.kind() and not (stop and stop(before, after)):
         kids_b, kids_a = significant_children(before), significant_children(after)
-        if len(kids_b) != len(kids_a) or not kids_b:
+        if not kids_b:
             break
-        differing = [i for i, (b, a) in enumerate(zip(kids_b, kids_a)) if b.text() != a.text()]
+        differing = _differing(kids_b, kids_a)
         if len(differing) != 1:
             break
-        b, a = kids_b[differing[0]], kids_a[differing[0]]
-        if not (b.is_named() and a.is_named()) or any(
-            x.is_named() != y.is_named() or (not x.is_named() and x.text() != y.text())
-            for x, y in zip(kids_b, kids_a)
-        ):
-            break
-        before, after = b, a
+        before, after = differing[0]
     return before, after
+
+
+def _differing(kids_b: list[SgNode], kids_a: list[SgNode]) -> list[tuple[SgNode, SgNode]]:
+    """The pairs of children that differ, when the two lists agree on layout (the same tokens
+    and named children in the same places) and only named children differ; else []."""
+    if len(kids_b) != len(kids_a) or any(
+        x.is_named() != y.is_named() or (not x.is_named() and x.text() != y.text())
+        for x, y in zip(kids_b, kids_a, strict=True)
+    ):
+        return []
+    return [(b, a) for b, a in zip(kids_b, kids_a, strict=True) if b.text() != a.text()]
 
 
 def _whole_core(example: Example) -> EditCore | None:
@@ -1459,14 +1467,8 @@ def _rename(example: Example) -> _Rename | None:
         or unit_b.field("attribute") != b
     ):
         return None
-    whole = unit_b.range() == parsed.before.range()
-    parent, field = unit_b.parent(), field_of(unit_b)
-    context = (
-        None
-        if whole or parent is None
-        else (f"{parent.kind()}.{field}" if field else parent.kind())
-    )
     span = unit_b.range()
+    context = None if span == parsed.before.range() else _place(unit_b)
     try:
         core = dataclasses.replace(example, before=unit_b.text(), after=unit_a.text())
     except ExampleError:
@@ -1541,8 +1543,9 @@ def _learn_tables(rejected: list[LearnedRule], *, min_examples: int) -> list[Lea
     kept: list[LearnedRule] = []
     for (language, pattern, fix, _), group in groups.items():
         table = {r.old: r.new for r in group}
-        # One old name renamed two ways says the name is not what decides the new one.
-        if len(group) < min_examples or any(table[r.old] != r.new for r in group):
+        # One old name renamed two ways says the name is not what decides the new one; one name
+        # twice is the literal rule's business (it failed for its own reason).
+        if len(group) < min_examples or any(table[r.old] != r.new for r in group) or len(table) < 2:
             continue
         try:
             rule = RewriteRule(
@@ -1560,8 +1563,6 @@ def _learn_tables(rejected: list[LearnedRule], *, min_examples: int) -> list[Lea
         # A bare `$A` is held to the table's names: general only as far as the examples went.
         if pattern != TABLE_SOURCE and too_general(pattern, language):
             continue
-        if len({r.old for r in group}) < 2:
-            continue  # one name twice: the literal rule's business (it failed for its own reason)
         if (placed := _placed(rule, [r.core for r in group])) is not None:
             kept.append(placed)
     return kept
