@@ -183,6 +183,14 @@ TABLE_TARGET_UNUSED = "the name table writes ${target}, which the fix `{fix}` do
 TABLE_EMPTY = "the name table has no entries"
 TABLE_AND_EACH = "a rule rewrites each item of a list or looks names up in a table, not both"
 TABLE_TWICE = "the name table has `{name}` twice"
+VALUES_NOT_CAPTURED = (
+    "`${name}` is held to values, but the pattern `{pattern}` does not capture it as one node"
+)
+VALUES_EMPTY = "`${name}` is held to no values"
+REST_MAY_BE_EMPTY = " (`$$${rest}` may be empty)"
+REST_NOT_CAPTURED = (
+    "`$$${rest}` may be empty, but the pattern `{pattern}` and the fix `{fix}` do not both have it"
+)
 ANY_QUOTE_NEEDS_PYTHON = (
     "either-quote matching is for Python strings only; this rule's language is {language}"
 )
@@ -376,6 +384,41 @@ class NameTable:
         return f"`${self.target}` by `${self.source}`: {pairs}"
 
 
+@dataclass(frozen=True)
+class ValueSet:
+    """A metavariable held to the texts the examples showed there (`$B` one of `"r"`, `"rt"`).
+
+    Learned from examples whose fix dropped different literals at one spot (`open(f, "r")` and
+    `open(g, "rt")` becoming `open(f)` and `open(g)`): the examples show that those values may go,
+    not that any value may, so `open(h, "w")` is left alone. A plain string is one value in
+    either quote style.
+    """
+
+    name: str  # the pattern's metavariable (without `$`)
+    values: tuple[str, ...]  # the texts it may capture, plain strings in double quotes, sorted
+
+    def check(self, rule: RewriteRule) -> None:
+        """RewriteError when this set cannot work with `rule` (or on its own)."""
+        if not self.values:
+            raise RewriteError(VALUES_EMPTY.format(name=self.name))
+        if not any(m.group("single") == self.name for m in METAVARIABLE.finditer(rule.pattern)):
+            raise RewriteError(VALUES_NOT_CAPTURED.format(name=self.name, pattern=rule.pattern))
+
+    def holds(self, node: SgNode) -> bool:
+        """Whether the match `node` captured one of the values."""
+        captured = node.get_match(self.name)
+        return captured is not None and plain_form(captured.text()) in self.values
+
+    def describe(self) -> str:
+        values = ", ".join(f"`{v}`" for v in self.values)
+        return f"`${self.name}` one of {values}"
+
+
+def plain_form(text: str) -> str:
+    """`text` with a plain Python string in double quotes, so that either quote style is one value."""
+    return f'"{text[1:-1]}"' if _plain(text) else text
+
+
 @functools.lru_cache(maxsize=256)
 def _item_problem(pattern: str, context: str, selector: str, language: str) -> str | None:
     """Why `pattern` is not the `selector` node ast-grep reads in `context`, or None."""
@@ -422,6 +465,12 @@ class RewriteRule:
     each: ItemMap | None = None
     # A name the fix writes that depends on what the pattern captured (learned rules only).
     table: NameTable | None = None
+    # Metavariables held to the values their examples showed (learned rules only).
+    values: tuple[ValueSet, ...] = ()
+    # A `$$$` capture that ends a list and may match nothing, comma and all: `open($A, $B,
+    # $$$REST)` also matches `open(f, "r")`, which ast-grep alone would not without the comma;
+    # there the fix is written without `$$$REST` (learned rules only).
+    rest: str | None = None
 
     def __post_init__(self) -> None:
         if not self.pattern.strip():
@@ -459,10 +508,28 @@ class RewriteRule:
             raise RewriteError(
                 UNCAPTURED_IN_FIX.format(names=", ".join(unknown), pattern=self.pattern)
             )
+        for held in self.values:
+            held.check(self)
+        if self.rest is not None and not all(
+            any(m.group("multi") == self.rest for m in METAVARIABLE.finditer(code))
+            for code in (self.pattern, self.fix)
+        ):
+            raise RewriteError(
+                REST_NOT_CAPTURED.format(rest=self.rest, pattern=self.pattern, fix=self.fix)
+            )
         if self.glob is not None:
             glob_spec(self.glob)  # raises on a bad glob now rather than mid-rewrite
         if self.each is not None:
             self.each.check(self)
+
+    def variants(self) -> tuple[tuple[str, str], ...]:
+        """The (pattern, fix) pairs searched: without an empty `rest` first (`open(f, "r",)`
+        is written `open(f)`, not `open(f, )`), then the rule's own."""
+        if self.rest is None:
+            return ((self.pattern, self.fix),)
+        empty = re.compile(rf",\s*\$\$\${self.rest}\b|\$\$\${self.rest}\b")
+        without = (empty.sub("", self.pattern, 1), empty.sub("", self.fix, 1))
+        return without, (self.pattern, self.fix)
 
     def in_scope(self, path: str) -> bool:
         """Whether `path` is under the rule's glob (every path when there is none)."""
@@ -474,6 +541,7 @@ class RewriteRule:
             (not self.inside or any(context_of(node, c) for c in self.inside))
             and all(holds(fact, node) for fact in self.facts)
             and (self.table is None or self.table.lookup(node) is not None)
+            and all(held.holds(node) for held in self.values)
         )
 
     def describe(self) -> str:
@@ -490,7 +558,9 @@ class RewriteRule:
             )
         each = f" ({self.each.describe()})" if self.each else ""
         table = f" ({self.table.describe()})" if self.table else ""
-        return f"`{self.pattern}` → `{self.fix}`{each}{table}{kind}{where}{facts}{quotes}"
+        values = "".join(f" ({held.describe()})" for held in self.values)
+        values += REST_MAY_BE_EMPTY.format(rest=self.rest) if self.rest else ""
+        return f"`{self.pattern}` → `{self.fix}`{each}{table}{values}{kind}{where}{facts}{quotes}"
 
 
 def find_matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[SgNode]:
@@ -513,25 +583,35 @@ def _matches(
             for node in root.find_all(pattern={"context": context, "selector": rule.selector})
             if arity is None or _named_children(node) == arity
         ]
-    elif rule.any_quote:
-        # One search per quote style; a node found by two of them is one match, in tree order.
-        unique: dict[tuple[int, int, str], tuple[SgNode, str]] = {}
-        for pattern, fix in quote_variant_pairs(rule.pattern, rule.fix, prefer=prefer):
-            for node in root.find_all(pattern=pattern):
-                r = node.range()
-                unique.setdefault((r.start.index, -r.end.index, node.kind()), (node, fix))
-        found = [unique[key] for key in sorted(unique)]
-    elif rule.table is not None:
-        # Only the table's names: ast-grep checks them as it matches, so even a bare `$A` (several
-        # names replaced by one) visits each node once, in Rust.
-        found = [(node, rule.fix) for node in root.find_all(config=rule.table.search(rule.pattern))]
     else:
-        found = [(node, rule.fix) for node in root.find_all(pattern=rule.pattern)]
+        # One search per variant and quote style; a node found by two of them is one match (the
+        # first search's), in tree order.
+        unique: dict[tuple[int, int, str], tuple[SgNode, str]] = {}
+        for own_pattern, own_fix in rule.variants():
+            pairs = (
+                quote_variant_pairs(own_pattern, own_fix, prefer=prefer)
+                if rule.any_quote
+                else ((own_pattern, own_fix),)
+            )
+            for pattern, fix in pairs:
+                for node in _search(root, rule, pattern):
+                    r = node.range()
+                    unique.setdefault((r.start.index, -r.end.index, node.kind()), (node, fix))
+        found = [unique[key] for key in sorted(unique)]
     return [
         (node, fix)
         for node, fix in found
         if rule.sits_well(node) and (rule.each is None or rule.each.items(node) is not None)
     ]
+
+
+def _search(root: SgNode, rule: RewriteRule, pattern: str) -> list[SgNode]:
+    """What `pattern` (one of the rule's variants) finds under `root`."""
+    if rule.table is not None:
+        # Only the table's names: ast-grep checks them as it matches, so even a bare `$A` (several
+        # names replaced by one) visits each node once, in Rust.
+        return root.find_all(config=rule.table.search(pattern))
+    return root.find_all(pattern=pattern)
 
 
 @functools.lru_cache(maxsize=256)

@@ -61,17 +61,20 @@ from bot.rewrite import (
     METAVARIABLE,
     PLACEHOLDER,
     QUOTES_LANGUAGE,
+    REST_MAY_BE_EMPTY,
     ItemMap,
     NameTable,
     RewriteError,
     RewriteResult,
     RewriteRule,
     RewriteSite,
+    ValueSet,
     apply_rewrite,
     captured_names,
     field_of,
     find_matches,
     pattern_instance,
+    plain_form,
     plain_strings,
     same_length_instance,
     selector_context,
@@ -116,9 +119,9 @@ NO_ANCHOR = (
     " so it matches nearly everything of that shape"
 )
 NO_OP = "the rule changes nothing: its fix is its pattern"
-DROPS_VALUES = (
-    "too general: `${name}` stands for different values in the examples ({values}) and the fix"
-    " `{fix}` drops it, so the rule would delete any value there"
+DROPS_NAMES = (
+    "too general: `${name}` stands for different names in the examples ({values}) and the fix"
+    " `{fix}` drops it, so the rule would do the same to any name there"
 )
 # Brackets whose trailing comma is formatting (a tuple's is not: `(a,)` is a tuple, `(a)` is not).
 TRAILING_COMMA_HOLDERS = ("argument_list", "parameters", "list", "dictionary", "set")
@@ -132,6 +135,7 @@ LIST_KINDS = frozenset(
     {"argument_list", "list", "set", "dictionary", "arguments", "array", "object"}
 )
 ITEMS_NAME = "ITEMS"
+REST_NAME = "REST"
 # Tokens that only delimit a string: their quote style is formatting.
 QUOTE_TOKENS = frozenset({"string_start", "string_end"})
 # Nodes that are values written out: dropping one that differed between examples deletes data.
@@ -149,6 +153,7 @@ NOT_KEPT = "rule {id} was not kept ({reason}); only kept rules have sites"
 WHERE = " (only where the match is {places}, as in the examples)"
 EACH_WHERE = " ({each}, however many items there are)"
 TABLE_WHERE = " ({table}; no other name)"
+VALUES_WHERE = " ({values}, as in the examples; no other value)"
 FACTS_WHERE = " (only where {facts}, as around every example)"
 PROPOSAL_TITLE = "Apply learned rule `{pattern}` -> `{fix}`"
 PROPOSAL_RATIONALE = (
@@ -195,6 +200,10 @@ class LearnedRule:
             what += f" ({self.rule.each.describe()})"
         if self.rule and self.rule.table:
             what += f" ({self.rule.table.describe()})"
+        for held in self.rule.values if self.rule else ():
+            what += f" ({held.describe()})"
+        if self.rule and self.rule.rest:
+            what += REST_MAY_BE_EMPTY.format(rest=self.rule.rest)
         status = "kept" if self.kept else f"rejected: {self.rejected_reason}"
         return f"{self.id} {what} [{len(self.examples)} example(s)] {status}"
 
@@ -212,6 +221,10 @@ def rule_id(rule: RewriteRule) -> str:
         parts += [dataclasses.asdict(rule.each)]
     if rule.table:
         parts += [dataclasses.asdict(rule.table)]
+    if rule.values:
+        parts += [[dataclasses.asdict(held) for held in rule.values]]
+    if rule.rest:
+        parts += [{"rest": rule.rest}]
     canonical = json.dumps(parts)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
@@ -430,9 +443,9 @@ def _check(pattern: str, fix: str, language: str, examples: Sequence[Example]) -
         if (as_unit := _as_unit_kind(rule, examples)) is None:
             return _Candidate(rule, problem)
         rule = as_unit
-    if problem := dropped_values(rule, examples):
+    if problem := dropped_names(rule, examples):
         return _Candidate(rule, problem)
-    return _Candidate(_as_statement_if_needed(rule), None)
+    return _Candidate(_as_statement_if_needed(held_values(rule, examples)), None)
 
 
 def _as_unit_kind(rule: RewriteRule, examples: Sequence[Example]) -> RewriteRule | None:
@@ -521,28 +534,60 @@ def _trailing_comma(holder: SgNode) -> SgNode | None:
     return comma if comma.text() == "," and not comma.is_named() else None
 
 
-def dropped_values(rule: RewriteRule, examples: Sequence[Example]) -> str | None:
-    """Why the rule would delete values it should not, or None.
-
-    A metavariable the fix drops that stood for different literals in the examples (`"r"` and
-    `"rt"` in `open($A, $B) -> open($A)`) would delete whatever value sits there, though the
-    examples only show that those two values could go.
-    """
+def _dropped(
+    rule: RewriteRule, examples: Sequence[Example]
+) -> dict[str, list[tuple[SgNode, Example]]]:
+    """What each metavariable the fix drops captured in the examples (and in which), by name."""
     dropped = captured_names(rule.pattern) - captured_names(rule.fix)
-    seen: dict[str, set[str]] = {name: set() for name in dropped}
-    literal = dict.fromkeys(dropped, True)
+    seen: dict[str, list[tuple[SgNode, Example]]] = {name: [] for name in dropped}
     for example in examples if dropped else ():
         root = SgRoot(example.before, example.language).root()
         for match in find_matches(root, rule, language=example.language):
             for name in dropped:
                 if (captured := match.get_match(name)) is not None:
-                    seen[name].add(captured.text())
-                    literal[name] = literal[name] and captured.kind() in LITERAL_KINDS
-    for name in sorted(dropped):
-        if literal[name] and len(seen[name]) > 1:
-            values = ", ".join(f"`{v}`" for v in sorted(seen[name]))
-            return DROPS_VALUES.format(name=name, values=values, fix=rule.fix)
+                    seen[name].append((captured, example))
+    return seen
+
+
+def dropped_names(rule: RewriteRule, examples: Sequence[Example]) -> str | None:
+    """Why the rule would replace names it should not, or None.
+
+    A metavariable the fix drops that stood for different names (`raise IOError` and `raise
+    EnvironmentError` both becoming `raise OSError` make no `raise $A -> raise OSError`: `raise
+    ValueError` is no `OSError`) would drop any name there, unless each name was the class the
+    example sat in (`super(C, self) -> super()`), which `with_facts` then requires. A name means
+    what its code binds it to, so it is not held to the examples' names as a literal is
+    (`held_values`): a table of names replaced by one is learned from such examples instead.
+    """
+    for name, captures in sorted(_dropped(rule, examples).items()):
+        texts = {c.text() for c, _ in captures}
+        if len(texts) > 1 and all(_unbound_name(c, e) for c, e in captures):
+            values = ", ".join(f"`{v}`" for v in sorted(texts))
+            return DROPS_NAMES.format(name=name, values=values, fix=rule.fix)
     return None
+
+
+def held_values(rule: RewriteRule, examples: Sequence[Example]) -> RewriteRule:
+    """`rule` with each metavariable its fix drops that stood for literals held to those.
+
+    Examples that drop `"r"` and `"rt"` (`open($A, $B) -> open($A)`) show that those values may
+    go, not any value: the rule deletes only them, and `open(f, "w")` is left alone.
+    """
+    held = []
+    for name, captures in sorted(_dropped(rule, examples).items()):
+        if captures and all(c.kind() in LITERAL_KINDS for c, _ in captures):
+            values = tuple(sorted({plain_form(c.text()) for c, _ in captures}))
+            held.append(ValueSet(name=name, values=values))
+    return dataclasses.replace(rule, values=rule.values + tuple(held)) if held else rule
+
+
+def _unbound_name(captured: SgNode, example: Example) -> bool:
+    """Whether `captured` is a name (`IOError`, `socket.error`) that nothing around the example
+    ties to it: not the class the example sat in."""
+    if not _dotted_name(captured):
+        return False
+    around = example.surroundings
+    return around is None or captured.text() != around.enclosing_class
 
 
 # --- learning ------------------------------------------------------------------------------
@@ -579,7 +624,10 @@ def learn_rules(
     by_tables = _learn_tables(rejected, min_examples=min_examples)
     placed = {id(e) for entry in by_tables for e in entry.examples}
     rejected = _without(rejected, placed)
-    kept += by_core + by_items + by_tables
+    by_deletions = _learn_deletions(rejected, min_examples=min_examples)
+    placed = {id(e) for entry in by_deletions for e in entry.examples}
+    rejected = _without(rejected, placed)
+    kept += by_core + by_items + by_tables + by_deletions
     for example, reason in broken:
         rejected.append(LearnedRule(_examples_id([example]), None, (example,), reason))
     return [with_facts(entry) for entry in kept] + rejected
@@ -1025,6 +1073,8 @@ def _placed(rule: RewriteRule, cores: Sequence[EditCore]) -> LearnedRule | None:
             any_quote=rule.any_quote,
             each=rule.each,
             table=rule.table,
+            values=rule.values,
+            rest=rule.rest,
         )
     except RewriteError:
         return None
@@ -1291,6 +1341,8 @@ def _list_rule(group: Sequence[ItemSplit]) -> RewriteRule | None:
         return None  # the items must be rewritten from themselves alone
     if rule.any_quote and plain_strings(item):
         return None  # an item pattern matches as written
+    if rule.values:
+        return None  # an item pattern holds no values
     names = captured_names(rule.pattern)
     name = next(
         n for n in (f"{ITEMS_NAME}{i or ''}" for i in range(len(names) + 1)) if n not in names
@@ -1309,9 +1361,9 @@ def _list_rule(group: Sequence[ItemSplit]) -> RewriteRule | None:
     except RewriteError:
         return None
     examples = [split.example for split in group]
-    if reproduction_problem(listed, examples) or dropped_values(listed, examples):
+    if reproduction_problem(listed, examples) or dropped_names(listed, examples):
         return None
-    return listed
+    return held_values(listed, examples)
 
 
 def _split_at_item(code: str, kind: str, language: str) -> tuple[str, str, str, str] | None:
@@ -1386,6 +1438,8 @@ class RuleSites:
             "any_quote": rule.any_quote,
             "each": dataclasses.asdict(rule.each) if rule.each else None,
             "table": _table_spec(rule.table),
+            "values": [{"name": h.name, "values": list(h.values)} for h in rule.values],
+            "rest": rule.rest,
             "examples": [
                 {"pr": e.pr, "author": e.author, "path": e.path, "line": e.line, "source": e.source}
                 for e in self.learned.examples
@@ -1406,6 +1460,8 @@ def _table_spec(table: NameTable | None) -> dict[str, Any] | None:
 def _where(rule: RewriteRule) -> str:
     where = EACH_WHERE.format(each=rule.each.describe()) if rule.each else ""
     where += TABLE_WHERE.format(table=rule.table.describe()) if rule.table else ""
+    where += "".join(VALUES_WHERE.format(values=held.describe()) for held in rule.values)
+    where += REST_MAY_BE_EMPTY.format(rest=rule.rest) if rule.rest else ""
     where += WHERE.format(places=" or ".join(rule.inside)) if rule.inside else ""
     if rule.facts:
         where += FACTS_WHERE.format(facts=" and ".join(rule.facts))
@@ -1566,3 +1622,128 @@ def _learn_tables(rejected: list[LearnedRule], *, min_examples: int) -> list[Lea
         if (placed := _placed(rule, [r.core for r in group])) is not None:
             kept.append(placed)
     return kept
+
+
+# --- deletions: one item of a list deleted, whatever items follow it ------------------------
+
+
+@dataclass(frozen=True)
+class _Deletion:
+    """An example that deletes one item of a list and keeps those after it, cut short after the
+    deleted item (`open(f, "rt", encoding=e) -> open(f, encoding=e)` as `open(f, "rt") ->
+    open(f)`), with where the list's holder sat."""
+
+    core: EditCore
+    cut: Example
+    list_kinds: tuple[str, str]  # the list's kind before and after (`argument_list`)
+    followed: bool  # whether items followed the deleted one
+
+
+def _deletion(example: Example) -> _Deletion | None:
+    """The example as one item deleted from a list that ends its holder (a call's arguments);
+    None when it is not one."""
+    try:
+        parsed = parse_example(example)
+    except GeneralizationError:
+        return None
+    before, after = changed_pair(parsed.before, parsed.after)
+    holder_b, holder_a = before.parent(), after.parent()
+    if (
+        before.kind() not in LIST_KINDS
+        or after.kind() not in LIST_KINDS
+        or holder_b is None
+        or holder_a is None
+        or before.range().end.index != holder_b.range().end.index
+        or after.range().end.index != holder_a.range().end.index
+        or any("comment" in c.kind() for c in (*before.children(), *after.children()))
+    ):
+        return None
+    items_b, items_a = _list_items(before), _list_items(after)
+    kept = [i.text() for i in items_a]
+    deleted = next(
+        (
+            k
+            for k in range(len(items_b))
+            if [i.text() for i in items_b[:k] + items_b[k + 1 :]] == kept
+        ),
+        None,
+    )
+    if deleted is None:
+        return None
+    start_b, start_a = holder_b.range().start.index, holder_a.range().start.index
+    close = before.children()[-1].text()
+    end_b = items_b[deleted].range().end.index
+    end_a = (
+        items_a[deleted - 1].range().end.index if deleted else after.children()[0].range().end.index
+    )
+    span = holder_b.range()
+    try:
+        cut = dataclasses.replace(
+            example,
+            before=holder_b.text()[: end_b - start_b] + close,
+            after=holder_a.text()[: end_a - start_a] + close,
+        )
+        whole = dataclasses.replace(example, before=holder_b.text(), after=holder_a.text())
+    except ExampleError:
+        return None
+    context = None if span == parsed.before.range() else _place(holder_b)
+    return _Deletion(
+        core=EditCore(example, whole, context, None, span.start.index, span.end.index),
+        cut=cut,
+        list_kinds=(before.kind(), after.kind()),
+        followed=deleted < len(items_b) - 1,
+    )
+
+
+def _learn_deletions(rejected: list[LearnedRule], *, min_examples: int) -> list[LearnedRule]:
+    """Kept rules from examples that each delete one item of a list alike and keep whatever
+    items follow it (`open(f, "r") -> open(f)` and `open(g, "rt", encoding=e) -> open(g,
+    encoding=e)`: `open($A, "$B", $$$REST) -> open($A, $$$REST)`, where `$$$REST` may be
+    empty), placed as core rules are.
+    """
+    groups: dict[str, list[_Deletion]] = {}
+    for entry in rejected:
+        for example in entry.examples:
+            if (deletion := _deletion(example)) is None:
+                continue
+            try:
+                shape = edit_shape(unformatted(deletion.cut))
+            except GeneralizationError:
+                continue
+            groups.setdefault(json.dumps([deletion.list_kinds, shape]), []).append(deletion)
+    kept: list[LearnedRule] = []
+    for group in groups.values():
+        if len(group) < min_examples:
+            continue
+        by_cut = {id(d.cut): d for d in group}
+        for entry in _learn_group([d.cut for d in group], min_examples=min_examples):
+            if not entry.kept or entry.rule is None or entry.rule.rest or entry.rule.each:
+                continue
+            members = [by_cut[id(e)] for e in entry.examples]
+            # Items after the deleted one are kept whatever they are only when an example had some.
+            if not any(m.followed for m in members):
+                continue
+            rule = _with_rest(entry.rule, group[0].list_kinds)
+            members = [m.core for m in members]
+            if rule is not None and (placed := _placed(rule, members)) is not None:
+                kept.append(placed)
+    return kept
+
+
+def _with_rest(rule: RewriteRule, list_kinds: tuple[str, str]) -> RewriteRule | None:
+    """`rule` with a `$$$REST` that may be empty at the end of its pattern's and fix's list."""
+    assert rule.language is not None
+    used = captured_names(rule.pattern) | captured_names(rule.fix)
+    name = next(n for n in (f"{REST_NAME}{i or ''}" for i in range(len(used) + 1)) if n not in used)
+    texts = []
+    for code, kind in zip((rule.pattern, rule.fix), list_kinds, strict=True):
+        root = SgRoot(same_length_instance(code), rule.language).root()
+        holder = next((n for n in _breadth_first(root) if n.kind() == kind), None)
+        if holder is None:
+            return None
+        at = holder.children()[-1].range().start.index
+        texts.append(code[:at] + (", " if _list_items(holder) else "") + f"$$${name}" + code[at:])
+    try:
+        return dataclasses.replace(rule, pattern=texts[0], fix=texts[1], rest=name)
+    except RewriteError:
+        return None

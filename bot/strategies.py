@@ -17,6 +17,7 @@ from bot.rewrite import (
     RewriteError,
     RewriteResult,
     RewriteRule,
+    ValueSet,
     apply_rewrite,
     diff_line_count,
     find_matches,
@@ -38,6 +39,10 @@ LEFT_BROKEN = "Left alone, because the rewrite would leave them unparsable: {pat
 BAD_EACH = "the rule's `each` is not an item map: {error}"
 BAD_TABLE = (
     "the rule's `table` is not a name table (`source`, `target` and `entries` as pairs): {error}"
+)
+BAD_VALUES = (
+    "the rule's `values` is not a list of held metavariables (each a `name` and its `values`):"
+    " {error}"
 )
 LEFT_MARKED = (
     "Left alone, because a comment there tells linters to (`# noqa` or the like): {paths}."
@@ -95,6 +100,8 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
             any_quote=bool(spec.get("any_quote")),
             each=_item_map(spec.get("each")),
             table=_name_table(spec.get("table")),
+            values=_value_sets(spec.get("values")),
+            rest=spec.get("rest"),
         )
     except RewriteError as exc:
         raise PatchFailed(str(exc)) from exc
@@ -186,6 +193,24 @@ def _name_table(spec: object) -> NameTable | None:
     except (TypeError, KeyError, ValueError) as exc:
         raise RewriteError(BAD_TABLE.format(error=exc)) from None
     return NameTable(source=str(source), target=str(target), entries=pairs)
+
+
+def _value_sets(spec: object) -> tuple[ValueSet, ...]:
+    """A learned rule's held metavariables from a proposal's spec; RewriteError when they are not."""
+    if not spec:
+        return ()
+    try:
+        if not isinstance(spec, list):
+            raise TypeError(f"a list was expected, not {type(spec).__name__}")
+        held = []
+        for entry in spec:
+            name, values = entry["name"], entry["values"]
+            if not isinstance(values, list):
+                raise TypeError(f"`values` of ${name} is not a list")
+            held.append(ValueSet(name=str(name), values=tuple(sorted(str(v) for v in values))))
+    except (TypeError, KeyError) as exc:
+        raise RewriteError(BAD_VALUES.format(error=exc)) from None
+    return tuple(held)
 
 
 def _marked_places(result: RewriteResult) -> str:

@@ -16,6 +16,7 @@ from bot.rewrite import (
     RewriteError,
     RewriteRule,
     RewriteSite,
+    ValueSet,
     apply_rewrite,
     canonical_language,
     diff_line_count,
@@ -841,3 +842,59 @@ def test_a_bare_capture_held_to_a_name_table_replaces_only_those_names() -> None
     code = "try:\n    f()\nexcept (IOError, socket.error, ValueError):\n    raise SocketError()\n"
     result = apply_rewrite({"a.py": code}, rule)
     assert result.changed["a.py"] == code.replace("IOError, socket.error", "OSError, OSError")
+
+
+READ_MODES = ValueSet(name="M", values=("r", "rt"))
+
+
+def test_a_capture_held_to_values_matches_only_those_in_either_quote_style() -> None:
+    rule = RewriteRule(
+        pattern='open($A, "$M")', fix="open($A)", language="python", any_quote=True,
+        values=(READ_MODES,),
+    )  # fmt: skip
+    code = "open(a, 'r')\nopen(b, \"rt\")\nopen(c, 'w')\nopen(d, 'rtx')\n"
+    result = apply_rewrite({"a.py": code}, rule)
+    assert result.changed["a.py"] == "open(a)\nopen(b)\nopen(c, 'w')\nopen(d, 'rtx')\n"
+    assert "(`$M` one of `r`, `rt`)" in rule.describe()
+    # A whole string captured is one value in either quote style too.
+    held = ValueSet(name="M", values=('"r"',))
+    whole = RewriteRule(pattern="open($A, $M)", fix="open($A)", language="python", values=(held,))
+    assert apply_rewrite({"a.py": code}, whole).changed["a.py"] == code.replace(
+        "open(a, 'r')", "open(a)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "held", "message"),
+    [
+        ("open($A, $B)", READ_MODES, "`$M` is held to values, but the pattern `open($A, $B)`"),
+        ("open($A, $$$M)", READ_MODES, "does not capture it as one node"),
+        ("open($A, $M)", ValueSet(name="M", values=()), "`$M` is held to no values"),
+    ],
+)
+def test_values_that_do_not_fit_their_rule_are_a_clear_error(
+    pattern: str, held: ValueSet, message: str
+) -> None:
+    with pytest.raises(RewriteError, match=re.escape(message)):
+        RewriteRule(pattern=pattern, fix="open($A)", language="python", values=(held,))
+
+
+def test_a_rest_that_may_be_empty_matches_a_list_with_or_without_more_items() -> None:
+    rule = RewriteRule(
+        pattern="f($A, 0, $$$REST)", fix="f($A, $$$REST)", language="python", rest="REST"
+    )
+    code = "f(a, 0)\nf(b, 0, c, d=1)\nf(e, 1, 0)\nf(g, 0,)\n"
+    result = apply_rewrite({"a.py": code}, rule)
+    assert result.changed["a.py"] == "f(a)\nf(b, c, d=1)\nf(e, 1, 0)\nf(g)\n"
+    assert rule.describe() == "`f($A, 0, $$$REST)` → `f($A, $$$REST)` (`$$$REST` may be empty)"
+    # The first item deleted: the fix's list is then empty.
+    first = RewriteRule(pattern="g(0, $$$REST)", fix="g($$$REST)", language="python", rest="REST")
+    assert apply_rewrite({"a.py": "g(0)\ng(0, x)\n"}, first).changed["a.py"] == "g()\ng(x)\n"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "fix"), [("f($A, $$$MORE)", "f($$$MORE)"), ("f($A, $$$REST)", "f($A)")]
+)
+def test_a_rest_the_rule_does_not_have_is_a_clear_error(pattern: str, fix: str) -> None:
+    with pytest.raises(RewriteError, match=re.escape("`$$$REST` may be empty, but the pattern")):
+        RewriteRule(pattern=pattern, fix=fix, language="python", rest="REST")

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from bot.examples import Example, example_from_commit, surroundings_of
-from bot.rewrite import NameTable, RewriteRule, apply_rewrite
+from bot.rewrite import NameTable, RewriteRule, ValueSet, apply_rewrite
 from bot.rule_learning import (
     LearnedRule,
     edit_shape,
@@ -634,15 +634,20 @@ def test_a_string_turned_into_an_attribute_generalises_over_quotes_and_names_onl
     assert find_sites(rule, {"m.py": code}).spec()["any_quote"] is True
 
 
-def test_a_rule_that_would_delete_whatever_value_differed_is_too_general() -> None:
-    learned = learn_rules(
+def test_values_the_examples_dropped_are_the_only_values_the_rule_drops() -> None:
+    [rule] = learned_kept(
         [ex('open(path, "r")', "open(path)", pr=1), ex("open(f, 'rt')", "open(f)", pr=2)]
     )
-    assert not [r for r in learned if r.kept]
-    assert (
-        "too general: `$B` stands for different values in the examples (`r`, `rt`) and the fix"
-        " `open($A)` drops it, so the rule would delete any value there"
-    ) in rejected(learned)
+    assert rule.rule is not None
+    assert (rule.rule.pattern, rule.rule.fix) == ('open($A, "$B")', "open($A)")
+    assert rule.rule.values == (ValueSet(name="B", values=("r", "rt")),)
+    # Not any mode: the examples show that `r` and `rt` may go, not that `w` may.
+    code = "open(a, 'r')\nopen(b, \"rt\")\nopen(c, 'w')\nopen(d, 'rb')\n"
+    assert rewrite(rule, code) == "open(a)\nopen(b)\nopen(c, 'w')\nopen(d, 'rb')\n"
+    sites = find_sites(rule, {"m.py": code})
+    assert "(`$B` one of `r`, `rt`, as in the examples; no other value)" in sites.rationale()
+    assert sites.spec()["values"] == [{"name": "B", "values": ["r", "rt"]}]
+    assert "`$B` one of `r`, `rt`" in rule.describe()
     # The same value in either quote style is one edit, and other modes are left alone.
     [rule] = learned_kept(
         [ex('open(path, "r")', "open(path)", pr=1), ex("open(f, 'r')", "open(f)", pr=2)]
@@ -652,6 +657,40 @@ def test_a_rule_that_would_delete_whatever_value_differed_is_too_general() -> No
         True,
     )
     assert rewrite(rule, "open(a, 'r')\nopen(b, 'w')\n") == "open(a)\nopen(b, 'w')\n"
+
+
+def test_different_names_replaced_by_one_replace_only_those_names() -> None:
+    learned = learn_rules(
+        [
+            ex("raise IOError", "raise OSError", pr=1),
+            ex("raise EnvironmentError", "raise OSError", pr=2),
+        ]
+    )
+    # Not `raise $A -> raise OSError`, which would turn `raise ValueError` into an OSError.
+    [rule] = [r for r in learned if r.kept]
+    assert rule.rule is not None and rule.rule.table is not None
+    assert rule.rule.table.entries == (("EnvironmentError", "OSError"), ("IOError", "OSError"))
+    code = "raise IOError\nraise ValueError\nraise EnvironmentError\n"
+    assert rewrite(rule, code) == "raise OSError\nraise ValueError\nraise OSError\n"
+
+
+def test_a_dropped_name_nothing_around_the_examples_explains_is_too_general() -> None:
+    # Without the surroundings nothing says `Patch` and `Lookup` were the classes the calls sat
+    # in, and `super(Base, self)` inside `Child` is another call than `super()`.
+    learned = learn_rules(
+        [
+            ex("super(Patch, self).__init__()", "super().__init__()", pr=1),
+            ex("super(Lookup, self).close()", "super().close()", pr=2),
+        ]
+    )
+    assert not [r for r in learned if r.kept]
+    assert any(
+        reason.startswith(
+            "too general: `$A` stands for different names in the examples (`Lookup`, `Patch`)"
+        )
+        and reason.endswith("drops it, so the rule would do the same to any name there")
+        for reason in rejected(learned)
+    ), rejected(learned)
 
 
 def test_a_trailing_comma_is_formatting_and_a_keyword_can_become_a_key() -> None:
@@ -1010,3 +1049,42 @@ def test_one_name_replaced_twice_is_no_table() -> None:
         ex("x = IOError", "x = OSError", pr=2),
     ]
     assert not any(r.rule is not None and r.rule.table is not None for r in learn_rules(examples))
+
+
+def test_an_argument_deleted_before_others_is_deleted_whatever_follows_it() -> None:
+    [rule] = learned_kept(
+        [
+            ex("open(filepath, 'r')", "open(filepath)", pr=1),
+            ex(
+                "open(__file__, \"rt\", encoding='utf-8')", "open(__file__, encoding='utf-8')", pr=2
+            ),
+        ]
+    )
+    assert rule.rule is not None
+    assert (rule.rule.pattern, rule.rule.fix, rule.rule.rest) == (
+        'open($A, "$B", $$$REST)',
+        "open($A, $$$REST)",
+        "REST",
+    )
+    code = (
+        "open(a, 'r')\n"
+        "with open(b, 'rt', newline='') as f:\n    pass\n"
+        "open(c, 'w', encoding=e)\n"
+        "open(d, 'r',)\n"
+    )
+    assert rewrite(rule, code) == (
+        "open(a)\nwith open(b, newline='') as f:\n    pass\nopen(c, 'w', encoding=e)\nopen(d)\n"
+    )
+    sites = find_sites(rule, {"m.py": code})
+    assert sites.spec()["rest"] == "REST"
+    assert "(`$$$REST` may be empty)" in sites.rationale()
+
+
+def test_a_deletion_is_held_to_what_its_examples_show() -> None:
+    # Nothing followed the deleted argument in either example: what may follow is not known.
+    [rule] = learned_kept([ex("f(a, 1)", "f(a)", pr=1), ex("f(b, 2)", "f(b)", pr=2)])
+    assert rule.rule is not None and rule.rule.rest is None
+    assert rewrite(rule, "f(c, 1)\nf(d, 1, e)\nf(g, 3)\n") == "f(c)\nf(d, 1, e)\nf(g, 3)\n"
+    # A deleted name means what its code binds it to: deleting `y` and `b` is no rule.
+    learned = learn_rules([ex("f(x, y, z)", "f(x, z)", pr=1), ex("f(a, b, c)", "f(a, c)", pr=2)])
+    assert not [r for r in learned if r.kept]

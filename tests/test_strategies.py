@@ -164,3 +164,50 @@ async def test_a_name_table_spec_that_is_not_one_fails_with_why(
     spec = TABLE_SPEC | {"table": table}
     with pytest.raises(PatchFailed, match=re.escape(message)):
         await rewrite(proposal("learned_rule", spec), Branch({"a.py": "re.I\n"}), RepoConfig())
+
+
+VALUES_SPEC = {
+    "pattern": 'open($A, "$M")',
+    "fix": "open($A)",
+    "language": "python",
+    "any_quote": True,
+    "values": [{"name": "M", "values": ["r", "rt"]}],
+}
+
+
+async def test_a_learned_rule_drops_only_the_values_its_spec_holds() -> None:
+    files = {"a.py": "open(p, 'r')\nopen(q, 'w')\n", "b.py": "open(p, 'wb')\n"}
+    patch = await rewrite(proposal("learned_rule", VALUES_SPEC), Branch(files), RepoConfig())
+    assert patch.changes == {"a.py": "open(p)\nopen(q, 'w')\n"}
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"name": "M", "values": ["r"]}, "a list was expected, not dict"),
+        ([{"name": "M"}], "is not a list of held metavariables"),
+        ([{"name": "M", "values": "r"}], "`values` of $M is not a list"),
+        (["M"], "is not a list of held metavariables"),
+        ([{"name": "M", "values": []}], "`$M` is held to no values"),
+    ],
+)
+async def test_a_values_spec_that_is_not_one_fails_with_why(values: object, message: str) -> None:
+    spec = VALUES_SPEC | {"values": values}
+    with pytest.raises(PatchFailed, match=re.escape(message)):
+        await rewrite(
+            proposal("learned_rule", spec), Branch({"a.py": "open(p, 'r')\n"}), RepoConfig()
+        )
+
+
+async def test_a_learned_deletion_keeps_what_follows_from_its_spec() -> None:
+    spec = VALUES_SPEC | {
+        "pattern": 'open($A, "$M", $$$REST)',
+        "fix": "open($A, $$$REST)",
+        "rest": "REST",
+    }
+    files = {"a.py": "open(p, 'r')\nopen(q, 'rt', encoding=e)\nopen(s, 'w', encoding=e)\n"}
+    patch = await rewrite(proposal("learned_rule", spec), Branch(files), RepoConfig())
+    assert patch.changes == {"a.py": "open(p)\nopen(q, encoding=e)\nopen(s, 'w', encoding=e)\n"}
+    spec["rest"] = "MORE"
+    with pytest.raises(PatchFailed, match=re.escape("`$$$MORE` may be empty, but the pattern")):
+        await rewrite(proposal("learned_rule", spec), Branch(files), RepoConfig())
