@@ -454,10 +454,9 @@ def _verdict(results: list[CodeResult]) -> list[str]:
         (
             f"Where recall goes: for {len(shapes)} of {len(results)} codes ({', '.join(shapes)}) the"
             " two drawn sites are different edits, neither as whole units, nor by their cores,"
-            " nor item by item, nor as names renamed by a table (`[x for x in y] -> list(y)` and"
-            " `{k: v for k, v in y} -> dict(y)`; `open(f, 'r') -> open(f)` and"
-            " `open(f, 'rt', encoding=e) -> open(f, encoding=e)`; `str(x)` and `repr(x)` in"
-            " f-strings), and two examples of one edit are the least a rule needs"
+            " nor item by item, nor as names renamed by a table, nor as one argument deleted"
+            " (`[x for x in y] -> list(y)` and `{k: v for k, v in y} -> dict(y)`; `str(x)` and"
+            " `repr(x)` in f-strings), and two examples of one edit are the least a rule needs"
             f" (`learn.min_examples`). For {len(same)} ({', '.join(same) or 'none'}) the draw is"
             " one text in two places, so the rule is that text and its other sites are missed."
             " Where precision goes:"

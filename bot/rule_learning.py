@@ -20,12 +20,17 @@ Everything here is pure: examples go in, rules (and the groups that gave none, w
    item (`dict(a=1, b=x) -> {"a": 1, "b": x}` gives `dict(a=1) -> {"a": 1}` and
    `dict(b=x) -> {"b": x}`); the rule learned from all their items becomes a list rule
    (`dict($$$ITEMS) -> {$$$ITEMS}`, each `$A=$B` written `"$A": $B`; `RewriteRule.each`) that
-   edits lists of any length, so examples with 3 and 2 items make one rule.
+   edits lists of any length, so examples with 3 and 2 items make one rule. Then come names
+   renamed by a table (`_learn_tables`) and one item deleted from a list, whatever items follow
+   it (`_learn_deletions`: `open($A, "$B", $$$REST) -> open($A, $$$REST)`; `RewriteRule.rest`).
 3. A rule is kept only with at least `min_examples` examples, when it is not too general (a bare
    metavariable, or nothing but metavariables and brackets, or a dropped metavariable that stood
-   for different literals: `open($A, $B) -> open($A)` from `"r"` and `"rt"`), and when applying
+   for different names: `raise $A -> raise OSError` from `IOError` and `EnvironmentError`), and
+   when applying
    it with `bot.rewrite.apply_rewrite` to each example's before gives that example's after (the
-   same syntax tree and tokens, quote style aside; see `reproduction_problem`).
+   same syntax tree and tokens, quote style aside; see `reproduction_problem`). A dropped
+   metavariable that stood for literals is held to them (`open($A, "$B") -> open($A)` from `"r"`
+   and `"rt"` deletes only those: `RewriteRule.values`).
 4. A kept rule takes on every fact its examples' surroundings agree on (`with_facts`): `$A names
    the enclosing class`, `$D is a dict`, `the annotation is never evaluated` for an edit of
    annotations (`bot.surroundings`), and `$B is a name` for a string's
