@@ -92,12 +92,14 @@ from bot.surroundings import (
     IS_A_NAME,
     NAMES_A_TYPE,
     NOT_A_STRING,
+    NOT_SELF,
     RETURNS_VALUE,
     UNEVALUATED,
     WRITTEN_IS_A,
     Surroundings,
     in_annotation,
     is_name,
+    is_self,
     is_string,
     names_a_type,
 )
@@ -702,13 +704,22 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
             # (`Literal["a"]` is not `Literal[a]`).
             if all(names_a_type(c) for c, _ in captures):
                 facts.append(NAMES_A_TYPE.format(name=name))
-        if not read:
-            continue
-        if all(c.text() == s.enclosing_class for c, s in captures):
-            facts.append(ENCLOSING_CLASS.format(name=name))
-        types = {s.type_of(c.text()) if c.kind() == "identifier" else None for c, s in captures}
-        if len(types) == 1 and (known := types.pop()) is not None:
-            facts.append(IS_A.format(name=name, type=known))
+        known = None
+        if read:
+            if all(c.text() == s.enclosing_class for c, s in captures):
+                facts.append(ENCLOSING_CLASS.format(name=name))
+            types = {s.type_of(c.text()) if c.kind() == "identifier" else None for c, s in captures}
+            if len(types) == 1 and (known := types.pop()) is not None:
+                facts.append(IS_A.format(name=name, type=known))
+        # A method called on what was never `self` says nothing of a class's own methods
+        # (`for k in self.keys()` in a class whose `__iter__` is not its keys'). A builtin type
+        # known for it says more.
+        if (
+            known is None
+            and _receiver(name, rule.pattern, rule.language)
+            and not any(is_self(c) for c, _ in captures)
+        ):
+            facts.append(NOT_SELF.format(name=name))
     # A name the pattern spells out (`options.get("$A", None)` from two `options` dicts) is held
     # to the type every example's surroundings gave it, as a metavariable would be.
     spelled = sorted(
@@ -793,6 +804,17 @@ def _renamed(code: str, written: str, replacement: str, language: str) -> str:
     for start, end in sorted(spans, reverse=True):
         code = code[:start] + replacement + code[end:]
     return code
+
+
+def _receiver(name: str, code: str, language: str | None) -> bool:
+    """Whether `code` (a pattern) has `$name` as an attribute's object (`$A.keys()`)."""
+    return any(
+        (obj := n.field("object")) is not None
+        and code[obj.range().start.index : obj.range().end.index] == f"${name}"
+        for n in SgRoot(same_length_instance(code), language or "")
+        .root()
+        .find_all(kind="attribute")
+    )
 
 
 def _outside_strings(name: str, code: str, language: str | None) -> bool:

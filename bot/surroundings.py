@@ -6,7 +6,9 @@ known to be a dict, and `super(C, self)` into `super()` only inside class `C`. T
 read here, from the syntax tree alone (no imports followed, no inference across calls), so that a
 learned rule can carry them (`RewriteRule.facts`) and apply only where they hold. One fact is
 about the capture's own text: `$B is a name` when a string's content becomes an attribute
-(`getattr(x, "$B") -> x.$B` must not apply to `getattr(x, "a b")`).
+(`getattr(x, "$B") -> x.$B` must not apply to `getattr(x, "a b")`), and one is about
+`self`: a method called on captures that never were `self` (`$A.keys() -> $A`) is not called on
+`self`, the instance of the class the code is writing, whose methods may be anything.
 
 A name's type is known when every binding of it in the scope that owns it says the same builtin
 type: an assignment of a literal, a comprehension or a call of the type (`{}`, `dict(a=1)`), an
@@ -43,6 +45,7 @@ FACT = re.compile(
       | (?P<name_fact>is\ a\ name)   # an identifier's spelling (a string's content)
       | (?P<names_type>names\ a\ type)   # a quoted annotation: a forward reference
       | (?P<not_string>is\ not\ a\ string)   # not a string literal (such as a forward reference)
+      | (?P<not_self>is\ not\ self)   # not the instance whose class the code is writing
     )
     | (?P<unevaluated>the\ annotation\ is\ never\ evaluated)  # the match's annotation
     | (?P<returns_value>the\ function\ returns\ a\ value\ elsewhere)  # the match's def
@@ -54,13 +57,14 @@ IS_A = "${name} is a {type}"
 IS_A_NAME = "${name} is a name"
 NAMES_A_TYPE = "${name} names a type"
 NOT_A_STRING = "${name} is not a string"
+NOT_SELF = "${name} is not self"
 WRITTEN_IS_A = "`{name}` is a {type}"
 UNEVALUATED = "the annotation is never evaluated"
 RETURNS_VALUE = "the function returns a value elsewhere"
 INVALID_FACT = (
     "unknown fact {fact!r}: expected `$NAME names the enclosing class`,"
     " `$NAME is a dict|list|set|tuple|str`, `$NAME is a name`, `$NAME names a type` or"
-    " `$NAME is not a string` (or"
+    " `$NAME is not a string` or `$NAME is not self` (or"
     " `name` for $NAME),"
     " `the annotation is never evaluated` or `the function returns a value elsewhere`"
 )
@@ -80,6 +84,7 @@ TYPE_NAMES = {
     "tuple": "tuple", "Tuple": "tuple",
     "str": "str",
 }  # fmt: skip
+SELF = "self"
 STRING_KINDS = frozenset({"string", "concatenated_string"})
 SPLAT_TYPES = {"list_splat_pattern": "tuple", "dictionary_splat_pattern": "dict"}
 CALLABLE_TYPES = frozenset({"dict", "list", "set", "tuple", "str"})
@@ -171,6 +176,8 @@ def holds(fact: str, match: SgNode) -> bool:
         return names_a_type(captured)
     if m.group("not_string"):
         return not is_string(captured)
+    if m.group("not_self"):
+        return not is_self(captured)
     return known_type(captured) == m.group("type")
 
 
@@ -182,6 +189,8 @@ def _written_holds(m: re.Match[str], written: str, match: SgNode) -> bool:
         return is_name(written)
     if m.group("not_string"):
         return True  # a name is not a string
+    if m.group("not_self"):
+        return written != SELF
     reads = [
         n
         for n in [match, *match.find_all(kind="identifier")]
@@ -278,6 +287,12 @@ def is_string(node: SgNode) -> bool:
             return False
         node = named[0]
     return node.kind() in STRING_KINDS
+
+
+def is_self(node: SgNode) -> bool:
+    """Whether `node` is `self`: the instance of the class the code around it is writing, whose
+    methods (`keys`, `__iter__`) may be anything but a builtin's."""
+    return node.kind() == "identifier" and node.text() == SELF
 
 
 def is_name(text: str) -> bool:

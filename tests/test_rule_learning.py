@@ -468,7 +468,7 @@ def test_a_fact_that_held_for_one_example_only_is_not_required() -> None:
         from_commit(unknown, unknown.replace("'encoding', None", "'encoding'"), 2, pr=2),
     ]
     [rule] = learned_kept(examples)
-    assert rule.rule is not None and rule.rule.facts == ()
+    assert rule.rule is not None and rule.rule.facts == ("$A is not self",)
     assert rewrite(rule, "x = load()\nx.get(1, None)\n") == "x = load()\nx.get(1)\n"
 
 
@@ -1088,3 +1088,20 @@ def test_a_deletion_is_held_to_what_its_examples_show() -> None:
     # A deleted name means what its code binds it to: deleting `y` and `b` is no rule.
     learned = learn_rules([ex("f(x, y, z)", "f(x, z)", pr=1), ex("f(a, b, c)", "f(a, c)", pr=2)])
     assert not [r for r in learned if r.kept]
+
+
+def test_a_method_called_on_what_was_never_self_is_not_rewritten_on_self() -> None:
+    [rule] = learned_kept(
+        [
+            ex(
+                "for key in headers.keys():\n    drop(key)",
+                "for key in headers:\n    drop(key)",
+                pr=1,
+            ),
+            ex("for k in d.keys():\n    print(k)", "for k in d:\n    print(k)", pr=2),
+        ]
+    )
+    assert rule.rule is not None and rule.rule.facts == ("$B is not self",)
+    # A class's own `keys()` need not be what iterating over it gives.
+    code = "for k in self.keys():\n    f(k)\nfor k in self.names.keys():\n    f(k)\n"
+    assert rewrite(rule, code) == code.replace("self.names.keys()", "self.names")

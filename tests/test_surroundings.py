@@ -267,3 +267,15 @@ def test_a_capture_is_not_a_string_unless_it_is_a_string_literal_or_a_type_that_
     matches = root.find_all(pattern={"context": "x: Union[$X, $Y]", "selector": "generic_type"})
     assert [holds(fact, m) for m in matches] == [False, True]
     assert [holds("$Y is not a string", m) for m in matches] == [True, False]
+
+
+def test_a_capture_is_not_self_unless_it_is_the_name_self() -> None:
+    root = SgRoot("for k in self.keys(): pass\nfor k in self.d.keys(): pass\n", "python").root()
+    fact = "$A is not self"
+    assert parse_fact(fact).group("not_self")
+    matches = root.find_all(pattern="$A.keys()")
+    assert [m.get_match("A").text() for m in matches] == ["self", "self.d"]
+    assert [holds(fact, m) for m in matches] == [False, True]
+    # A name the pattern spells out is not self unless it is `self`.
+    assert [holds("`self` is not self", m) for m in matches] == [False, False]
+    assert holds("`d` is not self", matches[0])
