@@ -25,7 +25,7 @@ from bot.strategies import NothingToChange, PatchFailed
 from tests.llm_server import Backends, Fail, LLMServer, Refusal, Reply
 
 PROVIDERS = ["openai", "anthropic"]
-MODELS = {"openai": "gpt-4.1-mini", "anthropic": "claude-opus-4-5"}
+MODELS = {"openai": "gpt-4.1-mini", "anthropic": "claude-sonnet-4-5"}
 KEY = "sk-test-instruction-key-0001"
 
 RETRY = '''\
