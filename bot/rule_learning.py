@@ -26,15 +26,15 @@ Everything here is pure: examples go in, rules (and the groups that gave none, w
 3. A rule is kept only with at least `min_examples` examples, when it is not too general (a bare
    metavariable, or nothing but metavariables and brackets, or a dropped metavariable that stood
    for different names: `raise $A -> raise OSError` from `IOError` and `EnvironmentError`), and
-   when applying
-   it with `bot.rewrite.apply_rewrite` to each example's before gives that example's after (the
-   same syntax tree and tokens, quote style aside; see `reproduction_problem`). A dropped
-   metavariable that stood for literals is held to them (`open($A, "$B") -> open($A)` from `"r"`
-   and `"rt"` deletes only those: `RewriteRule.values`).
+   when applying it with `bot.rewrite.apply_rewrite` to each example's before gives that
+   example's after (the same syntax tree and tokens, quote style aside; see
+   `reproduction_problem`). A dropped metavariable that stood for literals is held to them
+   (`open($A, "$B") -> open($A)` from `"r"` and `"rt"` deletes only those: `RewriteRule.values`).
 4. A kept rule takes on every fact its examples' surroundings agree on (`with_facts`): `$A names
    the enclosing class`, `$D is a dict`, `the annotation is never evaluated` for an edit of
-   annotations (`bot.surroundings`), and `$B is a name` for a string's
-   content the fix writes as code. It then applies only where those hold.
+   annotations (`bot.surroundings`), `$B is a name` for a string's content the fix writes as
+   code, and `$A is not self` for the object of a method the pattern calls, when no example's
+   was `self`. It then applies only where those hold.
 5. `find_sites` applies a kept rule to a branch's files: the sites of a `learned_rule` proposal.
 """
 
@@ -1751,8 +1751,8 @@ def _learn_deletions(rejected: list[LearnedRule], *, min_examples: int) -> list[
             if not any(m.followed for m in members):
                 continue
             rule = _with_rest(entry.rule, group[0].list_kinds)
-            members = [m.core for m in members]
-            if rule is not None and (placed := _placed(rule, members)) is not None:
+            cores = [m.core for m in members]
+            if rule is not None and (placed := _placed(rule, cores)) is not None:
                 kept.append(placed)
     return kept
 

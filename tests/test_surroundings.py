@@ -274,7 +274,7 @@ def test_a_capture_is_not_self_unless_it_is_the_name_self() -> None:
     fact = "$A is not self"
     assert parse_fact(fact).group("not_self")
     matches = root.find_all(pattern="$A.keys()")
-    assert [m.get_match("A").text() for m in matches] == ["self", "self.d"]
+    assert [m["A"].text() for m in matches] == ["self", "self.d"]
     assert [holds(fact, m) for m in matches] == [False, True]
     # A name the pattern spells out is not self unless it is `self`.
     assert [holds("`self` is not self", m) for m in matches] == [False, False]
