@@ -8,7 +8,9 @@ import re
 import pytest
 
 from bot.config import RepoConfig
+from bot.examples import Example
 from bot.proposals import Proposal, new_proposal
+from bot.rule_learning import find_sites, learn_rules
 from bot.strategies import NothingToChange, PatchFailed, rewrite
 
 AT = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
@@ -211,3 +213,51 @@ async def test_a_learned_deletion_keeps_what_follows_from_its_spec() -> None:
     spec["rest"] = "MORE"
     with pytest.raises(PatchFailed, match=re.escape("`$$$MORE` may be empty, but the pattern")):
         await rewrite(proposal("learned_rule", spec), Branch(files), RepoConfig())
+
+
+def suggested(before: str, after: str, pr: int) -> Example:
+    return Example(
+        before=before, after=after, path="a.py", language="python", source="suggestion",
+        author="ann", pr=pr, line=1,
+    )  # fmt: skip
+
+
+# Each kind of learned rule, as the learner writes its spec, and code where it applies.
+LEARNED = {
+    "held values, a rest": (
+        [
+            suggested("open(filepath, 'r')", "open(filepath)", 1),
+            suggested('open(f, "rt", encoding=e)', "open(f, encoding=e)", 2),
+        ],
+        "open(a, 'r')\nopen(b, 'rt', newline='')\nopen(c, 'w', encoding=e)\n",
+    ),
+    "a name table": (
+        [suggested("raise IOError", "raise OSError", 1), suggested("raise EnvironmentError", "raise OSError", 2)],
+        "raise IOError\nraise ValueError\nraise EnvironmentError('x')\n",
+    ),
+    "each item": (
+        [suggested("x = dict(a=1, b=y)", 'x = {"a": 1, "b": y}', 1), suggested("z = dict(c=2)", 'z = {"c": 2}', 2)],
+        "w = dict(d=3, e=4, f=5)\n",
+    ),
+    "a fact": (
+        [
+            suggested("for k in headers.keys():\n    drop(k)", "for k in headers:\n    drop(k)", 1),
+            suggested("for k in d.keys():\n    print(k)", "for k in d:\n    print(k)", 2),
+        ],
+        "for k in self.keys():\n    f(k)\nfor k in names.keys():\n    f(k)\n",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(LEARNED))
+async def test_a_learned_rule_applied_from_its_spec_changes_what_the_learner_found(
+    kind: str,
+) -> None:
+    examples, code = LEARNED[kind]
+    [learned] = [r for r in learn_rules(examples) if r.kept]
+    sites = find_sites(learned, {"a.py": code})
+    assert sites.result.changed  # the rule applies here
+    patch = await rewrite(
+        proposal("learned_rule", sites.spec()), Branch({"a.py": code}), RepoConfig()
+    )
+    assert patch.changes == sites.result.changed
