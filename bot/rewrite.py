@@ -407,16 +407,18 @@ class ValueSet:
     def holds(self, node: SgNode) -> bool:
         """Whether the match `node` captured one of the values."""
         captured = node.get_match(self.name)
-        return captured is not None and plain_form(captured.text()) in self.values
+        return captured is not None and plain_form(captured) in self.values
 
     def describe(self) -> str:
         values = ", ".join(f"`{v}`" for v in self.values)
         return f"`${self.name}` one of {values}"
 
 
-def plain_form(text: str) -> str:
-    """`text` with a plain Python string in double quotes, so that either quote style is one value."""
-    return f'"{text[1:-1]}"' if _plain(text) else text
+def plain_form(node: SgNode) -> str:
+    """`node`'s text, a plain string in double quotes, so that either quote style is one value (a
+    string's content is as it is: `'x'` inside `"'x'"` is no string)."""
+    text = node.text()
+    return f'"{text[1:-1]}"' if node.kind() == "string" and _plain(text) else text
 
 
 @functools.lru_cache(maxsize=256)

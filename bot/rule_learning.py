@@ -583,7 +583,7 @@ def held_values(rule: RewriteRule, examples: Sequence[Example]) -> RewriteRule:
     held = []
     for name, captures in sorted(_dropped(rule, examples).items()):
         if captures and all(c.kind() in LITERAL_KINDS for c, _ in captures):
-            values = tuple(sorted({plain_form(c.text()) for c, _ in captures}))
+            values = tuple(sorted({plain_form(c) for c, _ in captures}))
             held.append(ValueSet(name=name, values=values))
     return dataclasses.replace(rule, values=rule.values + tuple(held)) if held else rule
 

@@ -898,3 +898,11 @@ def test_a_rest_that_may_be_empty_matches_a_list_with_or_without_more_items() ->
 def test_a_rest_the_rule_does_not_have_is_a_clear_error(pattern: str, fix: str) -> None:
     with pytest.raises(RewriteError, match=re.escape("`$$$REST` may be empty, but the pattern")):
         RewriteRule(pattern=pattern, fix=fix, language="python", rest="REST")
+
+
+def test_a_held_string_content_that_looks_quoted_is_only_itself() -> None:
+    # The content `'x'` (of the string `"'x'"`) is that text, not a string `'x'` in other quotes.
+    held = ValueSet(name="M", values=("'x'",))
+    rule = RewriteRule(pattern='f("$M")', fix="f()", language="python", values=(held,))
+    code = 'f("\'x\'")\nf(\'"x"\')\nf("x")\n'
+    assert apply_rewrite({"a.py": code}, rule).changed["a.py"] == 'f()\nf(\'"x"\')\nf("x")\n'
