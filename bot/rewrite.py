@@ -261,6 +261,12 @@ def canonical_language(language: str) -> str:
     return name
 
 
+def writes(code: str, name: str, *, kind: str) -> bool:
+    """Whether `code` (a pattern or fix) has the metavariable `name` of `kind` ("single": `$A`,
+    "multi": `$$$A`, "unnamed": `$$A`)."""
+    return any(m.group(kind) == name for m in METAVARIABLE.finditer(code))
+
+
 def captured_names(pattern: str) -> set[str]:
     """Metavariable names the pattern captures (those not starting with `_`)."""
     names = set()
@@ -401,7 +407,7 @@ class ValueSet:
         """RewriteError when this set cannot work with `rule` (or on its own)."""
         if not self.values:
             raise RewriteError(VALUES_EMPTY.format(name=self.name))
-        if not any(m.group("single") == self.name for m in METAVARIABLE.finditer(rule.pattern)):
+        if not writes(rule.pattern, self.name, kind="single"):
             raise RewriteError(VALUES_NOT_CAPTURED.format(name=self.name, pattern=rule.pattern))
 
     def holds(self, node: SgNode) -> bool:
@@ -513,8 +519,7 @@ class RewriteRule:
         for held in self.values:
             held.check(self)
         if self.rest is not None and not all(
-            any(m.group("multi") == self.rest for m in METAVARIABLE.finditer(code))
-            for code in (self.pattern, self.fix)
+            writes(code, self.rest, kind="multi") for code in (self.pattern, self.fix)
         ):
             raise RewriteError(
                 REST_NOT_CAPTURED.format(rest=self.rest, pattern=self.pattern, fix=self.fix)
@@ -558,11 +563,15 @@ class RewriteRule:
                 if plain_strings(self.pattern)
                 else " (new strings in the file's quote style)"
             )
-        each = f" ({self.each.describe()})" if self.each else ""
-        table = f" ({self.table.describe()})" if self.table else ""
-        values = "".join(f" ({held.describe()})" for held in self.values)
-        values += REST_MAY_BE_EMPTY.format(rest=self.rest) if self.rest else ""
-        return f"`{self.pattern}` → `{self.fix}`{each}{table}{values}{kind}{where}{facts}{quotes}"
+        return f"`{self.pattern}` → `{self.fix}`{self.capture_notes()}{kind}{where}{facts}{quotes}"
+
+    def capture_notes(self) -> str:
+        """What the rule says of its captures beyond the pattern, each in parentheses: how each
+        item is rewritten, the name table, the values held, a rest that may be empty."""
+        notes = f" ({self.each.describe()})" if self.each else ""
+        notes += f" ({self.table.describe()})" if self.table else ""
+        notes += "".join(f" ({held.describe()})" for held in self.values)
+        return notes + (REST_MAY_BE_EMPTY.format(rest=self.rest) if self.rest else "")
 
 
 def find_matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[SgNode]:

@@ -203,14 +203,8 @@ class LearnedRule:
     def describe(self) -> str:
         """One line for `evolve-bot rules`."""
         what = f"`{self.rule.pattern}` -> `{self.rule.fix}`" if self.rule else "(no rule)"
-        if self.rule and self.rule.each:
-            what += f" ({self.rule.each.describe()})"
-        if self.rule and self.rule.table:
-            what += f" ({self.rule.table.describe()})"
-        for held in self.rule.values if self.rule else ():
-            what += f" ({held.describe()})"
-        if self.rule and self.rule.rest:
-            what += REST_MAY_BE_EMPTY.format(rest=self.rule.rest)
+        if self.rule:
+            what += self.rule.capture_notes()
         status = "kept" if self.kept else f"rejected: {self.rejected_reason}"
         return f"{self.id} {what} [{len(self.examples)} example(s)] {status}"
 
@@ -450,9 +444,10 @@ def _check(pattern: str, fix: str, language: str, examples: Sequence[Example]) -
         if (as_unit := _as_unit_kind(rule, examples)) is None:
             return _Candidate(rule, problem)
         rule = as_unit
-    if problem := dropped_names(rule, examples):
+    rule, problem = held_values(rule, examples)
+    if problem:
         return _Candidate(rule, problem)
-    return _Candidate(_as_statement_if_needed(held_values(rule, examples)), None)
+    return _Candidate(_as_statement_if_needed(rule), None)
 
 
 def _as_unit_kind(rule: RewriteRule, examples: Sequence[Example]) -> RewriteRule | None:
@@ -541,10 +536,19 @@ def _trailing_comma(holder: SgNode) -> SgNode | None:
     return comma if comma.text() == "," and not comma.is_named() else None
 
 
-def _dropped(
-    rule: RewriteRule, examples: Sequence[Example]
-) -> dict[str, list[tuple[SgNode, Example]]]:
-    """What each metavariable the fix drops captured in the examples (and in which), by name."""
+def held_values(rule: RewriteRule, examples: Sequence[Example]) -> tuple[RewriteRule, str | None]:
+    """`rule` with each metavariable its fix drops that stood for literals held to those; or why
+    a dropped metavariable makes it too general.
+
+    Examples that drop `"r"` and `"rt"` (`open($A, $B) -> open($A)`) show that those values may
+    go, not any value: the rule deletes only them, and `open(f, "w")` is left alone. Different
+    names dropped are another matter (`raise IOError` and `raise EnvironmentError` both becoming
+    `raise OSError` make no `raise $A -> raise OSError`: `raise ValueError` is no `OSError`),
+    unless each name was the class the example sat in (`super(C, self) -> super()`), which
+    `with_facts` then requires. A name means what its code binds it to, so it is not held to the
+    examples' names as a literal is: a table of names replaced by one is learned from such
+    examples instead.
+    """
     dropped = captured_names(rule.pattern) - captured_names(rule.fix)
     seen: dict[str, list[tuple[SgNode, Example]]] = {name: [] for name in dropped}
     for example in examples if dropped else ():
@@ -553,39 +557,17 @@ def _dropped(
             for name in dropped:
                 if (captured := match.get_match(name)) is not None:
                     seen[name].append((captured, example))
-    return seen
-
-
-def dropped_names(rule: RewriteRule, examples: Sequence[Example]) -> str | None:
-    """Why the rule would replace names it should not, or None.
-
-    A metavariable the fix drops that stood for different names (`raise IOError` and `raise
-    EnvironmentError` both becoming `raise OSError` make no `raise $A -> raise OSError`: `raise
-    ValueError` is no `OSError`) would drop any name there, unless each name was the class the
-    example sat in (`super(C, self) -> super()`), which `with_facts` then requires. A name means
-    what its code binds it to, so it is not held to the examples' names as a literal is
-    (`held_values`): a table of names replaced by one is learned from such examples instead.
-    """
-    for name, captures in sorted(_dropped(rule, examples).items()):
+    held = []
+    for name, captures in sorted(seen.items()):
         texts = {c.text() for c, _ in captures}
         if len(texts) > 1 and all(_unbound_name(c, e) for c, e in captures):
             values = ", ".join(f"`{v}`" for v in sorted(texts))
-            return DROPS_NAMES.format(name=name, values=values, fix=rule.fix)
-    return None
-
-
-def held_values(rule: RewriteRule, examples: Sequence[Example]) -> RewriteRule:
-    """`rule` with each metavariable its fix drops that stood for literals held to those.
-
-    Examples that drop `"r"` and `"rt"` (`open($A, $B) -> open($A)`) show that those values may
-    go, not any value: the rule deletes only them, and `open(f, "w")` is left alone.
-    """
-    held = []
-    for name, captures in sorted(_dropped(rule, examples).items()):
+            return rule, DROPS_NAMES.format(name=name, values=values, fix=rule.fix)
         if captures and all(c.kind() in LITERAL_KINDS for c, _ in captures):
-            values = tuple(sorted({plain_form(c) for c, _ in captures}))
-            held.append(ValueSet(name=name, values=values))
-    return dataclasses.replace(rule, values=rule.values + tuple(held)) if held else rule
+            held.append(
+                ValueSet(name=name, values=tuple(sorted({plain_form(c) for c, _ in captures})))
+            )
+    return (dataclasses.replace(rule, values=rule.values + tuple(held)) if held else rule), None
 
 
 def _unbound_name(captured: SgNode, example: Example) -> bool:
@@ -622,19 +604,11 @@ def learn_rules(
     for group in groups.values():
         for entry in _learn_group(group, min_examples=min_examples):
             (kept if entry.kept else rejected).append(entry)
-    by_core = _learn_cores(rejected, min_examples=min_examples)
-    placed = {id(e) for entry in by_core for e in entry.examples}
-    rejected = _without(rejected, placed)
-    by_items = _learn_items(rejected, min_examples=min_examples)
-    placed = {id(e) for entry in by_items for e in entry.examples}
-    rejected = _without(rejected, placed)
-    by_tables = _learn_tables(rejected, min_examples=min_examples)
-    placed = {id(e) for entry in by_tables for e in entry.examples}
-    rejected = _without(rejected, placed)
-    by_deletions = _learn_deletions(rejected, min_examples=min_examples)
-    placed = {id(e) for entry in by_deletions for e in entry.examples}
-    rejected = _without(rejected, placed)
-    kept += by_core + by_items + by_tables + by_deletions
+    # Each later stage tries what the stages before it left; what it places is no longer left.
+    for stage in (_learn_cores, _learn_items, _learn_tables, _learn_deletions):
+        found = stage(rejected, min_examples=min_examples)
+        rejected = _without(rejected, {id(e) for entry in found for e in entry.examples})
+        kept += found
     for example, reason in broken:
         rejected.append(LearnedRule(_examples_id([example]), None, (example,), reason))
     return [with_facts(entry) for entry in kept] + rejected
@@ -1370,10 +1344,7 @@ def _list_rule(group: Sequence[ItemSplit]) -> RewriteRule | None:
         return None  # an item pattern matches as written
     if rule.values:
         return None  # an item pattern holds no values
-    names = captured_names(rule.pattern)
-    name = next(
-        n for n in (f"{ITEMS_NAME}{i or ''}" for i in range(len(names) + 1)) if n not in names
-    )
+    name = _fresh(ITEMS_NAME, captured_names(rule.pattern))
     try:
         listed = RewriteRule(
             pattern=f"{prefix}$$${name}{suffix}",
@@ -1388,9 +1359,15 @@ def _list_rule(group: Sequence[ItemSplit]) -> RewriteRule | None:
     except RewriteError:
         return None
     examples = [split.example for split in group]
-    if reproduction_problem(listed, examples) or dropped_names(listed, examples):
+    if reproduction_problem(listed, examples):
         return None
-    return held_values(listed, examples)
+    held, problem = held_values(listed, examples)
+    return None if problem else held
+
+
+def _fresh(base: str, used: set[str]) -> str:
+    """A metavariable name that says what it holds (`ITEMS`, else `ITEMS1`, ...), not in `used`."""
+    return next(n for n in (f"{base}{i or ''}" for i in range(len(used) + 1)) if n not in used)
 
 
 def _split_at_item(code: str, kind: str, language: str) -> tuple[str, str, str, str] | None:
@@ -1760,8 +1737,7 @@ def _learn_deletions(rejected: list[LearnedRule], *, min_examples: int) -> list[
 def _with_rest(rule: RewriteRule, list_kinds: tuple[str, str]) -> RewriteRule | None:
     """`rule` with a `$$$REST` that may be empty at the end of its pattern's and fix's list."""
     assert rule.language is not None
-    used = captured_names(rule.pattern) | captured_names(rule.fix)
-    name = next(n for n in (f"{REST_NAME}{i or ''}" for i in range(len(used) + 1)) if n not in used)
+    name = _fresh(REST_NAME, captured_names(rule.pattern) | captured_names(rule.fix))
     texts = []
     for code, kind in zip((rule.pattern, rule.fix), list_kinds, strict=True):
         root = SgRoot(same_length_instance(code), rule.language).root()
