@@ -163,6 +163,7 @@ class Score:
     wrong: list[tuple[str, str, str, str]] = field(
         default_factory=list
     )  # path, before, ours, ruff's
+    missed: list[tuple[str, str, str]] = field(default_factory=list)  # path, before, ruff's
 
     @property
     def precision(self) -> float | None:
@@ -247,6 +248,8 @@ def compare(
             score.oracle_right += n_ruff
         elif n_ours and len(score.wrong) < 5:
             score.wrong.append((path, base.slice(s, e), texts["ours"], texts["ruff"]))
+        elif n_ruff and not n_ours and len(score.missed) < 12:
+            score.missed.append((path, base.slice(s, e), texts["ruff"]))
 
 
 _APPLIED: dict[RewriteRule, tuple[dict[str, str], int]] = {}
@@ -484,6 +487,9 @@ def main() -> None:
     parser.add_argument("--codes", default=",".join(CANDIDATE_CODES + ANNOTATION_CODES))
     parser.add_argument("--show-wrong", action="store_true", help="print our wrong sites")
     parser.add_argument(
+        "--show-missed", action="store_true", help="print some of ruff's sites we missed"
+    )
+    parser.add_argument(
         "--no-write", action="store_true", help="print only; leave RESULTS.md alone"
     )
     args = parser.parse_args()
@@ -529,6 +535,9 @@ def main() -> None:
                         f"  WRONG {path}: {before!r}\n    ours: {ours!r}\n    ruff: {theirs!r}",
                         file=sys.stderr,
                     )
+            if args.show_missed:
+                for path, before, theirs in s.missed:
+                    print(f"  MISSED {path}: {before!r}\n    ruff: {theirs!r}", file=sys.stderr)
         elapsed = time.monotonic() - started
 
     primary = [r for r in results if r.code not in ANNOTATION_CODES]

@@ -70,9 +70,6 @@ BEFORE_MISMATCH = "the examples differ in `{first}` vs `{other}` where no metava
 AFTER_UNEXPLAINED = (
     "the fixes differ in `{first}` vs `{other}`, which is not taken from what the pattern matched"
 )
-SEVERAL_STATEMENTS = (
-    "example {index} ({where}) changes {count} statements at once; an ast-grep pattern is one node"
-)
 DROPPED_NAME = (
     "the examples name different things (`{first}` vs `{other}`) that the fix drops: they are"
     " different edits"
@@ -125,10 +122,6 @@ def parse_example(example: Example, *, index: int = 0) -> ParsedExample:
             )
         roots.append(root)
     before = unit_node(roots[0].root())
-    if before.parent() is None and (count := sum(1 for c in before.children() if c.is_named())) > 1:
-        raise GeneralizationError(
-            SEVERAL_STATEMENTS.format(index=index + 1, where=example.describe(), count=count)
-        )
     after = unit_node(roots[1].root())
     return ParsedExample(
         example=example,

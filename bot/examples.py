@@ -433,8 +433,8 @@ class _EditMap:
         if a_e == a_s:
             ca = cz = 0
         return EditRegion(
-            before=_snippet(self.old.text, cs, ce),
-            after=_snippet(self.new.text, ca, cz),
+            before=standalone_snippet(self.old.text, cs, ce),
+            after=standalone_snippet(self.new.text, ca, cz),
             before_span=(cs, ce),
             after_span=(ca, cz),
             start_line=_line_of(self.old.line_starts, cs),
@@ -503,8 +503,9 @@ def _unit_span(root: SgNode, text: str, start: int, end: int, language: str) -> 
     """The character span of the smallest unit holding [start, end).
 
     A node, or at the top level a run of statements. Inside a body the enclosing statement is
-    the unit rather than a run of its statements: an ast-grep pattern is one node, so a run
-    (a docstring then `pass`) could never become a rule, while the class or function can.
+    the unit rather than a run of its statements: the learner tries the class or function as
+    a whole first, and narrows it to the run of statements it changed (`run_core`) only when
+    the wholes do not generalise, so the rule is no wider than the examples allow.
     """
     node = _covering(root, start, end)
     while True:
@@ -512,7 +513,7 @@ def _unit_span(root: SgNode, text: str, start: int, end: int, language: str) -> 
         if parent is None:
             return _run_span(node, text, start, end, language) or (0, len(text))
         rng = node.range()
-        snippet = _snippet(text, rng.start.index, rng.end.index)
+        snippet = standalone_snippet(text, rng.start.index, rng.end.index)
         if node.children() and _parses_as(snippet, node.kind(), language):
             return rng.start.index, rng.end.index
         node = parent
@@ -532,12 +533,12 @@ def _run_span(
     s, e = run[0].range().start.index, run[-1].range().end.index
     if not (s <= start and end <= e):
         return None
-    if _parses_as_run(_snippet(text, s, e), tuple(c.kind() for c in run), language):
+    if parses_as_run(standalone_snippet(text, s, e), tuple(c.kind() for c in run), language):
         return s, e
     return None
 
 
-def _snippet(text: str, start: int, end: int) -> str:
+def standalone_snippet(text: str, start: int, end: int) -> str:
     """text[start:end], dedented when it starts its line and spans several (so it parses alone)."""
     raw = text[start:end]
     line_start = text.rfind("\n", 0, start) + 1
@@ -569,7 +570,7 @@ def _covers(node: SgNode, whole: str) -> bool:
 
 
 @functools.lru_cache(maxsize=2048)
-def _parses_as_run(snippet: str, kinds: tuple[str, ...], language: str) -> bool:
+def parses_as_run(snippet: str, kinds: tuple[str, ...], language: str) -> bool:
     root = SgRoot(snippet, language).root()
     if syntax_problems(root):
         return False

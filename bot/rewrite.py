@@ -23,6 +23,11 @@ How a rewrite reads the rule:
   `dict($$$ITEMS) -> {$$$ITEMS}` with each `$A=$B` written `"$A": $B` turns `dict(a=1, b=x)`
   into `{"a": 1, "b": x}`. It matches only where every item matches the item pattern; what sits
   between the items (commas, comments, line breaks) is kept.
+* A pattern of several statements (`if $A:\n    return True\nreturn False`) matches a run of
+  statements that follow each other in one body, nothing between them (not even a comment, which
+  the fix would drop): ast-grep matches one node, so each statement is matched as its kind in
+  place and must immediately precede the next (`precedes` with `stopBy: neighbor`), its
+  metavariables shared. The run is replaced as a whole.
 * A pattern must be code the language parses: the pattern with its metavariables replaced by
   plain identifiers is parsed, and any syntax error (other than a terminator missing at the very
   end, as in the Java pattern `foo($A)`) makes it invalid, as does ast-grep refusing it or the
@@ -40,7 +45,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -146,6 +151,10 @@ SELECTOR_CONTEXTS: Mapping[str, tuple[str, ...]] = {
 }
 SELECTOR = re.compile(r"[a-z_]+")
 QUOTES_LANGUAGE = "python"
+# Node kinds of comments in the supported grammars (most say `comment`).
+COMMENT_KINDS = ("comment", "line_comment", "block_comment")
+# ast-grep's match strictness that checks a match leaves out no named node (`spells_out`).
+RELAXED = "relaxed"
 # Opening brackets and the closing bracket of each: a `$$$` capture right between a pair in the
 # fix keeps the code's layout inside the pair.
 BRACKETS = {"(": ")", "[": "]", "{": "}"}
@@ -188,6 +197,7 @@ VALUES_NOT_CAPTURED = (
 )
 VALUES_EMPTY = "`${name}` is held to no values"
 REST_MAY_BE_EMPTY = " (`$$${rest}` may be empty)"
+RUN_WITH = "a rule over several statements cannot also {what}; write it for one statement"
 REST_NOT_CAPTURED = (
     "`$$${rest}` may be empty, but the pattern `{pattern}` and the fix `{fix}` do not both have it"
 )
@@ -524,6 +534,15 @@ class RewriteRule:
             raise RewriteError(
                 REST_NOT_CAPTURED.format(rest=self.rest, pattern=self.pattern, fix=self.fix)
             )
+        if self.language is not None and statement_run(self.pattern, self.language):
+            for what, used in (
+                (f"be matched as a `{self.selector}`", self.selector),
+                ("rewrite each item of a list", self.each),
+                ("look names up in a table", self.table),
+                ("end in a rest that may be empty", self.rest),
+            ):
+                if used is not None:
+                    raise RewriteError(RUN_WITH.format(what=what))
         if self.glob is not None:
             glob_spec(self.glob)  # raises on a bad glob now rather than mid-rewrite
         if self.each is not None:
@@ -575,8 +594,78 @@ class RewriteRule:
 
 
 def find_matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[SgNode]:
-    """What `rule` matches under `root`, in ast-grep's order, only where the rule may apply."""
+    """What `rule` matches under `root`, in ast-grep's order, only where the rule may apply.
+
+    For a pattern of several statements each node is the run's first statement (`match_span`
+    gives the whole run's span)."""
     return [node for node, _ in _matches(root, rule, language=language)]
+
+
+def match_span(node: SgNode, rule: RewriteRule, *, language: str) -> tuple[int, int]:
+    """The character span `rule` matched at `node`: the node's own, or for a pattern of several
+    statements the run from `node` to the last statement of it."""
+    last = _run_nodes(node, len(statement_run(rule.pattern, language)) or 1)[-1]
+    return node.range().start.index, last.range().end.index
+
+
+def _run_nodes(node: SgNode, count: int) -> list[SgNode]:
+    """`node` and the named siblings that follow it, `count` in all (fewer at the end of a body)."""
+    nodes = [node]
+    while len(nodes) < count:
+        following = nodes[-1].next()
+        while following is not None and not following.is_named():
+            following = following.next()
+        if following is None:
+            break
+        nodes.append(following)
+    return nodes
+
+
+def spells_out(node: SgNode, pattern: str, *, language: str, selector: str | None = None) -> bool:
+    """Whether `pattern` matched at `node` accounts for all of the node's code.
+
+    ast-grep's default (smart) matching lets a pattern leave out trailing named children of a
+    node: `if $A:\n    return True` matches an `if` with `elif` and `else` branches, and
+    `def $F():\n    return 1` a function with more statements after the `return` (ast-grep
+    issue #2856: by design). A fix written from such a match would silently drop them. Its
+    relaxed matching does not leave them out (it skips unnamed tokens, `==` or `!=`, which the
+    smart match has checked): a match must pass both. With `selector`, `pattern` is the context.
+    """
+    statements: tuple[tuple[str, str | None], ...] = (
+        statement_run(pattern, language) if selector is None else ()
+    ) or ((pattern, selector),)
+    nodes = _run_nodes(node, len(statements))
+    return len(nodes) == len(statements) and all(
+        n.matches(
+            pattern={"context": text, "strictness": RELAXED} | ({"selector": kind} if kind else {})
+        )
+        for n, (text, kind) in zip(nodes, statements, strict=True)
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def statement_run(pattern: str, language: str) -> tuple[tuple[str, str], ...]:
+    """The statements of a pattern of several (each statement's text and node kind), or () when
+    the pattern is one node (or does not parse)."""
+    root = SgRoot(same_length_instance(pattern), canonical_language(language)).root()
+    statements = [c for c in root.children() if c.is_named()]
+    if len(statements) < 2 or syntax_problems(root):
+        return ()
+    return tuple(
+        (pattern[c.range().start.index : c.range().end.index], c.kind()) for c in statements
+    )
+
+
+def run_config(statements: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """An ast-grep rule matching the first of `statements` when the others follow it in order,
+    each the very next sibling of the one before, with metavariables shared across them."""
+    rule: dict[str, Any] = {}
+    for text, kind in reversed(statements):
+        step: dict[str, Any] = {"pattern": {"context": text, "selector": kind}}
+        if rule:
+            step["precedes"] = {**rule, "stopBy": "neighbor"}
+        rule = step
+    return {"rule": rule}
 
 
 def _matches(
@@ -588,11 +677,10 @@ def _matches(
         context = selector_context(rule.pattern, rule.selector, language)
         if context is None:
             return []
-        arity = selector_arity(rule.pattern, rule.selector, language)
         found = [
             (node, rule.fix)
             for node in root.find_all(pattern={"context": context, "selector": rule.selector})
-            if arity is None or _named_children(node) == arity
+            if spells_out(node, context, language=language, selector=rule.selector)
         ]
     else:
         # One search per variant and quote style; a node found by two of them is one match (the
@@ -605,7 +693,9 @@ def _matches(
                 else ((own_pattern, own_fix),)
             )
             for pattern, fix in pairs:
-                for node in _search(root, rule, pattern):
+                for node in _search(root, rule, pattern, language=language):
+                    if not spells_out(node, pattern, language=language):
+                        continue
                     r = node.range()
                     unique.setdefault((r.start.index, -r.end.index, node.kind()), (node, fix))
         found = [unique[key] for key in sorted(unique)]
@@ -616,8 +706,10 @@ def _matches(
     ]
 
 
-def _search(root: SgNode, rule: RewriteRule, pattern: str) -> list[SgNode]:
+def _search(root: SgNode, rule: RewriteRule, pattern: str, *, language: str) -> list[SgNode]:
     """What `pattern` (one of the rule's variants) finds under `root`."""
+    if statements := statement_run(pattern, language):
+        return root.find_all(config=run_config(statements))
     if rule.table is not None:
         # Only the table's names: ast-grep checks them as it matches, so even a bare `$A` (several
         # names replaced by one) visits each node once, in Rust.
@@ -720,27 +812,6 @@ def selector_wrapper(pattern: str, selector: str, language: str) -> str | None:
         if any(n.text() == instance for n in root.find_all(kind=selector)):
             return wrapper
     return None
-
-
-@functools.lru_cache(maxsize=256)
-def selector_arity(pattern: str, selector: str, language: str) -> int | None:
-    """How many named children the `selector` node `pattern` stands for has; None when a `$$$`
-    capture makes that open, or the pattern has no context.
-
-    ast-grep's default matching lets a node have children after the pattern's last one: the
-    contextual pattern `return` (a `return_statement`) also matches `return x`. A match must
-    have as many as the pattern."""
-    wrapper = selector_wrapper(pattern, selector, language)
-    if "$$$" in pattern or wrapper is None:
-        return None
-    instance = pattern_instance(pattern)
-    root = SgRoot(wrapper.replace("{}", instance, 1), language).root()
-    node = next(n for n in root.find_all(kind=selector) if n.text() == instance)
-    return _named_children(node)
-
-
-def _named_children(node: SgNode) -> int:
-    return sum(1 for child in node.children() if child.is_named())
 
 
 def field_of(node: SgNode) -> str | None:
@@ -929,8 +1000,16 @@ def _pattern_problem(pattern: str, language: str) -> str | None:
     ]
     if problems:
         return PATTERN_SYNTAX_ERROR.format(error=problems[0].description)
+    statements = statement_run(pattern, language)
+    for text, _ in statements:  # each statement of a run is a pattern of its own
+        if problem := _pattern_problem(text, language):
+            return problem
     try:
-        matches = root.find_all(pattern=pattern)
+        matches = (
+            root.find_all(config=run_config(statements))
+            if statements
+            else root.find_all(pattern=pattern)
+        )
     except RuntimeError as exc:
         return _ast_grep_message(exc)
     if not matches:
@@ -973,6 +1052,8 @@ class RewriteResult:
     files_searched: int = 0
     # Matches left alone because a comment on their lines says so (`skip_marked`): (path, line).
     marked: tuple[tuple[str, int], ...] = ()
+    # Matches left alone because the fix would drop a comment inside them: (path, line).
+    commented: tuple[tuple[str, int], ...] = ()
 
     @property
     def match_count(self) -> int:
@@ -1010,7 +1091,8 @@ def apply_rewrite(
     `RewriteResult.breaking` (a learned rule's other sites still stand); without, it raises.
     With `skip_marked`, a match on a line whose comment tells linters to leave it alone
     (`# noqa`, `// eslint-disable-line`, `// NOLINT`: MARKED) is left alone and listed in
-    `RewriteResult.marked`: its author chose that code on purpose.
+    `RewriteResult.marked`: its author chose that code on purpose. A match whose fix would drop
+    a comment inside it is always left alone and listed in `RewriteResult.commented`.
 
     Raises RewriteError when the pattern is not valid for the rule's language (or, with no rule
     language, for every language in scope), or when the fix would leave a file unparsable.
@@ -1031,6 +1113,7 @@ def apply_rewrite(
     rejected: dict[str, str] = {}
     accepted: set[str] = set()
     marked: list[tuple[str, int]] = []
+    commented: list[tuple[str, int]] = []
     searched = 0
     for path in sorted(files):
         if spec is not None and not spec.match_file(path):
@@ -1054,10 +1137,11 @@ def apply_rewrite(
         if problems := syntax_problems(root):
             unparsable[path] = problems[0].description
             continue
-        rewritten, count, file_sites, file_marked = _rewrite_file(
+        rewritten, count, file_sites, file_marked, file_commented = _rewrite_file(
             root, content, rule, path=path, language=language, skip_marked=skip_marked
         )
         marked.extend((path, line) for line in file_marked)
+        commented.extend((path, line) for line in file_commented)
         if rewritten != content:
             try:
                 _check_still_parses(rewritten, language, rule, path=path, sites=file_sites)
@@ -1084,6 +1168,7 @@ def apply_rewrite(
         pattern_rejected=rejected,
         files_searched=searched,
         marked=tuple(marked),
+        commented=tuple(commented),
     )
 
 
@@ -1177,13 +1262,32 @@ def _inside_brackets(content: str, nodes: list[SgNode], begin: int, end: int) ->
     return opened, closes
 
 
-def marked_lines(root: SgNode) -> set[int]:
+def marked_lines(root: SgNode, *, language: str) -> set[int]:
     """The lines (0-based) whose comment tells linters to leave the code there alone (MARKED)."""
-    lines = set()
-    for comment in root.find_all(kind="comment"):
-        if MARKED.search(comment.text()):
-            lines.add(comment.range().start.line)
-    return lines
+    return {
+        comment.range().start.line
+        for comment in comments(root, language=language)
+        if MARKED.search(comment.text())
+    }
+
+
+def comments(root: SgNode, *, language: str) -> list[SgNode]:
+    """The comments under `root`, whatever the grammar calls them."""
+    return [node for kind in _comment_kinds(language) for node in root.find_all(kind=kind)]
+
+
+@functools.lru_cache(maxsize=64)
+def _comment_kinds(language: str) -> tuple[str, ...]:
+    """Which of COMMENT_KINDS the grammar has: ast-grep refuses a kind it does not know."""
+    root = SgRoot("", language).root()
+    known = []
+    for kind in COMMENT_KINDS:
+        try:
+            root.find_all(kind=kind)
+        except RuntimeError:
+            continue
+        known.append(kind)
+    return tuple(known)
 
 
 def _rewrite_file(
@@ -1194,26 +1298,30 @@ def _rewrite_file(
     path: str,
     language: str,
     skip_marked: bool = False,
-) -> tuple[str, int, list[RewriteSite], list[int]]:
+) -> tuple[str, int, list[RewriteSite], list[int], list[int]]:
+    """The file rewritten, how many matches were, its sites, the lines of matches left alone
+    as marked (`skip_marked`), and of matches left alone because the fix drops a comment."""
     matched = _matches(root, rule, language=language)
     prefer = preferred_quote(root) if rule.any_quote and matched else None
     if prefer is not None:  # strings only the fix has are written in the file's quotes
         matched = _matches(root, rule, language=language, prefer=prefer)
     found = [
-        _Match(node, node.range().start.index, node.range().end.index, order, fix)
+        _Match(node, *match_span(node, rule, language=language), order, fix)
         for order, (node, fix) in enumerate(matched)
     ]
     # An empty match has nothing to replace (and would be chosen again and again as "outermost").
     found = [m for m in found if m.end > m.start]
     left: list[int] = []
-    if skip_marked and found and (marks := marked_lines(root)):
+    if skip_marked and found and (marks := marked_lines(root, language=language)):
         spans = {
-            id(m): range(m.node.range().start.line, m.node.range().end.line + 1) for m in found
+            id(m): range(m.node.range().start.line, content.count("\n", 0, m.end) + 1)
+            for m in found
         }
         left = sorted({spans[id(m)][0] + 1 for m in found if marks.intersection(spans[id(m)])})
         found = [m for m in found if not marks.intersection(spans[id(m)])]
+    dropped: list[int] = []
     if not found:
-        return content, 0, [], left
+        return content, 0, [], left, dropped
     rendered: set[int] = set()  # a capture used twice in the fix renders its inner matches twice
 
     def render_region(start: int, end: int, candidates: list[_Match]) -> str:
@@ -1288,11 +1396,19 @@ def _rewrite_file(
 
     sites = []
     pieces, position = [], 0
+    notes = [(c.range().start.index, c.text()) for c in comments(root, language=language)]
     for m in _outermost(found, 0, len(content)):
+        counted = set(rendered)
         after = render_match(
             m, [c for c in found if c is not m and m.start <= c.start and c.end <= m.end]
         )
         before = content[m.start : m.end]
+        if any(m.start <= at < m.end and text not in after for at, text in notes):
+            # ast-grep matches across comments the pattern does not have (`return True  # why`
+            # for `return True`); a fix that does not keep one would silently delete it.
+            rendered.intersection_update(counted)
+            dropped.append(m.node.range().start.line + 1)
+            after = before
         pieces.append(content[position : m.start])
         pieces.append(after)
         position = m.end
@@ -1303,7 +1419,7 @@ def _rewrite_file(
                 )
             )
     pieces.append(content[position:])
-    return "".join(pieces), len(rendered), sites, left
+    return "".join(pieces), len(rendered), sites, left, dropped
 
 
 # --- previews ------------------------------------------------------------------------------

@@ -14,8 +14,11 @@ Everything here is pure: examples go in, rules (and the groups that gave none, w
    changed subtree: `d.keys()` -> `d` inside `for k in d.keys(): ...` and inside
    `[k for k in d.keys() if k]`). The core's rule applies only where the examples' cores sat (the
    parent's kind and field, `for_statement.right` or `for_in_clause.right`), not everywhere the
-   core's pattern matches. In Python, plain strings are generalised over one quote style and the
-   rule matches either (`'run'` and `"value"` are one edit; `RewriteRule.any_quote`).
+   core's pattern matches. An edit that replaced some statements of a body by others (their
+   numbers differ) has as its core that run of statements (`run_core`: `if c: return True` then
+   `return False` -> `return bool(c)`), learned as a pattern of several statements. In
+   Python, plain strings are generalised over one quote style and the rule matches either
+   (`'run'` and `"value"` are one edit; `RewriteRule.any_quote`).
    Examples still without a rule whose edit changed every item of a list alike are cut item by
    item (`dict(a=1, b=x) -> {"a": 1, "b": x}` gives `dict(a=1) -> {"a": 1}` and
    `dict(b=x) -> {"b": x}`); the rule learned from all their items becomes a list rule
@@ -60,7 +63,7 @@ from bot.anti_unification import (
     significant_children,
     unit_node,
 )
-from bot.examples import Example, ExampleError
+from bot.examples import Example, ExampleError, parses_as_run, standalone_snippet
 from bot.rewrite import (
     LANGUAGE_BY_EXTENSION,
     METAVARIABLE,
@@ -78,6 +81,7 @@ from bot.rewrite import (
     captured_names,
     field_of,
     find_matches,
+    match_span,
     pattern_instance,
     plain_form,
     plain_strings,
@@ -343,17 +347,19 @@ def _match_problem(rule: RewriteRule, example: Example) -> str | None:
     """
     root = SgRoot(example.before, example.language).root()
     unit = unit_node(root)
-    rng = unit.range()
+    # A run of statements is matched from its first statement to its last.
+    first, last = unit, unit
+    if unit.parent() is None and len(run := [c for c in unit.children() if c.is_named()]) > 1:
+        first, last = run[0], run[-1]
+    whole = (first.range().start.index, last.range().end.index)
     # The pattern as written (either quote style when the rule says), wherever it sits.
-    found = find_matches(
-        root, dataclasses.replace(rule, inside=(), facts=()), language=example.language
-    )
+    anywhere = dataclasses.replace(rule, inside=(), facts=())
+    found = find_matches(root, anywhere, language=example.language)
     for match in found:
-        m = match.range()
-        if (m.start.index, m.end.index) == (
-            rng.start.index,
-            rng.end.index,
-        ) and match.kind() == unit.kind():
+        if (
+            match_span(match, anywhere, language=example.language) == whole
+            and match.kind() == first.kind()
+        ):
             return None
     return MATCHES_LESS.format(
         pattern=rule.pattern,
@@ -872,6 +878,57 @@ def edit_cores(example: Example) -> list[EditCore]:
     return [c for c in cores if c is not None] if all(cores) else []
 
 
+def run_core(example: Example) -> EditCore | None:
+    """The example's edit narrowed to the run of statements it replaces in one body, when the
+    body's statements before and after differ in number (`if c: return True` then `return False`
+    becoming `return bool(c)` inside a function); None when the edit is not such a run.
+
+    The statements both versions share at the body's start and end are left out; what is left
+    on each side must parse alone as the same run of statements, and hold no comment (a pattern
+    would have to spell it out).
+    """
+    try:
+        parsed = parse_example(example)
+    except GeneralizationError:
+        return None
+    before, after = changed_pair(parsed.before, parsed.after)
+    kids_b = [c for c in before.children() if c.is_named()]
+    kids_a = [c for c in after.children() if c.is_named()]
+    if before.kind() != after.kind() or len(kids_b) == len(kids_a):
+        return None
+    same = 0
+    while same < min(len(kids_b), len(kids_a)) and kids_b[same].text() == kids_a[same].text():
+        same += 1
+    tail = 0
+    while (
+        tail < min(len(kids_b), len(kids_a)) - same
+        and kids_b[-1 - tail].text() == kids_a[-1 - tail].text()
+    ):
+        tail += 1
+    runs = kids_b[same : len(kids_b) - tail], kids_a[same : len(kids_a) - tail]
+    if not all(runs) or any(n.kind() == "comment" for run in runs for n in run):
+        return None
+    texts = []
+    for run, text in zip(runs, (example.before, example.after), strict=True):
+        code = standalone_snippet(text, run[0].range().start.index, run[-1].range().end.index)
+        if not parses_as_run(code, tuple(n.kind() for n in run), example.language):
+            return None
+        texts.append(code)
+    try:
+        core = dataclasses.replace(example, before=texts[0], after=texts[1])
+    except ExampleError:
+        return None
+    first, last = runs[0][0].range(), runs[0][-1].range()
+    return EditCore(
+        example=example,
+        core=core,
+        context=_place(runs[0][0]),
+        selector=None,
+        start=first.start.index,
+        end=last.end.index,
+    )
+
+
 def _core_at(example: Example, before: SgNode, after: SgNode) -> EditCore | None:
     """The core for the changed pair (`before`, `after`) of the example's trees, or None."""
     language = example.language
@@ -975,7 +1032,10 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
             # An example that is all core (`getattr(g, 'run')`) may join the cores of others
             # (`cast(bytes, getattr(self, "body"))`).
             # Several spots edited alike are narrower than the one subtree that holds them all.
-            found = edit_cores(example) or [edit_core(example) or _whole_core(example)]
+            # Statements replaced in a body are a run of them, not the body.
+            found: list[EditCore | None] = [*edit_cores(example)] or [
+                edit_core(example) or run_core(example) or _whole_core(example)
+            ]
             for core in found:
                 if core is None:
                     continue
@@ -1083,7 +1143,7 @@ def _placed(rule: RewriteRule, cores: Sequence[EditCore]) -> LearnedRule | None:
     for core in cores:
         root = SgRoot(core.example.before, core.example.language).root()
         spans = [
-            (m.range().start.index, m.range().end.index)
+            match_span(m, placed, language=core.example.language)
             for m in find_matches(root, placed, language=core.example.language)
         ]
         if (core.start, core.end) not in spans:

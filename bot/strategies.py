@@ -15,7 +15,6 @@ from bot.rewrite import (
     ItemMap,
     NameTable,
     RewriteError,
-    RewriteResult,
     RewriteRule,
     ValueSet,
     apply_rewrite,
@@ -47,6 +46,7 @@ BAD_VALUES = (
 LEFT_MARKED = (
     "Left alone, because a comment there tells linters to (`# noqa` or the like): {paths}."
 )
+LEFT_COMMENTED = "Left alone, because the fix would drop a comment there: {paths}."
 LEARNED_RULE = "learned_rule"
 MORE_PATHS = " and {count} more"
 NAMED_PATHS = 10  # a long list would bury the rest of the reply
@@ -133,7 +133,9 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
         if result.breaking:  # every site would break its file: say so, not "no matches"
             raise PatchFailed(next(iter(result.breaking.values())))
         if result.marked:  # every match is on a marked line: say so, not "no matches"
-            raise NothingToChange(LEFT_MARKED.format(paths=_marked_places(result)))
+            raise NothingToChange(LEFT_MARKED.format(paths=_places(result.marked)))
+        if result.commented:
+            raise NothingToChange(LEFT_COMMENTED.format(paths=_places(result.commented)))
         raise NothingToChange(result.describe())
     changes = dict(result.changed)
     sites = result.match_count
@@ -147,7 +149,9 @@ async def rewrite(proposal: Proposal, files: Files, config: RepoConfig) -> Patch
     if result.breaking:
         summary += " " + LEFT_BROKEN.format(paths=_path_list(sorted(result.breaking)))
     if result.marked:
-        summary += " " + LEFT_MARKED.format(paths=_marked_places(result))
+        summary += " " + LEFT_MARKED.format(paths=_places(result.marked))
+    if result.commented:
+        summary += " " + LEFT_COMMENTED.format(paths=_places(result.commented))
     return Patch(
         changes=changes,
         diff=unified_diff(old, changes),
@@ -213,8 +217,8 @@ def _value_sets(spec: object) -> tuple[ValueSet, ...]:
     return tuple(held)
 
 
-def _marked_places(result: RewriteResult) -> str:
-    return _path_list([f"{path}:{line}" for path, line in result.marked])
+def _places(places: tuple[tuple[str, int], ...]) -> str:
+    return _path_list([f"{path}:{line}" for path, line in places])
 
 
 def _path_list(paths: list[str]) -> str:

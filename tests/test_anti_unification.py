@@ -155,8 +155,16 @@ def test_bad_inputs_are_refused_with_the_reason() -> None:
         GeneralizationError, match=r"the before of example 1 \(suggestion, a.py\) does not parse"
     ):
         anti_unify([ex("x ==", "x is None")])
-    with pytest.raises(GeneralizationError, match="changes 2 statements at once"):
-        anti_unify([ex("x = 1\npass", "x = 1")])
+
+
+def test_a_run_of_statements_generalises_statement_by_statement() -> None:
+    g = anti_unify(
+        [
+            ex("if ok(a):\n    return True\nreturn False", "return bool(ok(a))"),
+            ex("if b.c and d:\n    return True\nreturn False", "return bool(b.c and d)"),
+        ]
+    )
+    assert (g.pattern, g.fix) == ("if $A:\n    return True\nreturn False", "return bool($A)")
 
 
 def test_the_unit_of_a_snippet_skips_wrappers_that_add_nothing() -> None:

@@ -16,6 +16,7 @@ from bot.rule_learning import (
     learn_rules,
     reproduction_problem,
     rule_id,
+    run_core,
     too_general,
     unformatted,
 )
@@ -241,15 +242,13 @@ def test_a_lone_keyword_is_learned_as_the_statement_it_is() -> None:
     assert rewrite(rule, code) == code.replace("return\n", "return None\n", 1)
 
 
-def test_examples_no_pattern_can_express_are_rejected_each_with_why() -> None:
+def test_examples_that_change_a_run_of_statements_give_a_rule_over_the_run() -> None:
     learned = learn_rules([ex("x = 1\npass", "x = 1"), ex("y = 2\npass", "y = 2", pr=2)])
     assert [(r.rule, r.kept, len(r.examples)) for r in learned] == [
-        (None, False, 1),
-        (None, False, 1),
+        (RewriteRule("$A = $B\npass", "$A = $B", "python"), True, 2)
     ]
-    assert learned[1].rejected_reason == (
-        "example 1 (#2 by ann, src/a.py:3) changes 2 statements at once; an ast-grep pattern is one node"
-    )
+    code = "def f():\n    z = 3\n    pass\n    w = 4\n    pass\n"
+    assert rewrite(learned[0], code) == "def f():\n    z = 3\n    w = 4\n"
 
 
 def test_the_widest_rule_that_reproduces_the_examples_is_kept() -> None:
@@ -348,6 +347,59 @@ def test_edits_in_different_statements_learn_their_core_where_it_sat() -> None:
         result.rationale()
     )
     assert result.spec()["inside"] == ["for_in_clause.right", "for_statement.right"]
+
+
+def test_statements_replaced_in_a_body_are_learned_as_that_run_of_statements() -> None:
+    # Two functions of different shapes, each ending `if c: return True` / `return False`, which
+    # became `return bool(c)`: the edit is that run of two statements, wherever a body has it.
+    examples = [
+        ex(
+            "def ready(job):\n    if job.failed:\n        return False\n"
+            "    if job.done and not job.queued:\n        return True\n    return False",
+            "def ready(job):\n    if job.failed:\n        return False\n"
+            "    return bool(job.done and not job.queued)",
+        ),
+        ex(
+            "def skip(path: str) -> bool:\n    if path.startswith('.') or is_special(path):\n"
+            "        return True\n    return False",
+            "def skip(path: str) -> bool:\n    return bool(path.startswith('.') or is_special(path))",
+            pr=2,
+        ),
+    ]
+    [learned] = learn_rules(examples)
+    assert learned.kept and learned.rule is not None
+    assert (learned.rule.pattern, learned.rule.fix, learned.rule.inside) == (
+        "if $A:\n    return True\nreturn False",
+        "return bool($A)",
+        ("block",),
+    )
+    code = (
+        "class Gate:\n    def open(self, ask):\n        if ask.ok and self.ready:\n"
+        "            return True\n        return False\n"
+        "    def shut(self, ask):\n        if ask.ok:\n            return True\n"
+        "        elif ask.late:\n            return True\n        return False\n"
+    )
+    sites = find_sites(learned, {"gate.py": code})
+    assert sites.result.changed["gate.py"] == code.replace(
+        "if ask.ok and self.ready:\n            return True\n        return False",
+        "return bool(ask.ok and self.ready)",
+    )
+    assert run_core(examples[0]) is not None and run_core(examples[0]).core.before == (
+        "if job.done and not job.queued:\n    return True\nreturn False"
+    )
+
+
+def test_a_run_with_a_comment_in_it_is_no_core() -> None:
+    commented = ex(
+        "def f(x):\n    if x:\n        return True\n    # otherwise\n    return False",
+        "def f(x):\n    return bool(x)",
+    )
+    assert run_core(commented) is None
+    # One statement for one is not a run: that edit has a core of its own.
+    assert (
+        run_core(ex("def f(x):\n    a = 1\n    return x", "def f(x):\n    a = 2\n    return x"))
+        is None
+    )
 
 
 def test_a_core_needs_as_many_examples_as_a_whole_rule() -> None:

@@ -115,9 +115,17 @@ async def test_a_learned_rule_leaves_lines_marked_noqa_alone_and_names_them() ->
             Branch({"b.py": MARKED_FILES["b.py"]}),
             RepoConfig(),
         )
-    # A person's `/evolve rewrite` is what they asked for, marks or not.
+    # A person's `/evolve rewrite` is what they asked for, marks or not; but no rewrite deletes
+    # a comment: b.py's sits inside the call, which becomes `o.u`.
     patch = await rewrite(proposal("rewrite", GETATTR_SPEC), Branch(MARKED_FILES), RepoConfig())
-    assert set(patch.changes) == {"a.py", "b.py"}
+    assert patch.changes == {"a.py": "x = o.y  # noqa: B009\nz = o.w\n"}
+    assert patch.summary.endswith(
+        "Left alone, because the fix would drop a comment there: `b.py:1`."
+    )
+    with pytest.raises(NothingToChange, match=re.escape("would drop a comment there: `b.py:1`")):
+        await rewrite(
+            proposal("rewrite", GETATTR_SPEC), Branch({"b.py": MARKED_FILES["b.py"]}), RepoConfig()
+        )
 
 
 RETURN_SPEC = {
@@ -245,6 +253,13 @@ LEARNED = {
             suggested("for k in d.keys():\n    print(k)", "for k in d:\n    print(k)", 2),
         ],
         "for k in self.keys():\n    f(k)\nfor k in names.keys():\n    f(k)\n",
+    ),
+    "a run of statements": (
+        [
+            suggested("def f(x):\n    if x.ok:\n        return True\n    return False", "def f(x):\n    return bool(x.ok)", 1),
+            suggested("def g(a, b):\n    g(a)\n    if a and b:\n        return True\n    return False", "def g(a, b):\n    g(a)\n    return bool(a and b)", 2),
+        ],
+        "def h(y):\n    if y > 1:\n        return True\n    return False\n",
     ),
 }  # fmt: skip
 
