@@ -55,6 +55,7 @@ from ast_grep_py import SgNode, SgRoot
 
 from bot.surroundings import LANGUAGE as FACTS_LANGUAGE
 from bot.surroundings import FactError, holds, parse_fact
+from bot.untrusted import fence
 
 # Language names the installed ast-grep-py accepts (each checked by tests/test_rewrite.py against a
 # real snippet): anything else makes ast-grep-py panic, so names are checked before it sees them.
@@ -582,7 +583,8 @@ class RewriteRule:
                 if plain_strings(self.pattern)
                 else " (new strings in the file's quote style)"
             )
-        return f"`{self.pattern}` → `{self.fix}`{self.capture_notes()}{kind}{where}{facts}{quotes}"
+        rule = f"{shown(self.pattern)} → {shown(self.fix)}"
+        return f"{rule}{self.capture_notes()}{kind}{where}{facts}{quotes}"
 
     def capture_notes(self) -> str:
         """What the rule says of its captures beyond the pattern, each in parentheses: how each
@@ -591,6 +593,18 @@ class RewriteRule:
         notes += f" ({self.table.describe()})" if self.table else ""
         notes += "".join(f" ({held.describe()})" for held in self.values)
         return notes + (REST_MAY_BE_EMPTY.format(rest=self.rest) if self.rest else "")
+
+
+def shown(code: str) -> str:
+    """`code` for Markdown: a code span when it is one line; a fenced block on lines of its own
+    when it is several (a code span would run them together)."""
+    return f"`{code}`" if "\n" not in code else f"\n\n{fence(code)}\n\n"
+
+
+def in_one_line(code: str) -> str:
+    """`code` as a code span of its first line, `…` saying more follows (for a title)."""
+    first, more = code.split("\n", 1) if "\n" in code else (code, "")
+    return f"`{first}` …" if more else f"`{first}`"
 
 
 def find_matches(root: SgNode, rule: RewriteRule, *, language: str) -> list[SgNode]:

@@ -81,6 +81,7 @@ from bot.rewrite import (
     captured_names,
     field_of,
     find_matches,
+    in_one_line,
     match_span,
     pattern_instance,
     plain_form,
@@ -88,6 +89,7 @@ from bot.rewrite import (
     same_length_instance,
     selector_context,
     selector_wrapper,
+    shown,
     syntax_problems,
 )
 from bot.surroundings import (
@@ -166,9 +168,9 @@ EACH_WHERE = " ({each}, however many items there are)"
 TABLE_WHERE = " ({table}; no other name)"
 VALUES_WHERE = " ({values}, as in the examples; no other value)"
 FACTS_WHERE = " (only where {facts}, as around every example)"
-PROPOSAL_TITLE = "Apply learned rule `{pattern}` -> `{fix}`"
+PROPOSAL_TITLE = "Apply learned rule {pattern} -> {fix}"
 PROPOSAL_RATIONALE = (
-    "Reviewers made this change {count} times ({examples}); the rule `{pattern}` -> `{fix}`{where}"
+    "Reviewers made this change {count} times ({examples}); the rule {pattern} -> {fix}{where}"
     " reproduces each of them and applies at {sites} more {noun} on the default branch."
 )
 WORD = re.compile(
@@ -1471,7 +1473,8 @@ class RuleSites:
 
     def title(self) -> str:
         assert self.learned.rule is not None
-        return PROPOSAL_TITLE.format(pattern=self.learned.rule.pattern, fix=self.learned.rule.fix)
+        rule = self.learned.rule
+        return PROPOSAL_TITLE.format(pattern=in_one_line(rule.pattern), fix=in_one_line(rule.fix))
 
     def rationale(self) -> str:
         assert self.learned.rule is not None
@@ -1479,8 +1482,8 @@ class RuleSites:
         return PROPOSAL_RATIONALE.format(
             count=len(self.learned.examples),
             examples="; ".join(e.describe() for e in self.learned.examples),
-            pattern=self.learned.rule.pattern,
-            fix=self.learned.rule.fix,
+            pattern=shown(self.learned.rule.pattern),
+            fix=shown(self.learned.rule.fix),
             where=_where(self.learned.rule),
             sites=count,
             noun="place" if count == 1 else "places",

@@ -384,6 +384,13 @@ def test_statements_replaced_in_a_body_are_learned_as_that_run_of_statements() -
         "if ask.ok and self.ready:\n            return True\n        return False",
         "return bool(ask.ok and self.ready)",
     )
+    # A title is one line; Markdown would run a code span's lines together, so a pattern of
+    # several lines is a block of its own in the PR body.
+    assert sites.title() == "Apply learned rule `if $A:` … -> `return bool($A)`"
+    assert (
+        "the rule \n\n```\nif $A:\n    return True\nreturn False\n```\n\n -> `return bool($A)`"
+        in (sites.rationale())
+    )
     assert run_core(examples[0]) is not None and run_core(examples[0]).core.before == (
         "if job.done and not job.queued:\n    return True\nreturn False"
     )
