@@ -367,7 +367,8 @@ def _row(result: CodeResult) -> str:
     drawn = "<br>".join(_code(f"{r.before} -> {r.after}", 60) for _, r in trial.examples)
     if trial.kept is not None and trial.kept.rule is not None:
         rule = trial.kept.rule
-        learned = _code(f"{rule.pattern} -> {rule.fix}")
+        # A rule over several statements: ⏎ where a line ends (a cell is one line).
+        learned = _code(f"{rule.pattern} -> {rule.fix}".replace("\n", " ⏎ "))
         if rule.each:
             learned += f" with each {_code(f'{rule.each.pattern} -> {rule.each.fix}')}"
         if rule.table:
@@ -456,10 +457,10 @@ def _verdict(results: list[CodeResult]) -> list[str]:
         "",
         (
             f"Where recall goes: for {len(shapes)} of {len(results)} codes ({', '.join(shapes)}) the"
-            " two drawn sites are different edits, neither as whole units, nor by their cores,"
-            " nor item by item, nor as names renamed by a table, nor as one argument deleted"
-            " (`[x for x in y] -> list(y)` and `{k: v for k, v in y} -> dict(y)`; `str(x)` and"
-            " `repr(x)` in f-strings), and two examples of one edit are the least a rule needs"
+            " two drawn sites are different edits, neither as whole units, nor by their cores"
+            " (a run of statements included), nor item by item, nor as names renamed by a table,"
+            " nor as one argument deleted (C416: `[x for x in y] -> list(y)` and"
+            " `{k: v for k, v in y} -> dict(y)`), and two examples of one edit are the least a rule needs"
             f" (`learn.min_examples`). For {len(same)} ({', '.join(same) or 'none'}) the draw is"
             " one text in two places, so the rule is that text and its other sites are missed."
             " Where precision goes:"
