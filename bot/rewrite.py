@@ -11,6 +11,9 @@ How a rewrite reads the rule:
   exact source text it covered, from its first node to its last, so `$$$ARGS` keeps the original
   commas, spacing and line breaks. Lines of a multi-line fix after the first are indented like
   the line the match starts on.
+* A capture keeps its meaning where the fix puts it: it is written in parentheses when, bare,
+  it would bind otherwise (`getattr($A, "$B") -> $A.$B` turns `getattr(x + y, "z")` into
+  `(x + y).z`, not `x + y.z`; `grouped`).
 * Nested matches (`f(f(x))` with `f($A) -> g($A)`) are rewritten in one pass, bottom-up: the
   outermost match is replaced, and a match inside one of its captures is rewritten inside the
   captured text, giving `g(g(x))`. A match inside the outer match but outside every capture is
@@ -154,6 +157,14 @@ SELECTOR = re.compile(r"[a-z_]+")
 QUOTES_LANGUAGE = "python"
 # Node kinds of comments in the supported grammars (most say `comment`).
 COMMENT_KINDS = ("comment", "line_comment", "block_comment")
+# Languages whose parentheses group an expression, so a capture the fix would bind otherwise is
+# written in them (`grouped`).
+PARENTHESES_LANGUAGES = frozenset(
+    {
+        "python", "javascript", "typescript", "tsx", "rust", "go", "java", "c", "cpp", "csharp",
+        "kotlin", "swift", "php", "scala", "dart", "ruby", "lua", "zig", "solidity",
+    }
+)  # fmt: skip
 # ast-grep's match strictness that checks a match leaves out no named node (`spells_out`).
 RELAXED = "relaxed"
 # Opening brackets and the closing bracket of each: a `$$$` capture right between a pair in the
@@ -1276,6 +1287,58 @@ def _inside_brackets(content: str, nodes: list[SgNode], begin: int, end: int) ->
     return opened, closes
 
 
+def _indent_at(content: str, start: int) -> str:
+    """The whitespace that starts the line `start` is on (up to `start`)."""
+    line_start = content.rfind("\n", 0, start) + 1
+    return re.match(r"[ \t]*", content[line_start:start]).group()  # type: ignore[union-attr]
+
+
+def grouped(code: str, spans: Sequence[tuple[int, int]], *, language: str, indent: str = "") -> str:
+    """`code` (a fix as written at a match) with each capture at `spans` put in parentheses
+    where the fix would otherwise bind it differently: `$A.$B` with `x + y` for `$A` gives
+    `(x + y).z`, not `x + y.z`, and `return not $A` with `a or b` gives `return not (a or b)`.
+
+    A capture keeps its meaning when the code parses with it as one node. A fix that does not
+    parse alone (a fragment such as `"$A": $B`) is left as it is; so is every fix in a language
+    whose parentheses do not group expressions (PARENTHESES_LANGUAGES). `indent` is what lines
+    after the first were indented by, to parse them at the top level.
+    """
+    if language not in PARENTHESES_LANGUAGES:
+        return code
+    for start, end in sorted(spans, reverse=True):  # from the end: earlier spans stay put
+        if _one_node(code, start, end, language=language, indent=indent) is not False:
+            continue
+        candidate = f"{code[:start]}({code[start:end]}){code[end:]}"
+        if _one_node(candidate, start, end + 2, language=language, indent=indent):
+            code = candidate
+    return code
+
+
+def _one_node(code: str, start: int, end: int, *, language: str, indent: str) -> bool | None:
+    """Whether code[start:end] is one node when `code` is parsed; None when it does not parse."""
+    if indent:  # lines after the first carry the match's indentation: parse without it
+        cut = [m.start() + 1 for m in re.finditer("\n" + re.escape(indent), code)]
+        start -= len(indent) * sum(1 for at in cut if at < start)
+        end -= len(indent) * sum(1 for at in cut if at < end)
+        code = code.replace("\n" + indent, "\n")
+    node = SgRoot(code, language).root()
+    if syntax_problems(node):
+        return None
+    while True:
+        if node.is_named() and (node.range().start.index, node.range().end.index) == (start, end):
+            return True
+        node = next(
+            (
+                c
+                for c in node.children()
+                if c.range().start.index <= start and end <= c.range().end.index
+            ),
+            None,
+        )
+        if node is None:
+            return False
+
+
 def marked_lines(root: SgNode, *, language: str) -> set[int]:
     """The lines (0-based) whose comment tells linters to leave the code there alone (MARKED)."""
     return {
@@ -1354,12 +1417,21 @@ def _rewrite_file(
 
     def render_match(m: _Match, inner: list[_Match]) -> str:
         rendered.add(m.order)
-        return render_fix(m.fix, m.node, inner, start=m.start)
+        spans: list[tuple[int, int]] = []
+        fixed = render_fix(m.fix, m.node, inner, start=m.start, spans=spans)
+        return grouped(fixed, spans, language=language, indent=_indent_at(content, m.start))
 
-    def render_fix(fix: str, node: SgNode, inner: list[_Match], *, start: int) -> str:
-        line_start = content.rfind("\n", 0, start) + 1
-        indent = re.match(r"[ \t]*", content[line_start:start]).group()  # type: ignore[union-attr]
-        out = []
+    def render_fix(
+        fix: str,
+        node: SgNode,
+        inner: list[_Match],
+        *,
+        start: int,
+        spans: list[tuple[int, int]] | None = None,
+    ) -> str:
+        """The fix at `node`; with `spans`, the span of each single capture in it is added."""
+        indent = _indent_at(content, start)
+        out: list[str] = []
         segments = _fix_segments(fix)
         for i, segment in enumerate(segments):
             if isinstance(segment, str):
@@ -1388,7 +1460,11 @@ def _rewrite_file(
                         NOT_CAPTURED.format(match=node.text(), name=name, pattern=rule.pattern)
                     )
                 begin, end = captured.range().start.index, captured.range().end.index
-            out.append(render_region(begin, end, inner))
+            piece = render_region(begin, end, inner)
+            if spans is not None and kind == "single":
+                at = sum(map(len, out))
+                spans.append((at, at + len(piece)))
+            out.append(piece)
         return "".join(out)
 
     def render_items(

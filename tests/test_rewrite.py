@@ -473,6 +473,57 @@ def test_comments_are_found_in_grammars_that_name_them_otherwise() -> None:
     assert result.marked == (("a.rs", 2),) and result.commented == (("a.rs", 3),)
 
 
+@pytest.mark.parametrize(
+    ("pattern", "fix", "code", "expected"),
+    [
+        # Written bare, the capture would bind otherwise: `x + y.z`, `not a or b`.
+        ('getattr($A, "$B")', "$A.$B", 'v = getattr(x + y, "z")\n', "v = (x + y).z\n"),
+        (
+            'getattr($A, "$B")',
+            "$A.$B",
+            'v = getattr(a if b else c, "d")\n',
+            "v = (a if b else c).d\n",
+        ),
+        (
+            "if $A:\n    return False\nreturn True",
+            "return not $A",
+            "def f(a, b):\n    if a or b:\n        return False\n    return True\n",
+            "def f(a, b):\n    return not (a or b)\n",
+        ),
+        # Where it binds as it is, no parentheses are added.
+        ('getattr($A, "$B")', "$A.$B", 'v = getattr(f(a)[0], "z")\n', "v = f(a)[0].z\n"),
+        (
+            "if $A:\n    return False\nreturn True",
+            "return not $A",
+            "def f(a, b):\n    if a < b:\n        return False\n    return True\n",
+            "def f(a, b):\n    return not a < b\n",
+        ),
+        ("$A * 2", "$A + $A", "x = (a - b) * 2\n", "x = (a - b) + (a - b)\n"),
+        # A fix of several lines is parsed at its own indentation.
+        (
+            "print($A)",
+            "if $A:\n    log(not $A)",
+            "def f():\n    print(a or b)\n",
+            "def f():\n    if a or b:\n        log(not (a or b))\n",
+        ),
+    ],
+)
+def test_a_capture_keeps_its_meaning_where_the_fix_puts_it(
+    pattern: str, fix: str, code: str, expected: str
+) -> None:
+    assert apply_rewrite({"a.py": code}, rule(pattern, fix)).changed["a.py"] == expected
+
+
+def test_a_capture_is_grouped_in_other_languages_too() -> None:
+    code = "if (isEmpty(a || b)) { f(); }\nif (isEmpty(c)) {}\n"
+    result = apply_rewrite(
+        {"a.js": code}, rule("isEmpty($A)", "$A.length === 0", language="javascript")
+    )
+    assert result.changed["a.js"] == (
+        "if ((a || b).length === 0) { f(); }\nif (c.length === 0) {}\n"
+    )
+
+
 # --- runs of statements ---------------------------------------------------------------------
 
 
