@@ -1321,10 +1321,10 @@ def _one_node(code: str, start: int, end: int, *, language: str, indent: str) ->
         start -= len(indent) * sum(1 for at in cut if at < start)
         end -= len(indent) * sum(1 for at in cut if at < end)
         code = code.replace("\n" + indent, "\n")
-    node = SgRoot(code, language).root()
-    if syntax_problems(node):
+    node: SgNode | None = SgRoot(code, language).root()
+    if node is None or syntax_problems(node):
         return None
-    while True:
+    while node is not None:
         if node.is_named() and (node.range().start.index, node.range().end.index) == (start, end):
             return True
         node = next(
@@ -1335,8 +1335,7 @@ def _one_node(code: str, start: int, end: int, *, language: str, indent: str) ->
             ),
             None,
         )
-        if node is None:
-            return False
+    return False
 
 
 def marked_lines(root: SgNode, *, language: str) -> set[int]:
