@@ -62,6 +62,10 @@ SEQUENCE_KINDS = frozenset(
 # A class's bases and a definition's parameters are context to an edit of its body in the
 # same way.
 CONTEXT_LIST_FIELDS = ("superclasses", "parameters")
+# An expression in parentheses: where an after puts them around code it carried over and another
+# after does not, they are there only so that the code binds as before, and a rule writes them
+# where needed (`bot.rewrite.grouped`): `not x` and `not (a or b)` are one fix, `not $A`.
+GROUPING_KINDS = frozenset({"parenthesized_expression"})
 
 UNPARSABLE_SNIPPET = "the {which} of example {index} ({where}) does not parse: {error}"
 NO_EXAMPLES = "anti-unification needs at least one example"
@@ -300,6 +304,9 @@ class _Unifier:
             return [_Hole(rng.start.index, rng.end.index, texts, multi=False)]
         if texts in self.multi_keys:
             return [_Hole(rng.start.index, rng.end.index, texts, multi=True)]
+        inside = tuple(ungrouped(n).text() for n in nodes)
+        if inside in self.single_keys and len({ungrouped(n) is n for n in nodes}) > 1:
+            return [_Hole(rng.start.index, rng.end.index, inside, multi=False)]
         if len({n.kind() for n in nodes}) == 1:
             kids = [significant_children(n) for n in nodes]
             if _same_layout(kids):
@@ -450,6 +457,15 @@ def _render(
         position = hole.end
     pieces.append(text[position:end])
     return "".join(pieces)
+
+
+def ungrouped(node: SgNode) -> SgNode:
+    """What `node` holds when it is an expression in parentheses (GROUPING_KINDS); else `node`."""
+    if node.kind() in GROUPING_KINDS:
+        inner = [c for c in node.children() if c.is_named()]
+        if len(inner) == 1:
+            return inner[0]
+    return node
 
 
 def _is_sequence(node: SgNode) -> bool:

@@ -48,6 +48,7 @@ import functools
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,7 @@ from bot.anti_unification import (
     metavariable_names,
     parse_example,
     significant_children,
+    ungrouped,
     unit_node,
 )
 from bot.examples import Example, ExampleError, parses_as_run, standalone_snippet
@@ -254,17 +256,25 @@ def edit_shape(example: Example) -> str:
     before = _shape(parsed.before, parsed, holes, collect=True)
     after = _shape(parsed.after, parsed, holes, collect=False)
     before_words = {t for t in _leaf_texts(parsed.before)}
-    brought = sorted(
-        t for t in _leaf_texts(parsed.after) if t not in before_words and WORD.search(t)
+    brought = {t for t in _leaf_texts(parsed.after) if t not in before_words and WORD.search(t)}
+    # A keyword the after has more of is brought in too: `not (not a or b)` brings a `not`.
+    keywords = [Counter(_keywords(parsed.before)), Counter(_keywords(parsed.after))]
+    brought |= {word for word, count in keywords[1].items() if count > keywords[0][word]}
+    return json.dumps([example.language, before, after, sorted(brought)])
+
+
+def _keywords(node: SgNode) -> Iterator[str]:
+    """The keywords among the tokens under `node` (`not`, `is`: words the grammar names no node)."""
+    return (
+        leaf.text() for leaf in _leaves(node) if not leaf.is_named() and WORD.search(leaf.text())
     )
-    return json.dumps([example.language, before, after, brought])
 
 
 def _shape(node: SgNode, parsed: ParsedExample, holes: set[str], *, collect: bool) -> Any:
     text = node.text()
     children = significant_children(node)
     carried = collect and node is not parsed.before and node.is_named() and text in parsed.carried
-    if carried or (not collect and text in holes):
+    if carried or (not collect and (text in holes or ungrouped(node).text() in holes)):
         if collect:
             holes.add(text)
         # Constants (None, true) keep their kind: `x == None` and `x == True` are different edits.

@@ -167,6 +167,21 @@ def test_a_run_of_statements_generalises_statement_by_statement() -> None:
     assert (g.pattern, g.fix) == ("if $A:\n    return True\nreturn False", "return bool($A)")
 
 
+def test_parentheses_an_after_adds_only_to_keep_binding_are_not_the_fixs() -> None:
+    # `not (a or b)` and `not c.d`: the parentheses are there because `or` binds looser than
+    # `not`; the rule writes them where needed (bot.rewrite.grouped).
+    g = anti_unify(
+        [
+            ex("if a or b:\n    return False\nreturn True", "return not (a or b)"),
+            ex("if c.d:\n    return False\nreturn True", "return not c.d"),
+        ]
+    )
+    assert g.fix == "return not $A"
+    # Parentheses every after has are the fix's own.
+    same = anti_unify([ex("print(x)", "log((x))"), ex("print(y.z)", "log((y.z))")])
+    assert same.fix == "log(($A))"
+
+
 def test_the_unit_of_a_snippet_skips_wrappers_that_add_nothing() -> None:
     parsed = parse_example(ex("foo(a)", "bar(a)"))
     assert (parsed.before.kind(), parsed.after.kind()) == ("call", "call")

@@ -396,6 +396,28 @@ def test_statements_replaced_in_a_body_are_learned_as_that_run_of_statements() -
     )
 
 
+def test_a_fix_that_needed_parentheses_in_one_example_is_one_edit_with_the_others() -> None:
+    # The second example already has a `not`, and its after needs parentheses: the same edit.
+    examples = [
+        ex("if request.ok:\n    return False\nreturn True", "return not request.ok"),
+        ex(
+            "if not cached or cached.stale:\n    return False\nreturn True",
+            "return not (not cached or cached.stale)",
+            pr=2,
+        ),
+    ]
+    assert edit_shape(unformatted(examples[0])) == edit_shape(unformatted(examples[1]))
+    [learned] = learn_rules(examples)
+    assert learned.kept and learned.rule is not None
+    assert (learned.rule.pattern, learned.rule.fix) == (
+        "if $A:\n    return False\nreturn True",
+        "return not $A",
+    )
+    code = "if x or y:\n    return False\nreturn True\n"
+    assert rewrite(learned, code) == "return not (x or y)\n"
+    assert rewrite(learned, code.replace("x or y", "x < y")) == "return not x < y\n"
+
+
 def test_a_run_with_a_comment_in_it_is_no_core() -> None:
     commented = ex(
         "def f(x):\n    if x:\n        return True\n    # otherwise\n    return False",
