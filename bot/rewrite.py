@@ -13,7 +13,8 @@ How a rewrite reads the rule:
   the line the match starts on.
 * A capture keeps its meaning where the fix puts it: it is written in parentheses when, bare,
   it would bind otherwise (`getattr($A, "$B") -> $A.$B` turns `getattr(x + y, "z")` into
-  `(x + y).z`, not `x + y.z`; `grouped`).
+  `(x + y).z`, not `x + y.z`; `grouped`), and so is the fix where the match was (`$A.add($B) ->
+  $A or $B` turns `not s.add(1)` into `not (s or 1)`).
 * Nested matches (`f(f(x))` with `f($A) -> g($A)`) are rewritten in one pass, bottom-up: the
   outermost match is replaced, and a match inside one of its captures is rewritten inside the
   captured text, giving `g(g(x))`. A match inside the outer match but outside every capture is
@@ -45,6 +46,7 @@ How a rewrite reads the rule:
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import re
@@ -1306,7 +1308,10 @@ def grouped(code: str, spans: Sequence[tuple[int, int]], *, language: str, inden
     if language not in PARENTHESES_LANGUAGES:
         return code
     for start, end in sorted(spans, reverse=True):  # from the end: earlier spans stay put
-        if _one_node(code, start, end, language=language, indent=indent) is not False:
+        if (
+            end == start
+            or _one_node(code, start, end, language=language, indent=indent) is not False
+        ):
             continue
         candidate = f"{code[:start]}({code[start:end]}){code[end:]}"
         if _one_node(candidate, start, end + 2, language=language, indent=indent):
@@ -1321,9 +1326,13 @@ def _one_node(code: str, start: int, end: int, *, language: str, indent: str) ->
         start -= len(indent) * sum(1 for at in cut if at < start)
         end -= len(indent) * sum(1 for at in cut if at < end)
         code = code.replace("\n" + indent, "\n")
-    node: SgNode | None = SgRoot(code, language).root()
-    if node is None or syntax_problems(node):
-        return None
+    root = SgRoot(code, language).root()
+    return None if syntax_problems(root) else _spans_one_node(root, start, end)
+
+
+def _spans_one_node(root: SgNode, start: int, end: int) -> bool:
+    """Whether a named node under `root` spans exactly [start, end)."""
+    node: SgNode | None = root
     while node is not None:
         if node.is_named() and (node.range().start.index, node.range().end.index) == (start, end):
             return True
@@ -1483,8 +1492,9 @@ def _rewrite_file(
         pieces.append(content[position:end])
         return "".join(pieces)
 
-    sites = []
-    pieces, position = [], 0
+    sites: list[RewriteSite] = []
+    placed: list[tuple[int, int]] = []  # each site's span in the new text
+    pieces, position, length = [], 0, 0
     notes = [(c.range().start.index, c.text()) for c in comments(root, language=language)]
     for m in _outermost(found, 0, len(content)):
         counted = set(rendered)
@@ -1499,16 +1509,42 @@ def _rewrite_file(
             dropped.append(m.node.range().start.line + 1)
             after = before
         pieces.append(content[position : m.start])
+        length += m.start - position
         pieces.append(after)
-        position = m.end
         if after != before:
+            placed.append((length, length + len(after)))
             sites.append(
                 RewriteSite(
                     path=path, line=m.node.range().start.line + 1, before=before, after=after
                 )
             )
+        length += len(after)
+        position = m.end
     pieces.append(content[position:])
-    return "".join(pieces), len(rendered), sites, left, dropped
+    text = "".join(pieces)
+    if placed and language in PARENTHESES_LANGUAGES:
+        text, sites = _fixes_grouped(text, placed, sites, language=language)
+    return text, len(rendered), sites, left, dropped
+
+
+def _fixes_grouped(
+    text: str, placed: list[tuple[int, int]], sites: list[RewriteSite], *, language: str
+) -> tuple[str, list[RewriteSite]]:
+    """`text` with each fix at `placed` in parentheses where, bare, it would bind otherwise with
+    the code around it (`len($A) == 0 -> not $A` in `len(x) == 0 == flag`): as `grouped` does
+    for a capture in a fix, for the fix in the file."""
+    root = SgRoot(text, language).root()
+    if syntax_problems(root):
+        return text, sites  # the caller reports the broken file
+    for index in reversed(range(len(placed))):
+        start, end = placed[index]
+        if end == start or _spans_one_node(root, start, end):
+            continue
+        candidate = f"{text[:start]}({text[start:end]}){text[end:]}"
+        if _one_node(candidate, start, end + 2, language=language, indent=""):
+            text = candidate
+            sites[index] = dataclasses.replace(sites[index], after=f"({sites[index].after})")
+    return text, sites
 
 
 # --- previews ------------------------------------------------------------------------------

@@ -514,6 +514,15 @@ def test_a_capture_keeps_its_meaning_where_the_fix_puts_it(
     assert apply_rewrite({"a.py": code}, rule(pattern, fix)).changed["a.py"] == expected
 
 
+def test_a_fix_keeps_its_meaning_where_the_match_was() -> None:
+    # `s or 1` binds looser than `s.add(1)` did: bare, `not s or 1` would be `(not s) or 1`.
+    result = apply_rewrite(
+        {"a.py": "x = not s.add(1)\ny = s.add(2)\n"}, rule("$A.add($B)", "$A or $B")
+    )
+    assert result.changed["a.py"] == "x = not (s or 1)\ny = s or 2\n"
+    assert [site.after for site in result.sites] == ["(s or 1)", "s or 2"]
+
+
 def test_a_capture_is_grouped_in_other_languages_too() -> None:
     code = "if (isEmpty(a || b)) { f(); }\nif (isEmpty(c)) {}\n"
     result = apply_rewrite(
