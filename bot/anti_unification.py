@@ -64,7 +64,7 @@ SEQUENCE_KINDS = frozenset(
 CONTEXT_LIST_FIELDS = ("superclasses", "parameters")
 # An expression in parentheses: where an after puts them around code it carried over and another
 # after does not, they are there only so that the code binds as before, and a rule writes them
-# where needed (`bot.rewrite.grouped`): `not x` and `not (a or b)` are one fix, `not $A`.
+# where needed (`bot.rewrite._fixes_grouped`): `not x` and `not (a or b)` are one fix, `not $A`.
 GROUPING_KINDS = frozenset({"parenthesized_expression"})
 
 UNPARSABLE_SNIPPET = "the {which} of example {index} ({where}) does not parse: {error}"

@@ -13,8 +13,9 @@ How a rewrite reads the rule:
   the line the match starts on.
 * A capture keeps its meaning where the fix puts it: it is written in parentheses when, bare,
   it would bind otherwise (`getattr($A, "$B") -> $A.$B` turns `getattr(x + y, "z")` into
-  `(x + y).z`, not `x + y.z`; `grouped`), and so is the fix where the match was (`$A.add($B) ->
-  $A or $B` turns `not s.add(1)` into `not (s or 1)`).
+  `(x + y).z`, not `x + y.z`), and so is the fix where the match was (`$A.add($B) -> $A or $B`
+  turns `not s.add(1)` into `not (s or 1)`). Whether code binds as it did is judged in the
+  rewritten file, where Python joins the lines inside brackets (`_fixes_grouped`).
 * Nested matches (`f(f(x))` with `f($A) -> g($A)`) are rewritten in one pass, bottom-up: the
   outermost match is replaced, and a match inside one of its captures is rewritten inside the
   captured text, giving `g(g(x))`. A match inside the outer match but outside every capture is
@@ -1295,41 +1296,6 @@ def _indent_at(content: str, start: int) -> str:
     return re.match(r"[ \t]*", content[line_start:start]).group()  # type: ignore[union-attr]
 
 
-def grouped(code: str, spans: Sequence[tuple[int, int]], *, language: str, indent: str = "") -> str:
-    """`code` (a fix as written at a match) with each capture at `spans` put in parentheses
-    where the fix would otherwise bind it differently: `$A.$B` with `x + y` for `$A` gives
-    `(x + y).z`, not `x + y.z`, and `return not $A` with `a or b` gives `return not (a or b)`.
-
-    A capture keeps its meaning when the code parses with it as one node. A fix that does not
-    parse alone (a fragment such as `"$A": $B`) is left as it is; so is every fix in a language
-    whose parentheses do not group expressions (PARENTHESES_LANGUAGES). `indent` is what lines
-    after the first were indented by, to parse them at the top level.
-    """
-    if language not in PARENTHESES_LANGUAGES:
-        return code
-    for start, end in sorted(spans, reverse=True):  # from the end: earlier spans stay put
-        if (
-            end == start
-            or _one_node(code, start, end, language=language, indent=indent) is not False
-        ):
-            continue
-        candidate = f"{code[:start]}({code[start:end]}){code[end:]}"
-        if _one_node(candidate, start, end + 2, language=language, indent=indent):
-            code = candidate
-    return code
-
-
-def _one_node(code: str, start: int, end: int, *, language: str, indent: str) -> bool | None:
-    """Whether code[start:end] is one node when `code` is parsed; None when it does not parse."""
-    if indent:  # lines after the first carry the match's indentation: parse without it
-        cut = [m.start() + 1 for m in re.finditer("\n" + re.escape(indent), code)]
-        start -= len(indent) * sum(1 for at in cut if at < start)
-        end -= len(indent) * sum(1 for at in cut if at < end)
-        code = code.replace("\n" + indent, "\n")
-    root = SgRoot(code, language).root()
-    return None if syntax_problems(root) else _spans_one_node(root, start, end)
-
-
 def _spans_one_node(root: SgNode, start: int, end: int) -> bool:
     """Whether a named node under `root` spans exactly [start, end)."""
     node: SgNode | None = root
@@ -1423,11 +1389,11 @@ def _rewrite_file(
         pieces.append(content[position:end])
         return "".join(pieces)
 
-    def render_match(m: _Match, inner: list[_Match]) -> str:
+    def render_match(
+        m: _Match, inner: list[_Match], *, spans: list[tuple[int, int]] | None = None
+    ) -> str:
         rendered.add(m.order)
-        spans: list[tuple[int, int]] = []
-        fixed = render_fix(m.fix, m.node, inner, start=m.start, spans=spans)
-        return grouped(fixed, spans, language=language, indent=_indent_at(content, m.start))
+        return render_fix(m.fix, m.node, inner, start=m.start, spans=spans)
 
     def render_fix(
         fix: str,
@@ -1493,13 +1459,17 @@ def _rewrite_file(
         return "".join(pieces)
 
     sites: list[RewriteSite] = []
-    placed: list[tuple[int, int]] = []  # each site's span in the new text
+    # Each site's span in the new text, and the spans of the captures its fix wrote.
+    placed: list[tuple[int, int, list[tuple[int, int]]]] = []
     pieces, position, length = [], 0, 0
     notes = [(c.range().start.index, c.text()) for c in comments(root, language=language)]
     for m in _outermost(found, 0, len(content)):
         counted = set(rendered)
+        captures: list[tuple[int, int]] = []
         after = render_match(
-            m, [c for c in found if c is not m and m.start <= c.start and c.end <= m.end]
+            m,
+            [c for c in found if c is not m and m.start <= c.start and c.end <= m.end],
+            spans=captures,
         )
         before = content[m.start : m.end]
         if any(m.start <= at < m.end and text not in after for at, text in notes):
@@ -1512,7 +1482,9 @@ def _rewrite_file(
         length += m.start - position
         pieces.append(after)
         if after != before:
-            placed.append((length, length + len(after)))
+            placed.append(
+                (length, length + len(after), [(length + s, length + e) for s, e in captures])
+            )
             sites.append(
                 RewriteSite(
                     path=path, line=m.node.range().start.line + 1, before=before, after=after
@@ -1528,23 +1500,45 @@ def _rewrite_file(
 
 
 def _fixes_grouped(
-    text: str, placed: list[tuple[int, int]], sites: list[RewriteSite], *, language: str
+    text: str,
+    placed: list[tuple[int, int, list[tuple[int, int]]]],
+    sites: list[RewriteSite],
+    *,
+    language: str,
 ) -> tuple[str, list[RewriteSite]]:
-    """`text` with each fix at `placed` in parentheses where, bare, it would bind otherwise with
-    the code around it (`len($A) == 0 -> not $A` in `len(x) == 0 == flag`): as `grouped` does
-    for a capture in a fix, for the fix in the file."""
+    """`text` (a file rewritten) with code the rewrite wrote in parentheses where, bare, it
+    would bind otherwise: a capture where the fix puts it (`getattr($A, "$B") -> $A.$B` turns
+    `getattr(x + y, "z")` into `(x + y).z`, not `x + y.z`), and the fix where the match was
+    (`$A.add($B) -> $A or $B` turns `not s.add(1)` into `not (s or 1)`).
+
+    Code keeps its meaning when the file parses with it as one node. This is judged in the
+    file, not in the fix alone: Python joins lines inside the brackets around a match.
+    """
     root = SgRoot(text, language).root()
     if syntax_problems(root):
         return text, sites  # the caller reports the broken file
-    for index in reversed(range(len(placed))):
-        start, end = placed[index]
-        if end == start or _spans_one_node(root, start, end):
-            continue
-        candidate = f"{text[:start]}({text[start:end]}){text[end:]}"
-        if _one_node(candidate, start, end + 2, language=language, indent=""):
-            text = candidate
-            sites[index] = dataclasses.replace(sites[index], after=f"({sites[index].after})")
+    for index in reversed(range(len(placed))):  # from the end: earlier spans stay put
+        start, end, captures = placed[index]
+        # The fix's captures (each inside the fix: its end moves with them), then the fix.
+        for s, e, fix in [*((s, e, False) for s, e in reversed(captures)), (start, end, True)]:
+            e += end - placed[index][1] if fix else 0
+            if e == s or _spans_one_node(root, s, e):
+                continue
+            if (wrapped := _in_parentheses(text, s, e, language=language)) is not None:
+                text, root = wrapped
+                end += 2
+        if end - start != len(sites[index].after):
+            sites[index] = dataclasses.replace(sites[index], after=text[start:end])
     return text, sites
+
+
+def _in_parentheses(text: str, start: int, end: int, *, language: str) -> tuple[str, SgNode] | None:
+    """`text` with [start, end) in parentheses, and its tree, when that makes it one node."""
+    candidate = f"{text[:start]}({text[start:end]}){text[end:]}"
+    root = SgRoot(candidate, language).root()
+    if syntax_problems(root) or not _spans_one_node(root, start, end + 2):
+        return None
+    return candidate, root
 
 
 # --- previews ------------------------------------------------------------------------------

@@ -523,6 +523,14 @@ def test_a_fix_keeps_its_meaning_where_the_match_was() -> None:
     assert [site.after for site in result.sites] == ["(s or 1)", "s or 2"]
 
 
+def test_a_capture_over_several_lines_is_judged_where_it_sits_in_the_file() -> None:
+    # Inside the call's brackets the two lines are one string; alone they would be two
+    # statements, and parentheses would be added that the code does not need.
+    code = "x = map(\n    f,\n    'a b '\n    'c d'.split(),\n)\n"
+    result = apply_rewrite({"a.py": code}, rule("$A.split()", "$A.split(None)"))
+    assert result.changed["a.py"] == code.replace(".split()", ".split(None)")
+
+
 def test_a_capture_is_grouped_in_other_languages_too() -> None:
     code = "if (isEmpty(a || b)) { f(); }\nif (isEmpty(c)) {}\n"
     result = apply_rewrite(
