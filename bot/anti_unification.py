@@ -367,8 +367,8 @@ def _same_layout(kids: list[list[SgNode]]) -> bool:
     return True
 
 
-def _common_ends(named: list[list[SgNode]]) -> tuple[int, int]:
-    """How many leading and trailing children all examples share (by text), leaving a non-empty middle where possible."""
+def shared_ends(named: Sequence[Sequence[SgNode]]) -> tuple[int, int]:
+    """How many leading and trailing nodes all the lists share (by text), never overlapping."""
     shortest = min(len(n) for n in named)
     head = 0
     while head < shortest and len({n[head].text() for n in named}) == 1:
@@ -376,6 +376,13 @@ def _common_ends(named: list[list[SgNode]]) -> tuple[int, int]:
     tail = 0
     while tail < shortest - head and len({n[len(n) - 1 - tail].text() for n in named}) == 1:
         tail += 1
+    return head, tail
+
+
+def _common_ends(named: list[list[SgNode]]) -> tuple[int, int]:
+    """How many leading and trailing children all examples share (by text), leaving a non-empty middle where possible."""
+    head, tail = shared_ends(named)
+    shortest = min(len(n) for n in named)
     # `$$$A` matching nothing next to a separator does not match in ast-grep (`f(a, $$$A)`
     # misses `f(a)`): give every example at least one node in the middle.
     while head + tail >= shortest and (head or tail):

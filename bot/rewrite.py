@@ -160,8 +160,8 @@ SELECTOR = re.compile(r"[a-z_]+")
 QUOTES_LANGUAGE = "python"
 # Node kinds of comments in the supported grammars (most say `comment`).
 COMMENT_KINDS = ("comment", "line_comment", "block_comment")
-# Languages whose parentheses group an expression, so a capture the fix would bind otherwise is
-# written in them (`grouped`).
+# Languages whose parentheses group an expression, so code a rewrite wrote that would bind
+# otherwise is written in them (`_fixes_grouped`).
 PARENTHESES_LANGUAGES = frozenset(
     {
         "python", "javascript", "typescript", "tsx", "rust", "go", "java", "c", "cpp", "csharp",
@@ -1313,13 +1313,10 @@ def _spans_one_node(root: SgNode, start: int, end: int) -> bool:
     return False
 
 
-def marked_lines(root: SgNode, *, language: str) -> set[int]:
-    """The lines (0-based) whose comment tells linters to leave the code there alone (MARKED)."""
-    return {
-        comment.range().start.line
-        for comment in comments(root, language=language)
-        if MARKED.search(comment.text())
-    }
+def marked_lines(found: Iterable[SgNode]) -> set[int]:
+    """The lines (0-based) whose comment, among the `comments` `found`, tells linters to leave
+    the code there alone (MARKED)."""
+    return {comment.range().start.line for comment in found if MARKED.search(comment.text())}
 
 
 def comments(root: SgNode, *, language: str) -> list[SgNode]:
@@ -1363,7 +1360,8 @@ def _rewrite_file(
     # An empty match has nothing to replace (and would be chosen again and again as "outermost").
     found = [m for m in found if m.end > m.start]
     left: list[int] = []
-    if skip_marked and found and (marks := marked_lines(root, language=language)):
+    notes = comments(root, language=language) if found else []
+    if skip_marked and found and (marks := marked_lines(notes)):
         spans = {
             id(m): range(m.node.range().start.line, content.count("\n", 0, m.end) + 1)
             for m in found
@@ -1462,7 +1460,6 @@ def _rewrite_file(
     # Each site's span in the new text, and the spans of the captures its fix wrote.
     placed: list[tuple[int, int, list[tuple[int, int]]]] = []
     pieces, position, length = [], 0, 0
-    notes = [(c.range().start.index, c.text()) for c in comments(root, language=language)]
     for m in _outermost(found, 0, len(content)):
         counted = set(rendered)
         captures: list[tuple[int, int]] = []
@@ -1472,7 +1469,7 @@ def _rewrite_file(
             spans=captures,
         )
         before = content[m.start : m.end]
-        if any(m.start <= at < m.end and text not in after for at, text in notes):
+        if any(m.start <= c.range().start.index < m.end and c.text() not in after for c in notes):
             # ast-grep matches across comments the pattern does not have (`return True  # why`
             # for `return True`); a fix that does not keep one would silently delete it.
             rendered.intersection_update(counted)
@@ -1519,26 +1516,28 @@ def _fixes_grouped(
         return text, sites  # the caller reports the broken file
     for index in reversed(range(len(placed))):  # from the end: earlier spans stay put
         start, end, captures = placed[index]
-        # The fix's captures (each inside the fix: its end moves with them), then the fix.
-        for s, e, fix in [*((s, e, False) for s, e in reversed(captures)), (start, end, True)]:
-            e += end - placed[index][1] if fix else 0
-            if e == s or _spans_one_node(root, s, e):
-                continue
-            if (wrapped := _in_parentheses(text, s, e, language=language)) is not None:
-                text, root = wrapped
-                end += 2
+        for s, e in reversed(captures):  # the fix's captures; the fix grows with each one grouped
+            text, root, grown = _grouped_at(text, root, s, e, language=language)
+            end += grown
+        text, root, grown = _grouped_at(text, root, start, end, language=language)
+        end += grown
         if end - start != len(sites[index].after):
             sites[index] = dataclasses.replace(sites[index], after=text[start:end])
     return text, sites
 
 
-def _in_parentheses(text: str, start: int, end: int, *, language: str) -> tuple[str, SgNode] | None:
-    """`text` with [start, end) in parentheses, and its tree, when that makes it one node."""
+def _grouped_at(
+    text: str, root: SgNode, start: int, end: int, *, language: str
+) -> tuple[str, SgNode, int]:
+    """`text` and its tree, with [start, end) in parentheses when it is no one node bare and is
+    one in them; and how many characters that added (0 or 2)."""
+    if end == start or _spans_one_node(root, start, end):
+        return text, root, 0
     candidate = f"{text[:start]}({text[start:end]}){text[end:]}"
-    root = SgRoot(candidate, language).root()
-    if syntax_problems(root) or not _spans_one_node(root, start, end + 2):
-        return None
-    return candidate, root
+    again = SgRoot(candidate, language).root()
+    if syntax_problems(again) or not _spans_one_node(again, start, end + 2):
+        return text, root, 0
+    return candidate, again, 2
 
 
 # --- previews ------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ from bot.anti_unification import (
     anti_unify,
     metavariable_names,
     parse_example,
+    shared_ends,
     significant_children,
     ungrouped,
     unit_node,
@@ -908,17 +909,9 @@ def run_core(example: Example) -> EditCore | None:
     kids_a = [c for c in after.children() if c.is_named()]
     if before.kind() != after.kind() or len(kids_b) == len(kids_a):
         return None
-    same = 0
-    while same < min(len(kids_b), len(kids_a)) and kids_b[same].text() == kids_a[same].text():
-        same += 1
-    tail = 0
-    while (
-        tail < min(len(kids_b), len(kids_a)) - same
-        and kids_b[-1 - tail].text() == kids_a[-1 - tail].text()
-    ):
-        tail += 1
-    runs = kids_b[same : len(kids_b) - tail], kids_a[same : len(kids_a) - tail]
-    if not all(runs) or any(n.kind() == "comment" for run in runs for n in run):
+    head, tail = shared_ends([kids_b, kids_a])
+    runs = kids_b[head : len(kids_b) - tail], kids_a[head : len(kids_a) - tail]
+    if not all(runs) or any("comment" in n.kind() for run in runs for n in run):
         return None
     texts = []
     for run, text in zip(runs, (example.before, example.after), strict=True):

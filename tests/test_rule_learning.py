@@ -424,10 +424,9 @@ def test_a_run_with_a_comment_in_it_is_no_core() -> None:
         "def f(x):\n    return bool(x)",
     )
     assert run_core(commented) is None
-    # One statement for one is not a run: that edit has a core of its own.
+    # Statements changed one for one are not a run: each edit has a core of its own.
     assert (
-        run_core(ex("def f(x):\n    a = 1\n    return x", "def f(x):\n    a = 2\n    return x"))
-        is None
+        run_core(ex("def f(x):\n    a = 1\n    b = 2", "def f(x):\n    a = 3\n    b = 4")) is None
     )
 
 
