@@ -103,6 +103,7 @@ from bot.surroundings import (
     NOT_A_STRING,
     NOT_SELF,
     RETURNS_VALUE,
+    SELF,
     UNEVALUATED,
     WRITTEN_IS_A,
     Surroundings,
@@ -649,7 +650,8 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
         return entry
     read = all(e.surroundings is not None for e in entry.examples)
     if read:
-        rule = _typed_names_abstracted(rule, entry.examples)
+        rule = _names_abstracted(rule, entry.examples)
+    rule = _strings_abstracted(rule, entry.examples)
     names = sorted(
         {m.group("single") for m in METAVARIABLE.finditer(rule.pattern) if m.group("single")}
     )
@@ -731,37 +733,87 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
     return LearnedRule(rule_id(limited), limited, entry.examples)
 
 
-def _typed_names_abstracted(rule: RewriteRule, examples: Sequence[Example]) -> RewriteRule:
-    """`rule` with each variable it spells out that every example's surroundings gave the same
-    builtin type made a metavariable, when the rule still reproduces every example.
+def _names_abstracted(rule: RewriteRule, examples: Sequence[Example]) -> RewriteRule:
+    """`rule` with each variable it spells out that stands for a value of the examples' own
+    choosing made a metavariable, when the rule still reproduces every example.
 
-    Two examples that both call their dict `options` say the edit is about a dict, not about
+    A variable is such a value when every example's surroundings gave it the same builtin type
+    (two examples that both call their dict `options` say the edit is about a dict, not about
     that name: `options.get("$A", None)` becomes `$C.get("$A", None)`, and `with_facts` then
-    holds `$C` to being a dict. A name whose type is not known (`self`) stays as written.
+    holds `$C` to being a dict), or when a function around every example binds it (a parameter
+    or local variable: `getattr(g, "run")` twice says nothing about a `g` elsewhere). `self`,
+    imports, module names and builtins stay as written (`re.I` is about `re`).
     """
     if rule.each is not None or rule.language is None:
         return rule
     spelled = sorted({n.text() for n in _variables(rule.pattern, rule.language)})
     for written in spelled:
-        if _shared_type(written, examples) is None:
+        if _shared_type(written, examples) is None and not _local_everywhere(written, examples):
             continue
-        used = captured_names(rule.pattern) | captured_names(rule.fix)
-        name = next(n for n in metavariable_names() if n not in used)
-        try:
-            candidate = dataclasses.replace(
-                rule,
-                pattern=_renamed(rule.pattern, written, f"${name}", rule.language),
-                fix=_renamed(rule.fix, written, f"${name}", rule.language),
-            )
-        except RewriteError:
-            continue
-        whole = not candidate.inside and candidate.selector is None
-        if too_general(candidate.pattern, rule.language) or reproduction_problem(
-            candidate, examples, whole_unit=whole
-        ):
-            continue
-        rule = candidate
+        rule = _abstracted(rule, examples, _renamed, written)
     return rule
+
+
+def _strings_abstracted(rule: RewriteRule, examples: Sequence[Example]) -> RewriteRule:
+    """`rule` with each string it spells out whose content its fix writes as code made a
+    metavariable, when the rule still reproduces every example.
+
+    `getattr($A, "run") -> $A.run` moves a constant from a string into code; which constant is
+    the code's choice, as a local variable's name is. So it becomes `getattr($A, "$B") ->
+    $A.$B`, and `with_facts` holds `$B` to being a name.
+    """
+    if rule.each is not None or rule.language is None:
+        return rule
+    contents = sorted(
+        {
+            n.text()
+            for n in SgRoot(same_length_instance(rule.pattern), rule.language)
+            .root()
+            .find_all(kind="string_content")
+            if is_name(n.text()) and not METAVARIABLE.search(n.text())
+        }
+    )
+    written_in_fix = {
+        n.text()
+        for n in SgRoot(same_length_instance(rule.fix), rule.language)
+        .root()
+        .find_all(kind="identifier")
+    }
+    for content in contents:
+        if content in written_in_fix:
+            rule = _abstracted(rule, examples, _string_renamed, content)
+    return rule
+
+
+def _abstracted(
+    rule: RewriteRule,
+    examples: Sequence[Example],
+    renamed: Callable[[str, str, str, str, str], tuple[str, str]],
+    written: str,
+) -> RewriteRule:
+    """`rule` with `written` replaced by a fresh metavariable by `renamed`, if that rule is not
+    too general and still reproduces every example; else `rule`."""
+    assert rule.language is not None
+    used = captured_names(rule.pattern) | captured_names(rule.fix)
+    name = next(n for n in metavariable_names() if n not in used)
+    try:
+        pattern, fix = renamed(rule.pattern, rule.fix, written, f"${name}", rule.language)
+        candidate = dataclasses.replace(rule, pattern=pattern, fix=fix)
+    except RewriteError:
+        return rule
+    whole = not candidate.inside and candidate.selector is None
+    if too_general(candidate.pattern, rule.language) or reproduction_problem(
+        candidate, examples, whole_unit=whole
+    ):
+        return rule
+    return candidate
+
+
+def _local_everywhere(name: str, examples: Sequence[Example]) -> bool:
+    """Whether every example's surroundings say a function around it binds `name` (not self)."""
+    return name != SELF and all(
+        e.surroundings is not None and name in e.surroundings.local_names for e in examples
+    )
 
 
 def _shared_type(name: str, examples: Sequence[Example]) -> str | None:
@@ -787,15 +839,38 @@ def _variables(code: str, language: str) -> list[SgNode]:
     return found
 
 
-def _renamed(code: str, written: str, replacement: str, language: str) -> str:
-    """`code` with each variable spelled `written` replaced by `replacement`."""
-    spans = [
-        (n.range().start.index, n.range().end.index)
-        for n in _variables(code, language)
-        if n.text() == written
-    ]
+def _renamed(
+    pattern: str, fix: str, written: str, replacement: str, language: str
+) -> tuple[str, str]:
+    """`pattern` and `fix` with each variable spelled `written` replaced by `replacement`."""
+    return (
+        _replaced(pattern, _variables(pattern, language), written, replacement),
+        _replaced(fix, _variables(fix, language), written, replacement),
+    )
+
+
+def _string_renamed(
+    pattern: str, fix: str, written: str, replacement: str, language: str
+) -> tuple[str, str]:
+    """`pattern` with each string content `written` and `fix` with each identifier `written`
+    (a variable or an attribute's name) replaced by `replacement`."""
+    contents = (
+        SgRoot(same_length_instance(pattern), language).root().find_all(kind="string_content")
+    )
+    names = SgRoot(same_length_instance(fix), language).root().find_all(kind="identifier")
+    return (
+        _replaced(pattern, contents, written, replacement),
+        _replaced(fix, names, written, replacement),
+    )
+
+
+def _replaced(code: str, nodes: Iterable[SgNode], written: str, replacement: str) -> str:
+    """`code` with each of `nodes` (found in a same-length instance of it) that reads `written`
+    replaced by `replacement`."""
+    spans = [(n.range().start.index, n.range().end.index) for n in nodes]
     for start, end in sorted(spans, reverse=True):
-        code = code[:start] + replacement + code[end:]
+        if code[start:end] == written:
+            code = code[:start] + replacement + code[end:]
     return code
 
 

@@ -89,6 +89,12 @@ STRING_KINDS = frozenset({"string", "concatenated_string"})
 SPLAT_TYPES = {"list_splat_pattern": "tuple", "dictionary_splat_pattern": "dict"}
 CALLABLE_TYPES = frozenset({"dict", "list", "set", "tuple", "str"})
 SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
+FUNCTION_SCOPES = frozenset({"function_definition", "lambda"})
+# Bindings of a name that are code, not a value the function computes.
+NOT_VALUE_BINDINGS = frozenset({
+    "function_definition", "class_definition", "aliased_import", "global_statement",
+    "nonlocal_statement",
+})  # fmt: skip
 # Where an identifier is bound with a type this module does not read: the name becomes unknown.
 OTHER_BINDINGS = frozenset({
     "parameters", "lambda_parameters", "default_parameter", "list_splat_pattern",
@@ -125,6 +131,10 @@ class Surroundings:
     # Whether the function the span sits in has a `return` with a value other than None
     # (see `returns_a_value`); None: not read.
     returns_value: bool | None = None
+    # Names the span reads or assigns that a function around it binds as a value (a parameter,
+    # an assignment, a loop or `with` target; not an import, a def, a class nor `global`): the
+    # code's own choice of spelling, sorted.
+    local_names: tuple[str, ...] = ()
 
     def type_of(self, name: str) -> str | None:
         return dict(self.types).get(name)
@@ -135,16 +145,21 @@ class Surroundings:
             "types": dict(self.types),
             "unevaluated": self.unevaluated,
             "returns_value": self.returns_value,
+            "local_names": list(self.local_names),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Surroundings:
         unevaluated, returns_value = data.get("unevaluated"), data.get("returns_value")
+        local_names = data.get("local_names")
         return cls(
             enclosing_class=data.get("enclosing_class"),
             types=tuple(sorted((str(k), str(v)) for k, v in (data.get("types") or {}).items())),
             unevaluated=unevaluated if isinstance(unevaluated, bool) else None,
             returns_value=returns_value if isinstance(returns_value, bool) else None,
+            local_names=tuple(
+                sorted({str(n) for n in local_names} if isinstance(local_names, list) else ())
+            ),
         )
 
 
@@ -330,6 +345,39 @@ def known_type(node: SgNode) -> str | None:
     return None
 
 
+def bound_in_function(node: SgNode) -> bool:
+    """Whether the identifier `node` names a value a function binds: the scope that owns the
+    name is a function (or lambda), and every binding of it there is a parameter, an assignment
+    or a target (not an import, a nested def or class, nor `global`/`nonlocal`)."""
+    if node.kind() != "identifier" or _spelling_only(node):
+        return False
+    name = node.text()
+    scope: SgNode | None = _owner(node)
+    while scope is not None:
+        bindings = [n for n in _identifiers(scope, name) if _is_binding(n) and _owner(n) == scope]
+        if bindings:
+            return scope.kind() in FUNCTION_SCOPES and all(_binds_a_value(n) for n in bindings)
+        scope = _outer_function_scope(scope)
+    return False
+
+
+def _spelling_only(node: SgNode) -> bool:
+    """Whether the identifier `node` is an attribute's or a keyword argument's name: a spelling
+    the code looks up, not a variable."""
+    parent = node.parent()
+    return parent is not None and (
+        (parent.kind() == "attribute" and parent.field("attribute") == node)
+        or (parent.kind() == "keyword_argument" and parent.field("name") == node)
+    )
+
+
+def _binds_a_value(binding: SgNode) -> bool:
+    parent = binding.parent()
+    if parent is None or any(a.kind() in IMPORTS for a in binding.ancestors()):
+        return False
+    return parent.kind() not in NOT_VALUE_BINDINGS
+
+
 def surroundings_at(root: SgNode, start: int, end: int) -> Surroundings:
     """What surrounds the span [start, end) of the tree `root` (character offsets)."""
     inside = [
@@ -345,11 +393,17 @@ def surroundings_at(root: SgNode, start: int, end: int) -> Surroundings:
         found = known_type(n)
         # One name with two types inside one snippet (two scopes): neither is trusted.
         types[n.text()] = found if types.get(n.text(), found) == found else None
+    local: dict[str, bool] = {}
+    for n in inside:
+        if not _spelling_only(n):
+            # A name local in one scope of the snippet and not in another is not trusted either.
+            local[n.text()] = local.get(n.text(), True) and bound_in_function(n)
     return Surroundings(
         enclosing_class=enclosing_class(first),
         types=tuple(sorted((k, v) for k, v in types.items() if v is not None)),
         unevaluated=_all_unevaluated(root, start, end),
         returns_value=returns_a_value(first),
+        local_names=tuple(sorted(k for k, v in local.items() if v)),
     )
 
 

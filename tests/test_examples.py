@@ -352,6 +352,7 @@ def test_an_example_from_a_commit_keeps_what_surrounded_it_in_the_file() -> None
         types=(("CACHE", "dict"),),
         unevaluated=False,
         returns_value=True,
+        local_names=("key",),
     )
 
 

@@ -836,6 +836,79 @@ def test_a_name_both_examples_share_is_generalised_to_the_type_it_had_in_each() 
     ).replace("opts.get('k', None)", "opts.get('k')")
 
 
+GETATTR = (
+    "def test_run(self):\n"
+    "    def do_it():\n"
+    "        getattr(g, 'run')\n"
+    "    g = make(do_it)\n"
+    "    getattr(g, 'run')\n"
+)
+
+
+def test_one_text_twice_generalises_the_spellings_the_code_chose() -> None:
+    # The same suggestion in two places of one test: which variable and which constant are
+    # the code's choice there, not what the reviewer taught.
+    new = GETATTR.replace("getattr(g, 'run')", "g.run")
+    examples = [
+        from_commit(GETATTR, new, 3, pr=1),
+        from_commit(GETATTR, new, 5, pr=2),
+    ]
+    assert {e.before for e in examples} == {"getattr(g, 'run')"}
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None
+    assert (rule.rule.pattern, rule.rule.fix, rule.rule.facts) == (
+        'getattr($A, "$B")',
+        "$A.$B",
+        ("$B is a name",),
+    )
+    code = "x = getattr(self.conn, 'close')\ny = getattr(o, 'not a name')\nz = getattr(o, key)\n"
+    assert rewrite(rule, code) == code.replace("getattr(self.conn, 'close')", "self.conn.close")
+
+
+def test_a_module_name_an_import_or_self_stays_as_written_in_one_text_twice() -> None:
+    flags = "import re\ndef f(p):\n    return re.compile(p, re.I)\n"
+    module = "g = make()\nv = getattr(g, 'run')\nw = getattr(g, 'run')\n"
+    method = "class C:\n    def f(self):\n        return getattr(self, 'run')\n"
+    pairs = [
+        (flags, "re.I", "re.IGNORECASE", 3, 3),
+        (module, "getattr(g, 'run')", "g.run", 2, 3),
+        (method, "getattr(self, 'run')", "self.run", 3, 3),
+    ]
+    learned = []
+    for text, before, after, first, second in pairs:
+        new = text.replace(before, after)
+        [rule] = learned_kept(
+            [from_commit(text, new, first, pr=1), from_commit(text, new, second, pr=2)]
+        )
+        assert rule.rule is not None
+        learned.append((rule.rule.pattern, rule.rule.fix))
+    # `re` is what the module imports; `g` is the module's; `self` is the class's own object.
+    # The string made a name is generalised all the same.
+    assert learned == [
+        ("re.I", "re.IGNORECASE"),
+        ('getattr(g, "$A")', "g.$A"),
+        ('getattr(self, "$A")', "self.$A"),
+    ]
+
+
+def test_a_string_the_fix_keeps_a_string_stays_as_written() -> None:
+    text = "def f(log):\n    log('start')\n"
+    examples = [
+        from_commit(text, text.replace("log('start')", "log.info('start')"), 2, pr=n)
+        for n in (1, 2)
+    ]
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None
+    assert (rule.rule.pattern, rule.rule.fix) == ('$A("start")', '$A.info("start")')
+
+
+def test_without_surroundings_no_variable_is_generalised() -> None:
+    examples = [ex("getattr(g, 'run')", "g.run", pr=n) for n in (1, 2)]
+    assert all(e.surroundings is None for e in examples)
+    [rule] = learned_kept(examples)
+    assert rule.rule is not None and rule.rule.pattern == 'getattr(g, "$A")'
+
+
 def test_a_shared_name_of_unknown_type_stays_as_written() -> None:
     first = "class A:\n    def f(self):\n        return self.get('x', None)\n"
     second = "class B:\n    def g(self):\n        return self.get('y', None)\n"

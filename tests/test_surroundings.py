@@ -133,6 +133,8 @@ def test_surroundings_of_a_span_name_the_class_and_the_known_types_read_there() 
         types=(("OPTIONS", "dict"), ("seen", "set")),
         unevaluated=False,
         returns_value=True,
+        # The method's parameters are its own names; `OPTIONS` is the module's.
+        local_names=("n", "seen"),
     )
     top = source.index("OPTIONS = {}")
     read = surroundings_at(SgRoot(source, "python").root(), top, top + 12)
@@ -145,14 +147,55 @@ def test_surroundings_of_a_span_name_the_class_and_the_known_types_read_there() 
     assert surroundings_at(SgRoot(future, "python").root(), param, param + 9).unevaluated is True
 
 
+LOCALS = (
+    "import re\n"
+    "LIMIT = 3\n"
+    "def outer(arg, *rest):\n"
+    "    import json\n"
+    "    def helper():\n"
+    "        return 1\n"
+    "    global total\n"
+    "    total = 0\n"
+    "    count = 0\n"
+    "    for item in rest:\n"
+    "        pass\n"
+    "    def inner():\n"
+    "        return (arg, count, item, LIMIT, re.I, json, helper, total, len, obj.arg,"
+    " f(count=1))\n"
+    "    return inner\n"
+)
+
+
+def test_local_names_are_the_values_a_function_around_the_span_binds() -> None:
+    start = LOCALS.index("(arg, count")
+    end = LOCALS.index("\n", start)
+    read = surroundings_at(SgRoot(LOCALS, "python").root(), start, end)
+    # Parameters, assignments and loop targets of a function around it (here the enclosing
+    # one's, read from a closure) are the code's own spellings. The module's names, imports
+    # (even a function's), a nested def, a `global`, builtins and an attribute's or keyword's
+    # name are not.
+    assert read.local_names == ("arg", "count", "item")
+
+
+def test_a_name_local_in_one_scope_of_the_span_and_not_another_is_not_local() -> None:
+    source = "x = 1\nclass C:\n    y = x\n    def m(self, x):\n        return x\n"
+    start = source.index("y = x")
+    read = surroundings_at(SgRoot(source, "python").root(), start, len(source))
+    assert "x" not in read.local_names and "self" in read.local_names
+
+
 def test_surroundings_survive_a_round_trip_through_json() -> None:
     kept = Surroundings(
         enclosing_class="C",
         types=(("a", "dict"), ("b", "list")),
         unevaluated=True,
         returns_value=False,
+        local_names=("a", "b"),
     )
     assert Surroundings.from_dict(kept.to_dict()) == kept
+    # Stored before local names were read: none known, so none is generalised.
+    assert Surroundings.from_dict({"enclosing_class": "C"}).local_names == ()
+    assert Surroundings.from_dict({"local_names": "ab"}).local_names == ()
     # Stored before annotations and returns were read: not known, rather than false.
     assert Surroundings.from_dict({"enclosing_class": "C"}).unevaluated is None
     assert Surroundings.from_dict({"enclosing_class": "C"}).returns_value is None
