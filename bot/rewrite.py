@@ -168,6 +168,10 @@ PARENTHESES_LANGUAGES = frozenset(
         "kotlin", "swift", "php", "scala", "dart", "ruby", "lua", "zig", "solidity",
     }
 )  # fmt: skip
+# The node kind of an expression in parentheses (tree-sitter's name in most grammars), and the
+# kinds that keep them as a call's sole argument (Python's `f((yield))`).
+GROUPING = "parenthesized_expression"
+UNGROUPABLE = frozenset({"yield"})
 # ast-grep's match strictness that checks a match leaves out no named node (`spells_out`).
 RELAXED = "relaxed"
 # Opening brackets and the closing bracket of each: a `$$$` capture right between a pair in the
@@ -1298,10 +1302,15 @@ def _indent_at(content: str, start: int) -> str:
 
 def _spans_one_node(root: SgNode, start: int, end: int) -> bool:
     """Whether a named node under `root` spans exactly [start, end)."""
+    return _spanning(root, start, end) is not None
+
+
+def _spanning(root: SgNode, start: int, end: int) -> SgNode | None:
+    """The outermost named node under `root` that spans exactly [start, end), or None."""
     node: SgNode | None = root
     while node is not None:
         if node.is_named() and (node.range().start.index, node.range().end.index) == (start, end):
-            return True
+            return node
         node = next(
             (
                 c
@@ -1310,7 +1319,7 @@ def _spans_one_node(root: SgNode, start: int, end: int) -> bool:
             ),
             None,
         )
-    return False
+    return None
 
 
 def marked_lines(found: Iterable[SgNode]) -> set[int]:
@@ -1517,7 +1526,9 @@ def _fixes_grouped(
     for index in reversed(range(len(placed))):  # from the end: earlier spans stay put
         start, end, captures = placed[index]
         for s, e in reversed(captures):  # the fix's captures; the fix grows with each one grouped
-            text, root, grown = _grouped_at(text, root, s, e, language=language)
+            text, root, grown = _ungrouped_at(text, root, s, e, language=language)
+            if not grown:
+                text, root, grown = _grouped_at(text, root, s, e, language=language)
             end += grown
         text, root, grown = _grouped_at(text, root, start, end, language=language)
         end += grown
@@ -1538,6 +1549,38 @@ def _grouped_at(
     if syntax_problems(again) or not _spans_one_node(again, start, end + 2):
         return text, root, 0
     return candidate, again, 2
+
+
+def _ungrouped_at(
+    text: str, root: SgNode, start: int, end: int, *, language: str
+) -> tuple[str, SgNode, int]:
+    """`text` and its tree, with the parentheses around [start, end) dropped when they sit
+    right inside other brackets (`bool($A)` with `$A` = `(a or b)` wrote `bool((a or b))`) and
+    what they held is one node without them; and how many characters that added (0 or -2).
+
+    The capture's own parentheses did their work where it was (an `if` condition over several
+    lines); inside the fix's brackets they are a pair too many.
+    """
+    inner = text[start + 1 : end - 1]
+    grouped = _spanning(root, start, end)
+    if (
+        grouped is None
+        or grouped.kind() != GROUPING
+        or not text[:start].rstrip().endswith(("(", "["))
+        or not text[end:].lstrip().startswith((")", "]"))
+    ):
+        return text, root, 0
+    candidate = f"{text[:start]}{inner}{text[end:]}"
+    again = SgRoot(candidate, language).root()
+    # What the parentheses held, without the line breaks and spaces inside them.
+    held = (start + len(inner) - len(inner.lstrip()), start + len(inner.rstrip()))
+    if (
+        syntax_problems(again)
+        or (bare := _spanning(again, *held)) is None
+        or (bare.kind() in UNGROUPABLE)
+    ):
+        return text, root, 0
+    return candidate, again, -2
 
 
 # --- previews ------------------------------------------------------------------------------

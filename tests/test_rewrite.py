@@ -531,6 +531,49 @@ def test_a_capture_over_several_lines_is_judged_where_it_sits_in_the_file() -> N
     assert result.changed["a.py"] == code.replace(".split()", ".split(None)")
 
 
+@pytest.mark.parametrize(
+    ("pattern", "fix", "code", "expected", "language"),
+    [
+        # An `if` condition over several lines needed its parentheses; inside `bool(...)` they
+        # are a pair too many.
+        (
+            "if $A:\n    return True\nreturn False",
+            "return bool($A)",
+            "def f(m):\n    if (\n        a in m\n        or b in m\n    ):\n"
+            "        return True\n    return False\n",
+            "def f(m):\n    return bool(\n        a in m\n        or b in m\n    )\n",
+            "python",
+        ),
+        ("wrap($A)", "[$A]", "x = wrap((a or b))\n", "x = [a or b]\n", "python"),
+        # Parentheses the fix's brackets do not double, a tuple's, and `(yield)` (a call's
+        # argument must have them) stay.
+        ("wrap($A)", "not $A", "x = wrap((a or b))\n", "x = not (a or b)\n", "python"),
+        ("wrap($A)", "f($A)", "x = wrap((a, b))\n", "x = f((a, b))\n", "python"),
+        (
+            "wrap($A)",
+            "f($A)",
+            "def g():\n    wrap((yield))\n",
+            "def g():\n    f((yield))\n",
+            "python",
+        ),
+        # JavaScript's comma in parentheses is one expression; bare, two arguments.
+        (
+            "wrap($A)",
+            "f($A)",
+            "wrap((a, b));\nwrap((a || b));\n",
+            "f((a, b));\nf(a || b);\n",
+            "javascript",
+        ),
+    ],
+)
+def test_a_capture_loses_parentheses_the_fix_brackets_again(
+    pattern: str, fix: str, code: str, expected: str, language: str
+) -> None:
+    path = "a.py" if language == "python" else "a.js"
+    result = apply_rewrite({path: code}, rule(pattern, fix, language=language))
+    assert result.changed[path] == expected
+
+
 def test_a_capture_is_grouped_in_other_languages_too() -> None:
     code = "if (isEmpty(a || b)) { f(); }\nif (isEmpty(c)) {}\n"
     result = apply_rewrite(
