@@ -623,7 +623,10 @@ def learn_rules(
     rejected: list[LearnedRule] = []
     for group in groups.values():
         for entry in _learn_group(group, min_examples=min_examples):
-            (kept if entry.kept else rejected).append(entry)
+            if entry.kept:
+                kept.append(_as_run(entry, min_examples=min_examples))
+            else:
+                rejected.append(entry)
     # Each later stage tries what the stages before it left; what it places is no longer left.
     for stage in (_learn_cores, _learn_items, _learn_tables, _learn_deletions):
         found = stage(rejected, min_examples=min_examples)
@@ -971,9 +974,11 @@ def run_core(example: Example) -> EditCore | None:
     body's statements before and after differ in number (`if c: return True` then `return False`
     becoming `return bool(c)` inside a function); None when the edit is not such a run.
 
-    The statements both versions share at the body's start and end are left out; what is left
-    on each side must parse alone as the same run of statements, and hold no comment (a pattern
-    would have to spell it out).
+    The statements both versions share at the body's start and end are left out, but for the
+    one right before (else after) statements only deleted or only added (a docstring then
+    `pass` becoming the docstring): the rule needs something to match. What is left on each side
+    must parse alone as the same run of statements, and hold no comment (a pattern would have
+    to spell it out).
     """
     try:
         parsed = parse_example(example)
@@ -985,6 +990,13 @@ def run_core(example: Example) -> EditCore | None:
     if before.kind() != after.kind() or len(kids_b) == len(kids_a):
         return None
     head, tail = shared_ends([kids_b, kids_a])
+    # Statements only deleted (or only added) leave one side empty, which no rule can match or
+    # write: the statement kept right before them (else right after) anchors the run.
+    if min(len(kids_b), len(kids_a)) == head + tail:
+        if head:
+            head -= 1
+        elif tail:
+            tail -= 1
     runs = kids_b[head : len(kids_b) - tail], kids_a[head : len(kids_a) - tail]
     if not all(runs) or any("comment" in n.kind() for run in runs for n in run):
         return None
@@ -1126,6 +1138,13 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
                 except GeneralizationError:
                     continue
                 cores.setdefault(json.dumps([core.selector, wrapper, shape]), []).append(core)
+    return _learn_core_groups(cores, min_examples=min_examples)
+
+
+def _learn_core_groups(
+    cores: Mapping[str, list[EditCore]], *, min_examples: int
+) -> list[LearnedRule]:
+    """Kept rules from cores grouped by shape, each placed where its cores sat."""
     kept: list[LearnedRule] = []
     for group in cores.values():
         if len(group) < min_examples or all(c.context is None for c in group):
@@ -1145,6 +1164,31 @@ def _learn_cores(rejected: list[LearnedRule], *, min_examples: int) -> list[Lear
             if placed is not None:
                 kept.append(placed)
     return kept
+
+
+def _as_run(entry: LearnedRule, *, min_examples: int) -> LearnedRule:
+    """The kept rule of whole units (a def, a class) whose every example replaced a run of
+    statements in its body: the run's rule instead, when one is kept for every example.
+
+    The definition around the run is context the edit did not touch. Two classes that lost the
+    `pass` after their docstring teach that a `pass` after a docstring goes, in any body (a
+    function's too); the rule over the whole class would apply only to classes of that shape.
+    """
+    cores = [run_core(e) for e in entry.examples]
+    if entry.rule is None or any(c is None for c in cores):
+        return entry
+    shapes: dict[str, list[EditCore]] = {}
+    for core in cores:
+        assert core is not None
+        try:
+            shape = edit_shape(unformatted(core.core))
+        except GeneralizationError:
+            return entry
+        shapes.setdefault(json.dumps([None, None, shape]), []).append(core)
+    found = _learn_core_groups(shapes, min_examples=min_examples)
+    if len(found) != 1 or {id(e) for e in found[0].examples} != {id(e) for e in entry.examples}:
+        return entry
+    return found[0]
 
 
 def _wrapper(core: EditCore) -> str | None:

@@ -418,6 +418,65 @@ def test_a_fix_that_needed_parentheses_in_one_example_is_one_edit_with_the_other
     assert rewrite(learned, code.replace("x or y", "x < y")) == "return not x < y\n"
 
 
+def test_a_statement_deleted_from_bodies_alike_is_deleted_after_the_same_anchor_anywhere() -> None:
+    # Two classes of one shape lost the `pass` after their docstring. The class around it is
+    # context the edit did not touch: the rule is the docstring then `pass`, in any body.
+    examples = [
+        ex(
+            'class NotFound(Error):\n    """Raised when it is gone."""\n\n    pass',
+            'class NotFound(Error):\n    """Raised when it is gone."""',
+        ),
+        ex(
+            'class Conflict(Error):\n    """Raised on a clash."""\n    pass',
+            'class Conflict(Error):\n    """Raised on a clash."""',
+            pr=2,
+        ),
+    ]
+    [learned] = learn_rules(examples)
+    assert learned.kept and learned.rule is not None and len(learned.examples) == 2
+    assert (learned.rule.pattern, learned.rule.fix, learned.rule.inside) == (
+        '"""$A"""\npass',
+        '"""$A"""',
+        ("block",),
+    )
+    code = (
+        'def hook(event):\n    """Override me."""\n    pass\n'
+        "def stub():\n    pass\n"  # `pass` alone keeps the body a body: left alone
+        'class Base:\n    """Docs."""\n    x = 1\n'
+    )
+    assert rewrite(learned, code) == code.replace(
+        '"""Override me."""\n    pass', '"""Override me."""'
+    )
+
+
+def test_a_deletion_with_nothing_kept_before_it_is_anchored_on_what_follows() -> None:
+    core = run_core(ex("def f():\n    pass\n    x = 1", "def f():\n    x = 1"))
+    assert core is not None and (core.core.before, core.core.after) == ("pass\nx = 1", "x = 1")
+    # Deleted after a statement kept: anchored on that one.
+    core = run_core(ex("if a:\n    b()\n    c()", "if a:\n    b()"))
+    assert core is not None and (core.core.before, core.core.after) == ("b()\nc()", "b()")
+
+
+def test_two_functions_of_one_shape_give_the_rule_of_the_run_they_replaced() -> None:
+    examples = [
+        ex(
+            f"def {name}(job):\n    if job.{attr}:\n        return True\n    return False",
+            f"def {name}(job):\n    return bool(job.{attr})",
+            pr=n,
+        )
+        for n, (name, attr) in enumerate([("done", "finished"), ("busy", "running")], 1)
+    ]
+    [learned] = learn_rules(examples)
+    assert learned.kept and learned.rule is not None
+    # Not `def $A(job): ...`, which would rewrite only one-parameter functions of that shape.
+    assert (learned.rule.pattern, learned.rule.fix) == (
+        "if $A:\n    return True\nreturn False",
+        "return bool($A)",
+    )
+    code = "class Q:\n    def empty(self, n=0):\n        if not self.items:\n            return True\n        return False\n"
+    assert "return bool(not self.items)" in rewrite(learned, code)
+
+
 def test_a_run_with_a_comment_in_it_is_no_core() -> None:
     commented = ex(
         "def f(x):\n    if x:\n        return True\n    # otherwise\n    return False",
