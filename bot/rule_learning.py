@@ -16,7 +16,10 @@ Everything here is pure: examples go in, rules (and the groups that gave none, w
    parent's kind and field, `for_statement.right` or `for_in_clause.right`), not everywhere the
    core's pattern matches. An edit that replaced some statements of a body by others (their
    numbers differ) has as its core that run of statements (`run_core`: `if c: return True` then
-   `return False` -> `return bool(c)`), learned as a pattern of several statements. In
+   `return False` -> `return bool(c)`), learned as a pattern of several statements; statements
+   only deleted are anchored on the one kept before them (a docstring then `pass`). A rule over
+   whole definitions whose every example replaced such a run in its body gives way to the run's
+   rule (`_as_run`): the definition around it is context the edit did not touch. In
    Python, plain strings are generalised over one quote style and the rule matches either
    (`'run'` and `"value"` are one edit; `RewriteRule.any_quote`).
    Examples still without a rule whose edit changed every item of a list alike are cut item by
@@ -37,7 +40,10 @@ Everything here is pure: examples go in, rules (and the groups that gave none, w
    the enclosing class`, `$D is a dict`, `the annotation is never evaluated` for an edit of
    annotations (`bot.surroundings`), `$B is a name` for a string's content the fix writes as
    code, and `$A is not self` for the object of a method the pattern calls, when no example's
-   was `self`. It then applies only where those hold.
+   was `self`. It then applies only where those hold. A variable every example's function
+   binds (a parameter, a local) and a string's content the fix writes as a name are the code's
+   spellings, not the edit's: they become metavariables too (`getattr(g, 'run') -> g.run` twice
+   gives `getattr($A, "$B") -> $A.$B`), while `self`, imports and module names stay as written.
 5. `find_sites` applies a kept rule to a branch's files: the sites of a `learned_rule` proposal.
 """
 
@@ -767,17 +773,18 @@ def _strings_abstracted(rule: RewriteRule, examples: Sequence[Example]) -> Rewri
     """
     if rule.each is not None or rule.language is None:
         return rule
+    # Read from an instance of the same length, whose spans are the rule's own text.
     contents = sorted(
         {
-            n.text()
+            text
             for n in SgRoot(same_length_instance(rule.pattern), rule.language)
             .root()
             .find_all(kind="string_content")
-            if is_name(n.text()) and not METAVARIABLE.search(n.text())
+            if is_name(text := rule.pattern[n.range().start.index : n.range().end.index])
         }
     )
     written_in_fix = {
-        n.text()
+        rule.fix[n.range().start.index : n.range().end.index]
         for n in SgRoot(same_length_instance(rule.fix), rule.language)
         .root()
         .find_all(kind="identifier")
@@ -1174,17 +1181,17 @@ def _as_run(entry: LearnedRule, *, min_examples: int) -> LearnedRule:
     `pass` after their docstring teach that a `pass` after a docstring goes, in any body (a
     function's too); the rule over the whole class would apply only to classes of that shape.
     """
-    cores = [run_core(e) for e in entry.examples]
-    if entry.rule is None or any(c is None for c in cores):
+    if entry.rule is None:
         return entry
     shapes: dict[str, list[EditCore]] = {}
-    for core in cores:
-        assert core is not None
+    for example in entry.examples:
+        if (core := run_core(example)) is None:
+            return entry
         try:
             shape = edit_shape(unformatted(core.core))
         except GeneralizationError:
             return entry
-        shapes.setdefault(json.dumps([None, None, shape]), []).append(core)
+        shapes.setdefault(shape, []).append(core)
     found = _learn_core_groups(shapes, min_examples=min_examples)
     if len(found) != 1 or {id(e) for e in found[0].examples} != {id(e) for e in entry.examples}:
         return entry
