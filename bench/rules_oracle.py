@@ -462,7 +462,9 @@ def _verdict(results: list[CodeResult]) -> list[str]:
             " nor as one argument deleted (C416: `[x for x in y] -> list(y)` and"
             " `{k: v for k, v in y} -> dict(y)`), and two examples of one edit are the least a rule needs"
             f" (`learn.min_examples`). For {len(same)} ({', '.join(same) or 'none'}) the draw is"
-            " one text in two places, so the rule is that text and its other sites are missed."
+            " one text in two places; a rule from one text generalises only what that code"
+            " chose (a variable its function binds, a string the fix makes a name), so sites that"
+            " differ in what it spells out (`re.M` for `re.I`) are missed."
             " Where precision goes:"
             f" {losses or 'no'} wrong sites (run with `--show-wrong` to list them)."
         ),
