@@ -229,8 +229,10 @@ def decisive_section(seed: int, outcomes: int, replays: int, checkpoints: list[i
         (
             "A lighter prior learns a kind's rate in fewer outcomes, and moves further on each"
             " one: a first closed rewrite PR takes the rewrite prior's 0.70 to 0.56 at weight"
-            f" {LIGHT_WEIGHT} (Beta(2.8, 2.2)), to 0.64 at weight 10 (Beta(7, 4)). That is the trade"
-            " an operator makes in `priors:`."
+            f" {LIGHT_WEIGHT} (Beta(2.8, 2.2)), to 0.64 at weight 10 (Beta(7, 4)). With"
+            " `confidence_threshold: 0.6` that one close already turns the next rewrite from a PR"
+            " into a question. So the defaults stay at 10 and the trade is the operator's, in"
+            " `priors:`."
         ),
         "",
     ]
