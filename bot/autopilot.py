@@ -45,7 +45,7 @@ from bot.revert import RevertConflictError, revert_pull_request
 from bot.rewrite import language_for
 from bot.risk import assess
 from bot.rollback import should_revert
-from bot.rule_learning import find_sites, learn_rules
+from bot.rule_learning import example_key, find_sites, learn_rules, retirement
 from bot.signals import (
     CheckSignal,
     CommentSignal,
@@ -367,7 +367,14 @@ class Autopilot:
             await repo.client.comment(s.number, ex.NOT_A_BOT_PR.format(command="ignore"))
             return
         if target.kind == "learned_rule" and target.spec.get("rule_id"):
-            await self.store.retire_rule(repo.full_name, str(target.spec["rule_id"]), reason=f"@{s.actor} said /evolve ignore on #{s.number}")
+            rule_id = str(target.spec["rule_id"])
+            # The examples the rule stands on, as the learner draws it now: a later learner may
+            # draw another rule from them, which this "no" covers too.
+            learned = learn_rules(await self.store.examples(repo.full_name), min_examples=repo.config.learn.min_examples)
+            examples = next((r.examples for r in learned if r.id == rule_id), ())
+            await self.store.retire_rule(
+                repo.full_name, rule_id, reason=f"@{s.actor} said /evolve ignore on #{s.number}", examples=[example_key(e) for e in examples]
+            )
         if target.is_open and target.pr_number is not None:
             await self._close_pr(
                 repo,
@@ -1106,11 +1113,12 @@ class Autopilot:
         """Learn rules from the stored examples and propose each kept one where it applies."""
         learned = learn_rules(await self.store.examples(repo.full_name), min_examples=repo.config.learn.min_examples)
         retired = await self.store.retired_rules(repo.full_name)
+        taught = await self.store.retired_examples(repo.full_name)
         opened = []
         files = RepoFiles(repo.client, repo.default_branch)
         paths = await files.paths()
         for rule in learned:
-            if not rule.kept or rule.rule is None or rule.id in retired:
+            if not rule.kept or rule.rule is None or retirement(rule, retired, taught):
                 continue
             language = rule.rule.language
             contents = {p: t for p, t in (await files.read([p for p in paths if language_for(p) == language])).items() if t is not None}

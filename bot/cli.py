@@ -116,24 +116,26 @@ def rules(
     min_examples: Annotated[int, typer.Option(min=1, help="Examples a rule needs (the repo's learn.min_examples).")] = 2,
 ) -> None:
     """The rules learned from a repository's reviews: each with its examples, its record and whether it is retired."""
-    from bot.rule_learning import learn_rules
+    from bot.rule_learning import learn_rules, retirement
 
-    async def run() -> tuple[list, dict[str, str], list]:
+    async def run() -> tuple[list, dict[str, str], list, list]:
         store = await open_store()
         try:
             examples = await store.examples(repository)
             retired = await store.retired_rules(repository)
+            taught = await store.retired_examples(repository)
             proposals = [p for p in await store.proposals(repository, limit=100_000) if p.kind == "learned_rule"]
         finally:
             await store.close()
-        return learn_rules(examples, min_examples=min_examples), retired, proposals
+        return learn_rules(examples, min_examples=min_examples), retired, taught, proposals
 
-    learned, retired, proposals = asyncio.run(run())
+    learned, retired, taught, proposals = asyncio.run(run())
     if not learned:
         console.print(f"No review examples stored for {repository} yet: rules come from applied suggestions.")
         return
     for rule in learned:
-        status = f"retired ({retired[rule.id]})" if rule.id in retired else ("kept" if rule.kept else f"rejected: {rule.rejected_reason}")
+        why = retirement(rule, retired, taught) if rule.kept else None
+        status = f"retired ({why})" if why else ("kept" if rule.kept else f"rejected: {rule.rejected_reason}")
         what = f"{rule.rule.describe()} ({rule.rule.language})" if rule.rule else "(no rule)"
         mine = [p for p in proposals if p.spec.get("rule_id") == rule.id]
         record = ", ".join(f"{p.id}: {p.state}" + (f" #{p.pr_number}" if p.pr_number else "") for p in mine) or "not proposed yet"

@@ -196,6 +196,7 @@ STAND_IN = re.compile(
     """,
     re.VERBOSE,
 )
+RETIRED_WITH_EXAMPLES = "{reason} (to a rule learned from the same examples)"
 BAD_MIN_EXAMPLES = "min_examples must be at least 1, not {value}"
 
 
@@ -244,6 +245,34 @@ def rule_id(rule: RewriteRule) -> str:
         parts += [{"rest": rule.rest}]
     canonical = json.dumps(parts)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def example_key(example: Example) -> str:
+    """A stable key for one stored example: where it came from and what it changed."""
+    e = example
+    canonical = json.dumps([e.source, e.path, e.pr, e.line, e.language, e.before, e.after])
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def retirement(
+    rule: LearnedRule,
+    retired: Mapping[str, str],
+    retired_examples: Sequence[tuple[frozenset[str], str]],
+) -> str | None:
+    """Why `rule` is retired, or None: its id was retired, or it stands on the examples of a rule
+    that was (all of its examples were that rule's, or all of that rule's are among its own).
+
+    A learner that generalises differently (a later version of this one) draws another rule,
+    with another id, from the same examples; and more examples of the same edit do not change a
+    "no". The "no" was to what those examples teach.
+    """
+    if rule.id in retired:
+        return retired[rule.id]
+    keys = {example_key(e) for e in rule.examples}
+    for taught, reason in retired_examples:
+        if keys and (keys <= taught or taught <= keys):
+            return RETIRED_WITH_EXAMPLES.format(reason=reason)
+    return None
 
 
 def _examples_id(examples: Sequence[Example]) -> str:

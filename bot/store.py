@@ -589,18 +589,25 @@ class Store:
             for r in rows
         ]
 
-    async def retire_rule(self, repository: str, rule_id: str, *, reason: str) -> None:
+    async def retire_rule(self, repository: str, rule_id: str, *, reason: str, examples: Sequence[str] = ()) -> None:
+        """Retire a learned rule, with the keys of the examples it was learned from (if known)."""
+        values = {"repository": repository, "rule_id": rule_id, "reason": reason, "at": now(), "examples": list(examples) or None}
         async with self._writing():
             async with self.engine.begin() as conn:
-                await conn.execute(
-                    self._insert_ignore(t.retired_rules, {"repository": repository, "rule_id": rule_id, "reason": reason, "at": now()})
-                )
+                await conn.execute(self._insert_ignore(t.retired_rules, values))
 
     async def retired_rules(self, repository: str) -> dict[str, str]:
         r = t.retired_rules
         async with self.engine.connect() as conn:
             rows = (await conn.execute(select(r.c.rule_id, r.c.reason).where(r.c.repository == repository))).all()
         return {row.rule_id: row.reason for row in rows}
+
+    async def retired_examples(self, repository: str) -> list[tuple[frozenset[str], str]]:
+        """Per retired rule whose examples are known: their keys, and why it was retired."""
+        r = t.retired_rules
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(r.c.examples, r.c.reason).where(r.c.repository == repository).order_by(r.c.at))).all()
+        return [(frozenset(str(k) for k in row.examples), row.reason) for row in rows if isinstance(row.examples, list) and row.examples]
 
     async def playbook_text(self, repository: str) -> tuple[str, str | None] | None:
         """The repository's playbook as last saved, and the file sha it was read from (if any)."""

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
+import pytest
+
+from bot import autopilot
 from bot import proposals as pr
+from bot.examples import Example
+from bot.rule_learning import LearnedRule
 from tests.test_autopilot import WRITER, Scene, config, scene, stage  # noqa: F401  (the fixture)
 from webhooks.stage import Stage
 
@@ -77,6 +85,31 @@ async def test_a_closed_rule_pr_is_not_reopened_when_the_rule_is_learned_again(s
     assert len(s.bot_pulls()) == 1
     suppressed = [e for e in await stage.store.journal(repository=s.repo, limit=500) if e.kind == "proposal.suppressed"]
     assert suppressed and "/evolve retry" in suppressed[-1].message
+
+
+async def test_an_ignored_rule_stays_ignored_when_a_later_learner_draws_it_anew(
+    stage: Stage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = await scene(stage, "ignored-rule", files=FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
+    await s.settle()
+    await reviewed_and_applied(s, branch="one", path="lib.py", function="f2", var="w")
+    await reviewed_and_applied(s, branch="two", path="util.py", function="g2", var="v")
+    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    await s.command(rule_pr.pr_number, "/evolve ignore", as_=WRITER)
+    assert (await stage.store.proposal(rule_pr.id)).state == pr.CLOSED
+
+    # A later learner generalises the same examples into a rule with another id.
+    learned_by_now = autopilot.learn_rules
+
+    def later_learner(examples: list[Example], **kwargs: Any) -> list[LearnedRule]:
+        return [dataclasses.replace(r, id=f"later-{r.id}") for r in learned_by_now(examples, **kwargs)]
+
+    monkeypatch.setattr(autopilot, "learn_rules", later_learner)
+    # A third example of the same edit: still what the ignored rule taught.
+    await reviewed_and_applied(s, branch="three", path="more.py", function="h2", var="u")
+    rules = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    assert [(p.id, p.state) for p in rules] == [(rule_pr.id, pr.CLOSED)]
+    assert len(s.bot_pulls()) == 1
 
 
 async def test_a_merged_rewrite_command_teaches_the_rule_for_the_rest_of_the_repo(stage: Stage) -> None:

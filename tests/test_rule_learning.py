@@ -11,10 +11,12 @@ from bot.rewrite import NameTable, RewriteRule, ValueSet, apply_rewrite
 from bot.rule_learning import (
     LearnedRule,
     edit_shape,
+    example_key,
     find_sites,
     item_split,
     learn_rules,
     reproduction_problem,
+    retirement,
     rule_id,
     run_core,
     too_general,
@@ -262,6 +264,26 @@ def test_reproduction_is_checked_on_the_syntax_not_the_formatting() -> None:
     assert reproduction_problem(RewriteRule("$A(($B))", "$A($B)", "python"), examples) is None
     problem = reproduction_problem(RewriteRule("$A(($B))", "$A(($B), 1)", "python"), examples)
     assert problem is not None and problem.startswith("does not reproduce #1 by ann, src/a.py:3")
+
+
+def test_a_rule_drawn_anew_from_a_retired_rules_examples_is_retired_too() -> None:
+    examples = [ex("a == None", "a is None", pr=1), ex("b == None", "b is None", pr=2)]
+    third = ex("c == None", "c is None", pr=3)
+    [rule] = learn_rules(examples)
+    keys = frozenset(example_key(e) for e in examples)
+    assert retirement(rule, {rule.id: "@maya said no"}, []) == "@maya said no"
+    # Another id (a later learner), the same examples, or more of them: the same "no".
+    other = dataclasses.replace(rule, id="another")
+    taught = [(keys, "@maya said no")]
+    expected = "@maya said no (to a rule learned from the same examples)"
+    assert retirement(other, {}, taught) == expected
+    assert retirement(dataclasses.replace(other, examples=(*examples, third)), {}, taught) == expected
+    assert retirement(dataclasses.replace(other, examples=examples[:1]), {}, taught) == expected
+    # Examples that overlap only in part, or not at all, are other teaching.
+    assert retirement(dataclasses.replace(other, examples=(examples[0], third)), {}, taught) is None
+    assert retirement(dataclasses.replace(other, examples=(third,)), {}, taught) is None
+    # The same text from another place is another example.
+    assert example_key(examples[0]) != example_key(dataclasses.replace(examples[0], pr=9))
 
 
 # --- ids and sites -------------------------------------------------------------------------

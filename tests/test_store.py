@@ -255,6 +255,11 @@ async def test_learner_memory(store: Store) -> None:
     await store.retire_rule("octo/one", "rule-1", reason="@maya said /evolve ignore")
     await store.retire_rule("octo/one", "rule-1", reason="again")
     assert await store.retired_rules("octo/one") == {"rule-1": "@maya said /evolve ignore"}
+    # Retired before the examples were kept with it: known by its id alone.
+    assert await store.retired_examples("octo/one") == []
+    await store.retire_rule("octo/one", "rule-2", reason="@ann said /evolve ignore", examples=["k1", "k2"])
+    assert await store.retired_examples("octo/one") == [(frozenset({"k1", "k2"}), "@ann said /evolve ignore")]
+    assert await store.retired_examples("octo/two") == []
     assert await store.playbook_text("octo/one") is None
     await store.save_playbook("octo/one", "# Playbook\n", file_sha=None, message="first lessons")
     await store.save_playbook("octo/one", "# Playbook v2\n", file_sha="abc", message="human edit read back")
