@@ -1011,8 +1011,8 @@ def run_core(example: Example) -> EditCore | None:
     becoming `return bool(c)` inside a function); None when the edit is not such a run.
 
     The statements both versions share at the body's start and end are left out, but for the
-    one right before (else after) statements only deleted or only added (a docstring then
-    `pass` becoming the docstring): the rule needs something to match. What is left on each side
+    one right before (else after) statements only deleted (a docstring then `pass` becoming the
+    docstring): the fix needs something to write. What is left on each side
     must parse alone as the same run of statements, and hold no comment (a pattern would have
     to spell it out).
     """
@@ -1026,9 +1026,12 @@ def run_core(example: Example) -> EditCore | None:
     if before.kind() != after.kind() or len(kids_b) == len(kids_a):
         return None
     head, tail = shared_ends([kids_b, kids_a])
-    # Statements only deleted (or only added) leave one side empty, which no rule can match or
-    # write: the statement kept right before them (else right after) anchors the run.
-    if min(len(kids_b), len(kids_a)) == head + tail:
+    # Statements only deleted leave the after empty, which no fix can write: the statement kept
+    # right before them (else right after) anchors the run. Statements only added are no run:
+    # the pattern would be the anchor alone, which matches wherever that statement sits, not
+    # where in the body the examples added them (a `return` added after a call ends a function
+    # only at its end).
+    if len(kids_a) == head + tail:
         if head:
             head -= 1
         elif tail:

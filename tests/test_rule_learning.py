@@ -277,7 +277,9 @@ def test_a_rule_drawn_anew_from_a_retired_rules_examples_is_retired_too() -> Non
     taught = [(keys, "@maya said no")]
     expected = "@maya said no (to a rule learned from the same examples)"
     assert retirement(other, {}, taught) == expected
-    assert retirement(dataclasses.replace(other, examples=(*examples, third)), {}, taught) == expected
+    assert (
+        retirement(dataclasses.replace(other, examples=(*examples, third)), {}, taught) == expected
+    )
     assert retirement(dataclasses.replace(other, examples=examples[:1]), {}, taught) == expected
     # Examples that overlap only in part, or not at all, are other teaching.
     assert retirement(dataclasses.replace(other, examples=(examples[0], third)), {}, taught) is None
@@ -474,6 +476,11 @@ def test_a_statement_deleted_from_bodies_alike_is_deleted_after_the_same_anchor_
 def test_a_deletion_with_nothing_kept_before_it_is_anchored_on_what_follows() -> None:
     core = run_core(ex("def f():\n    pass\n    x = 1", "def f():\n    x = 1"))
     assert core is not None and (core.core.before, core.core.after) == ("pass\nx = 1", "x = 1")
+    # Only added: the anchor alone would match wherever it sits, not where the examples added.
+    assert (
+        run_core(ex("def f():\n    a()\n    b()", "def f():\n    a()\n    b()\n    return 1"))
+        is None
+    )
     # Deleted after a statement kept: anchored on that one.
     core = run_core(ex("if a:\n    b()\n    c()", "if a:\n    b()"))
     assert core is not None and (core.core.before, core.core.after) == ("b()\nc()", "b()")
