@@ -70,6 +70,8 @@ STATUS_LINE = "- `{id}` ({kind}) — {state}{pr}"
 STATUS_NONE = "No proposals in this repository yet."
 ALREADY = "This change is already proposal `{id}` ({state}{pr})."
 RETRIED = "Reopened `{id}`; deciding again."
+RULE_RETIRED = "retired rule {rule_id} ({reason}), with the {examples} example(s) it was learned from"
+RULE_UNRETIRED = "@{actor} brought rule {rule_id} back with /evolve retry on #{number} (it was retired: {reason})"
 REVERT_ABANDONED = "revert #{number} was closed unmerged by @{actor}: the change stays merged"
 AB_TITLE = "Before/after on `{branch}`"
 
@@ -336,6 +338,19 @@ class Autopilot:
         if target is None or target.state not in (pr.CLOSED, pr.SKIPPED):
             await repo.client.comment(s.number, ex.NOTHING_TO_RETRY)
             return
+        rule_id = rule_id_of(target)
+        if target.kind == "learned_rule" and rule_id is not None:
+            # Retry on the PR of an ignored rule takes back that "no": the rule may be proposed again.
+            was = await self.store.unretire_rule(repo.full_name, rule_id)
+            if was is not None:
+                await self.store.record(
+                    "rule.unretired",
+                    RULE_UNRETIRED.format(actor=s.actor, rule_id=rule_id, number=s.number, reason=was),
+                    delivery_id=s.delivery_id,
+                    repository=repo.full_name,
+                    proposal_id=target.id,
+                    data={"rule_id": rule_id, "retired_for": was},
+                )
         target = await self.store.save_proposal(
             pr.advance(
                 target,
@@ -372,8 +387,15 @@ class Autopilot:
             # draw another rule from them, which this "no" covers too.
             learned = learn_rules(await self.store.examples(repo.full_name), min_examples=repo.config.learn.min_examples)
             examples = next((r.examples for r in learned if r.id == rule_id), ())
-            await self.store.retire_rule(
-                repo.full_name, rule_id, reason=f"@{s.actor} said /evolve ignore on #{s.number}", examples=[example_key(e) for e in examples]
+            reason = f"@{s.actor} said /evolve ignore on #{s.number}"
+            await self.store.retire_rule(repo.full_name, rule_id, reason=reason, examples=[example_key(e) for e in examples])
+            await self.store.record(
+                "rule.retired",
+                RULE_RETIRED.format(rule_id=rule_id, reason=reason, examples=len(examples)),
+                delivery_id=s.delivery_id,
+                repository=repo.full_name,
+                proposal_id=target.id,
+                data={"rule_id": rule_id, "examples": len(examples)},
             )
         if target.is_open and target.pr_number is not None:
             await self._close_pr(

@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, and_, event, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, event, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -595,6 +595,17 @@ class Store:
         async with self._writing():
             async with self.engine.begin() as conn:
                 await conn.execute(self._insert_ignore(t.retired_rules, values))
+
+    async def unretire_rule(self, repository: str, rule_id: str) -> str | None:
+        """Bring a retired rule back; the reason it was retired for, or None if it was not retired."""
+        r = t.retired_rules
+        where = and_(r.c.repository == repository, r.c.rule_id == rule_id)
+        async with self._writing():
+            async with self.engine.begin() as conn:
+                reason = (await conn.execute(select(r.c.reason).where(where))).scalar_one_or_none()
+                if reason is not None:
+                    await conn.execute(delete(r).where(where))
+        return reason
 
     async def retired_rules(self, repository: str) -> dict[str, str]:
         r = t.retired_rules

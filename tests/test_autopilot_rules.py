@@ -220,3 +220,23 @@ async def test_a_bare_return_made_explicit_twice_is_made_explicit_where_function
     await s.settle()
     # `close` returns nothing: its bare `return` says all there is to say.
     assert await s.file("main", "more.py") == RETURN_FILES["more.py"].replace("    return\n\n", "    return None\n\n")
+
+
+async def test_retry_on_an_ignored_rule_pr_brings_the_rule_back(stage: Stage) -> None:
+    s = await scene(stage, "regretted", files=FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
+    await s.settle()
+    await reviewed_and_applied(s, branch="one", path="lib.py", function="f2", var="w")
+    await reviewed_and_applied(s, branch="two", path="util.py", function="g2", var="v")
+    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    await s.command(rule_pr.pr_number, "/evolve ignore", as_=WRITER)
+    assert rule_pr.spec["rule_id"] in await stage.store.retired_rules(s.repo)
+
+    await s.command(rule_pr.pr_number, "/evolve retry", as_=WRITER)
+    assert await stage.store.retired_rules(s.repo) == {}
+    assert await stage.store.retired_examples(s.repo) == []
+    retried = await stage.store.proposal(rule_pr.id)
+    assert retried.state == pr.PASSED, retried.history  # proposed again: a new PR, and CI passed on it
+    lifted = [e for e in await stage.store.journal(repository=s.repo, limit=500) if e.kind == "rule.unretired"]
+    assert len(lifted) == 1 and f"@{WRITER} brought rule {rule_pr.spec['rule_id']} back" in lifted[0].message
+    [retired] = [e for e in await stage.store.journal(repository=s.repo, limit=500) if e.kind == "rule.retired"]
+    assert f"said /evolve ignore on #{rule_pr.pr_number}" in retired.message

@@ -260,6 +260,13 @@ async def test_learner_memory(store: Store) -> None:
     await store.retire_rule("octo/one", "rule-2", reason="@ann said /evolve ignore", examples=["k1", "k2"])
     assert await store.retired_examples("octo/one") == [(frozenset({"k1", "k2"}), "@ann said /evolve ignore")]
     assert await store.retired_examples("octo/two") == []
+    # Brought back (by /evolve retry): gone with its examples; another repository's is untouched.
+    await store.retire_rule("octo/two", "rule-2", reason="elsewhere", examples=["k1"])
+    assert await store.unretire_rule("octo/one", "rule-2") == "@ann said /evolve ignore"
+    assert await store.unretire_rule("octo/one", "rule-2") is None
+    assert await store.retired_rules("octo/one") == {"rule-1": "@maya said /evolve ignore"}
+    assert await store.retired_examples("octo/one") == []
+    assert await store.retired_rules("octo/two") == {"rule-2": "elsewhere"}
     assert await store.playbook_text("octo/one") is None
     await store.save_playbook("octo/one", "# Playbook\n", file_sha=None, message="first lessons")
     await store.save_playbook("octo/one", "# Playbook v2\n", file_sha="abc", message="human edit read back")
