@@ -758,7 +758,7 @@ def with_facts(entry: LearnedRule) -> LearnedRule:
     spelled = sorted(
         {
             n.text()
-            for n in SgRoot(rule.pattern, rule.language).root().find_all(kind="identifier")
+            for n in SgRoot(rule.pattern, SURROUNDINGS_LANGUAGE).root().find_all(kind="identifier")
             if not n.text().startswith("$")
         }
     )
