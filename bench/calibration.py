@@ -44,8 +44,9 @@ RULE_RATES = {"r1": 0.95, "r2": 0.9, "r3": 0.8, "r4": 0.3, "r5": 0.1, "r6": 0.05
 # A third history: reviewers who mostly agree or mostly refuse, kind by kind. Its noise floor is
 # below the target, so there the target says something about the learner, not about the noise.
 DECISIVE_RATES = {"rewrite": 0.95, "learned_rule": 0.85, "instruction": 0.15, "playbook": 0.05}
-# The lighter prior an operator may configure: the default means, weighing 4 outcomes, not 10.
-LIGHT_WEIGHT = 4
+# The heavier prior side by side with the defaults: the default means, weighing 10 outcomes as the
+# defaults did until 2026-12-07, not 4.
+HEAVY_WEIGHT = 10
 CHECKPOINTS = (10, 30, 100, 200)
 TARGET = 0.15
 REPO = "bench/calibration"
@@ -168,7 +169,7 @@ def rules_section(seed: int, outcomes: int, replays: int, checkpoints: list[int]
     ]
 
 
-def lighter(priors: Priors, weight: float) -> Priors:
+def reweighted(priors: Priors, weight: float) -> Priors:
     """`priors` with each kind's mean kept and its weight (alpha + beta) set to `weight`."""
     means = {kind: priors[kind].mean for kind in Priors.model_fields}
     return Priors(
@@ -176,13 +177,23 @@ def lighter(priors: Priors, weight: float) -> Priors:
     )
 
 
+def prior_weight(priors: Priors) -> float:
+    """How many outcomes the rewrite prior weighs as much as (alpha + beta); the defaults share it."""
+    return priors["rewrite"].alpha + priors["rewrite"].beta
+
+
+def after_one_no(prior: BetaPrior) -> float:
+    """The posterior mean after one failure."""
+    return prior.alpha / (prior.alpha + prior.beta + 1)
+
+
 def decisive_section(seed: int, outcomes: int, replays: int, checkpoints: list[int]) -> list[str]:
-    """DECISIVE_RATES replayed with the default priors and with lighter ones, against TARGET."""
-    light = lighter(Priors(), LIGHT_WEIGHT)
+    """DECISIVE_RATES replayed with the default priors and with heavier ones, against TARGET."""
+    heavy = reweighted(Priors(), HEAVY_WEIGHT)
     runs = {
         "default": [replay(seed + i, outcomes, rates=DECISIVE_RATES) for i in range(replays)],
-        "light": [
-            replay(seed + i, outcomes, rates=DECISIVE_RATES, priors=light) for i in range(replays)
+        "heavy": [
+            replay(seed + i, outcomes, rates=DECISIVE_RATES, priors=heavy) for i in range(replays)
         ],
     }
     floor = statistics.fmean(q * (1 - q) for q in DECISIVE_RATES.values())
@@ -198,6 +209,7 @@ def decisive_section(seed: int, outcomes: int, replays: int, checkpoints: list[i
         rows.append(f"| {n} | {' | '.join(cells)} | {oracle:.3f} |")
     rates = ", ".join(f"{k} {q}" for k, q in DECISIVE_RATES.items())
     at30 = {name: figures.get((name, 30)) for name in runs}
+    weight, rewrite = prior_weight(Priors()), Priors()["rewrite"]
 
     def verdict(value: float | None) -> str:
         if value is None:
@@ -210,17 +222,18 @@ def decisive_section(seed: int, outcomes: int, replays: int, checkpoints: list[i
         (
             f"A third history, {outcomes} outcomes per replay over the same 4 kinds, true acceptance"
             f" {rates} (noise floor {floor:.4f}, below the target), mean of {replays} replays. The bot"
-            " with its default priors, and with priors of the same means weighing"
-            f" {LIGHT_WEIGHT} outcomes instead of 10 (`priors:` in `.github/evolve.yml`)."
+            f" with its default priors (weighing {weight:g} outcomes each), and with priors of the same"
+            f" means weighing {HEAVY_WEIGHT} (the defaults until 2026-12-07; `priors:` in"
+            " `.github/evolve.yml`)."
         ),
         "",
         (
             f"Target Brier ≤ {TARGET} over the first 30 outcomes: default priors"
-            f" {verdict(at30['default'])}; lighter priors {verdict(at30['light'])}."
+            f" {verdict(at30['default'])}; heavier priors {verdict(at30['heavy'])}."
         ),
         "",
         (
-            "| N | default priors: cumulative | expected next | lighter priors: cumulative"
+            "| N | default priors: cumulative | expected next | heavier priors: cumulative"
             " | expected next | oracle |"
         ),
         "|---|---|---|---|---|---|",
@@ -228,14 +241,21 @@ def decisive_section(seed: int, outcomes: int, replays: int, checkpoints: list[i
         "",
         (
             "A lighter prior learns a kind's rate in fewer outcomes, and moves further on each"
-            " one: a first closed rewrite PR takes the rewrite prior's 0.70 to 0.56 at weight"
-            f" {LIGHT_WEIGHT} (Beta(2.8, 2.2)), to 0.64 at weight 10 (Beta(7, 4)). With"
-            " `confidence_threshold: 0.6` that one close already turns the next rewrite from a PR"
-            " into a question. So the defaults stay at 10 and the trade is the operator's, in"
-            " `priors:`."
+            f" one: a first closed rewrite PR takes the rewrite prior's {rewrite.mean:.2f} to"
+            f" {after_one_no(rewrite):.2f} at weight {weight:g}, to {after_one_no(heavy['rewrite']):.2f}"
+            f" at weight {HEAVY_WEIGHT}. With `confidence_threshold: 0.6` that one close turns the next"
+            " rewrite from a PR into a question. The defaults weigh little because repositories differ"
+            " widely in what they accept, so a guess made before seeing one should give way to its"
+            " own outcomes soon; an operator who wants a steadier bot sets heavier `priors:`."
         ),
         "",
     ]
+
+
+def calibration_error(pairs: list[tuple[float, bool]]) -> float:
+    """Expected calibration error over 10 bins: how far stated is from observed, per prediction."""
+    bins = reliability_table(pairs, bins=10)
+    return sum(b.count * abs(b.mean_predicted - b.observed_rate) for b in bins) / len(pairs)
 
 
 def cumulative(run: dict[str, list[float]], who: str, n: int) -> float:
@@ -252,6 +272,8 @@ def main() -> None:
 
     seeded = replay(args.seed, args.outcomes)
     runs = [seeded, *(replay(args.seed + i, args.outcomes) for i in range(1, args.replays))]
+    heavy = reweighted(Priors(), HEAVY_WEIGHT)
+    heavy_runs = [replay(args.seed + i, args.outcomes, priors=heavy) for i in range(args.replays)]
     floor = statistics.fmean(q * (1 - q) for q in TRUE_RATES.values())
     prior_expected = statistics.fmean(
         (Priors()[k].mean - q) ** 2 + q * (1 - q) for k, q in TRUE_RATES.items()
@@ -265,13 +287,18 @@ def main() -> None:
         }
         one = {w: cumulative(seeded, w, n) for w in ("learner", "oracle", "prior")}
         expected = statistics.fmean(r["expected"][n - 1] for r in runs)
+        heavier = statistics.fmean(cumulative(r, "learner", n) for r in heavy_runs)
         rows.append(
             f"| {n} | {one['learner']:.3f} | {one['oracle']:.3f} | {one['learner'] / one['oracle']:.2f} "
             f"| {mean['learner']:.3f} | {mean['oracle']:.3f} | {mean['prior']:.3f} "
-            f"| {mean['learner'] / mean['oracle']:.2f} | {expected:.4f} | {expected / floor:.3f} |"
+            f"| {mean['learner'] / mean['oracle']:.2f} | {heavier:.3f} | {heavier / mean['oracle']:.2f} "
+            f"| {expected:.4f} | {expected / floor:.3f} |"
         )
     pairs = [(p, h == 1.0) for p, h in zip(seeded["learner"], seeded["happened"], strict=True)]
     pooled = [(p, h == 1.0) for r in runs for p, h in zip(r["learner"], r["happened"], strict=True)]
+    heavy_pooled = [
+        (p, h == 1.0) for r in heavy_runs for p, h in zip(r["learner"], r["happened"], strict=True)
+    ]
     seeded_bins = {b.low: b for b in reliability_table(pairs, bins=10)}
     reliability = []
     for b in reliability_table(pooled, bins=10):
@@ -313,12 +340,14 @@ def main() -> None:
             "",
             f"{verdict}",
             "",
-            f"| N | seeded: learner | seeded: oracle | seeded ratio | mean of {args.replays}: learner | oracle | prior alone | learner/oracle | expected next Brier after N | ÷ floor {floor:.4f} |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            f"| N | seeded: learner | seeded: oracle | seeded ratio | mean of {args.replays}: learner | oracle | prior alone | learner/oracle | weight-{HEAVY_WEIGHT} priors | ÷ oracle | expected next Brier after N | ÷ floor {floor:.4f} |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
             *rows,
             "",
             (
-                "Cumulative columns: Brier over the first N predictions. Expected next: the Brier score the "
+                "Cumulative columns: Brier over the first N predictions. Weight-"
+                f"{HEAVY_WEIGHT} priors: the learner from priors of the same means weighing {HEAVY_WEIGHT} "
+                "outcomes (the defaults until 2026-12-07). Expected next: the Brier score the "
                 "learner's state after N outcomes expects on the next outcome (exact, from the true rates); "
                 f"the prior alone expects {prior_expected:.4f} forever ({prior_expected / floor:.3f} × floor)."
             ),
@@ -346,9 +375,12 @@ def main() -> None:
             *reliability,
             "",
             (
-                "Where mean stated exceeds observed in the low bins and falls short of it in the high "
-                "ones, that is the prior pulling toward its mean (each default prior weighs as much as "
-                "10 outcomes); the pull fades as outcomes accumulate."
+                "Calibration error (pooled: the count-weighted mean of |mean stated − observed| over "
+                f"the bins): default priors (weighing {prior_weight(Priors()):g} outcomes each) "
+                f"{calibration_error(pooled):.3f}; weight-{HEAVY_WEIGHT} priors "
+                f"{calibration_error(heavy_pooled):.3f}. Where stated is below observed in the low bins, "
+                "the learner has moved further than the outcomes so far bear out; where it is above, "
+                "the prior still pulls toward its mean."
             ),
             "",
             *rules_section(args.seed, args.outcomes, args.replays, checkpoints),

@@ -206,12 +206,12 @@ class BetaPrior(StrictModel):
 class Priors(StrictModel):
     """One Beta prior per proposal kind; a kind left out keeps its default."""
 
-    rewrite: BetaPrior = BetaPrior(alpha=7, beta=3)
-    instruction: BetaPrior = BetaPrior(alpha=5, beta=5)
-    learned_rule: BetaPrior = BetaPrior(alpha=6, beta=4)
-    revert: BetaPrior = BetaPrior(alpha=9, beta=1)
-    playbook: BetaPrior = BetaPrior(alpha=5, beta=5)
-    onboarding: BetaPrior = BetaPrior(alpha=9, beta=1)
+    rewrite: BetaPrior = BetaPrior(alpha=2.8, beta=1.2)
+    instruction: BetaPrior = BetaPrior(alpha=2, beta=2)
+    learned_rule: BetaPrior = BetaPrior(alpha=2.4, beta=1.6)
+    revert: BetaPrior = BetaPrior(alpha=3.6, beta=0.4)
+    playbook: BetaPrior = BetaPrior(alpha=2, beta=2)
+    onboarding: BetaPrior = BetaPrior(alpha=3.6, beta=0.4)
 
     # Read like the mapping the file spells (kind -> {alpha, beta}); a model gives "did you mean".
     def __getitem__(self, kind: str) -> BetaPrior:
@@ -633,26 +633,29 @@ max_diff_lines: 400
 untested_after_minutes: 30
 
 # Beta(alpha, beta) prior for each kind of proposal: how likely one is to be merged before
-# the bot has learned anything here. The prior mean alpha / (alpha + beta) is the confidence.
+# the bot has learned anything here. The prior mean alpha / (alpha + beta) is the confidence;
+# alpha + beta is how many outcomes here the prior weighs as much as. The defaults weigh 4:
+# repositories differ widely in what they accept, so this repository's own outcomes should
+# soon outweigh the guess. Heavier priors (say alpha 7, beta 3) learn more slowly.
 priors:
   rewrite:       # /evolve rewrite: a structural search-and-replace
-    alpha: 7
-    beta: 3
+    alpha: 2.8
+    beta: 1.2
   instruction:   # /evolve <free text>
-    alpha: 5
-    beta: 5
+    alpha: 2
+    beta: 2
   learned_rule:  # a rule learned from reviews of earlier pull requests
-    alpha: 6
-    beta: 4
+    alpha: 2.4
+    beta: 1.6
   revert:        # undoing a merged pull request of the bot that broke something
-    alpha: 9
-    beta: 1
+    alpha: 3.6
+    beta: 0.4
   playbook:      # a change from a shared playbook
-    alpha: 5
-    beta: 5
+    alpha: 2
+    beta: 2
   onboarding:    # the pull request that adds this file
-    alpha: 9
-    beta: 1
+    alpha: 3.6
+    beta: 0.4
 
 # How the bot learns from reviews: a lesson needs min_examples reviews that agree, and a
 # merged pull request's outcome is final after settle_days days without a revert.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot import proposals as pr
 from tests.test_autopilot import FILES, Scene, config, scene, stage  # noqa: F401  (the fixture)
 from webhooks.stage import Stage
@@ -20,7 +22,7 @@ async def test_a_merge_raises_the_next_confidence_and_a_no_lowers_it(stage: Stag
 
     await s.command(number, "/evolve rewrite $X == None -> $X is None in app.py")
     [first] = await rewrite_proposals(s)
-    assert first.confidence == 0.7  # the Beta(7, 3) prior: nothing learned yet
+    assert first.confidence == pytest.approx(0.7)  # the Beta(2.8, 1.2) prior: nothing learned yet
     assert first.evidence.n == 0
     await s.sandbox.merge(s.repo, first.pr_number, as_="alice")
     await s.settle()
@@ -29,8 +31,8 @@ async def test_a_merge_raises_the_next_confidence_and_a_no_lowers_it(stage: Stag
     await s.settle()
     await s.command(number, "/evolve rewrite $Y == None -> $Y is None in b.py")
     second = (await rewrite_proposals(s))[0]
-    # One success: Beta(8, 3).
-    assert abs(second.confidence - 8 / 11) < 1e-9
+    # One success: Beta(3.8, 1.2).
+    assert second.confidence == pytest.approx(3.8 / 5)
     assert (second.evidence.n, second.evidence.successes) == (1, 1)
     assert "1 of 1 similar proposals succeeded" in s.sandbox.pull(s.sandbox.repo(s.repo), second.pr_number).body
 
@@ -42,7 +44,7 @@ async def test_a_merge_raises_the_next_confidence_and_a_no_lowers_it(stage: Stag
     await s.command(number, "/evolve rewrite $Z == None -> $Z is None in b.py")
     third = (await rewrite_proposals(s))[0]
     assert third.state == pr.ASKED, third.history
-    assert abs(third.confidence - 8 / 12) < 1e-9  # Beta(8, 4)
+    assert third.confidence == pytest.approx(3.8 / 6)  # Beta(3.8, 2.2)
     reply = s.bot_comments(number)[-1]
     assert "b.py" in reply and "/evolve retry" in reply
     suppressed = [e for e in await stage.store.journal(proposal_id=third.id) if e.kind == "proposal.suppressed"]
@@ -65,6 +67,6 @@ async def test_a_thumbs_down_on_the_bot_pr_counts_against_it(stage: Stage) -> No
     await s.settle()
     await s.command(number, "/evolve rewrite $Y == None -> $Y is None in b.py")
     second = (await rewrite_proposals(s))[0]
-    # Merged, but more 👎 than 👍: a failure, so Beta(7, 4).
-    assert abs(second.confidence - 7 / 11) < 1e-9
+    # Merged, but more 👎 than 👍: a failure, so Beta(2.8, 2.2).
+    assert second.confidence == pytest.approx(2.8 / 5)
     assert (second.evidence.n, second.evidence.successes) == (1, 0)

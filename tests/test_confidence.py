@@ -258,7 +258,7 @@ def test_confidence_without_outcomes_is_the_prior_mean() -> None:
     value, evidence = c.confidence_for("rewrite", None, prior=prior, outcomes=[])
     assert value == pytest.approx(0.7)
     assert (evidence.n, evidence.successes) == (0, 0)
-    assert "Beta(7, 3) prior for rewrite" in evidence.source
+    assert "Beta(2.8, 1.2) prior for rewrite" in evidence.source
 
 
 def test_confidence_is_the_posterior_mean_of_this_kind_in_this_repository() -> None:

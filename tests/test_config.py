@@ -58,12 +58,12 @@ def test_defaults() -> None:
         kind: (getattr(config.priors, kind).alpha, getattr(config.priors, kind).beta)
         for kind in PROPOSAL_KINDS
     } == {
-        "rewrite": (7, 3),
-        "instruction": (5, 5),
-        "learned_rule": (6, 4),
-        "revert": (9, 1),
-        "playbook": (5, 5),
-        "onboarding": (9, 1),
+        "rewrite": (2.8, 1.2),
+        "instruction": (2, 2),
+        "learned_rule": (2.4, 1.6),
+        "revert": (3.6, 0.4),
+        "playbook": (2, 2),
+        "onboarding": (3.6, 0.4),
     }
 
 
@@ -106,7 +106,7 @@ VALID: list[tuple[str, str, Any]] = [
     ("paths:\n  deny: []\n", "paths.deny", []),
     ("paths:\n  deny: ['**/*.lock', vendor/]\n", "paths.deny", ["**/*.lock", "vendor/"]),
     ("priors:\n  rewrite: {alpha: 2, beta: 8}\n", "priors.rewrite", BetaPrior(alpha=2, beta=8)),
-    ("priors:\n  rewrite: {alpha: 2, beta: 8}\n", "priors.revert", BetaPrior(alpha=9, beta=1)),
+    ("priors:\n  rewrite: {alpha: 2, beta: 8}\n", "priors.revert", BetaPrior(alpha=3.6, beta=0.4)),
     (
         "priors:\n  playbook:\n    alpha: 0.5\n    beta: 0.5\n",
         "priors.playbook",
