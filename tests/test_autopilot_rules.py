@@ -48,6 +48,16 @@ async def suggested_and_applied(s: Scene, *, branch: str, path: str, before: str
     await s.settle()
 
 
+async def rule_pr_taught_twice(stage: Stage, name: str) -> tuple[Scene, pr.Proposal]:
+    """A scene where alice's `== None` suggestion was applied on two PRs, and the rule PR it became."""
+    s = await scene(stage, name, files=FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
+    await s.settle()
+    await reviewed_and_applied(s, branch="one", path="lib.py", function="f2", var="w")
+    await reviewed_and_applied(s, branch="two", path="util.py", function="g2", var="v")
+    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    return s, rule_pr
+
+
 async def test_the_same_suggestion_twice_becomes_a_rule_applied_across_the_repo(stage: Stage) -> None:
     s = await scene(stage, "learner", files=FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
     await s.settle()
@@ -71,11 +81,7 @@ async def test_the_same_suggestion_twice_becomes_a_rule_applied_across_the_repo(
 
 
 async def test_a_closed_rule_pr_is_not_reopened_when_the_rule_is_learned_again(stage: Stage) -> None:
-    s = await scene(stage, "stubborn", files=FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
-    await s.settle()
-    await reviewed_and_applied(s, branch="one", path="lib.py", function="f2", var="w")
-    await reviewed_and_applied(s, branch="two", path="util.py", function="g2", var="v")
-    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    s, rule_pr = await rule_pr_taught_twice(stage, "stubborn")
     await s.sandbox.close(s.repo, rule_pr.pr_number, as_="alice")
     await s.settle()
 
@@ -90,11 +96,7 @@ async def test_a_closed_rule_pr_is_not_reopened_when_the_rule_is_learned_again(s
 async def test_an_ignored_rule_stays_ignored_when_a_later_learner_draws_it_anew(
     stage: Stage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    s = await scene(stage, "ignored-rule", files=FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
-    await s.settle()
-    await reviewed_and_applied(s, branch="one", path="lib.py", function="f2", var="w")
-    await reviewed_and_applied(s, branch="two", path="util.py", function="g2", var="v")
-    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    s, rule_pr = await rule_pr_taught_twice(stage, "ignored-rule")
     await s.command(rule_pr.pr_number, "/evolve ignore", as_=WRITER)
     assert (await stage.store.proposal(rule_pr.id)).state == pr.CLOSED
 
@@ -223,11 +225,7 @@ async def test_a_bare_return_made_explicit_twice_is_made_explicit_where_function
 
 
 async def test_retry_on_an_ignored_rule_pr_brings_the_rule_back(stage: Stage) -> None:
-    s = await scene(stage, "regretted", files=FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
-    await s.settle()
-    await reviewed_and_applied(s, branch="one", path="lib.py", function="f2", var="w")
-    await reviewed_and_applied(s, branch="two", path="util.py", function="g2", var="v")
-    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    s, rule_pr = await rule_pr_taught_twice(stage, "regretted")
     await s.command(rule_pr.pr_number, "/evolve ignore", as_=WRITER)
     assert rule_pr.spec["rule_id"] in await stage.store.retired_rules(s.repo)
 
