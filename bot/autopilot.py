@@ -677,7 +677,7 @@ class Autopilot:
         prior = (
             repo.config.priors[kind]
             if repo.config.priors.get(kind) is not None
-            else BetaPrior(alpha=5, beta=5)
+            else BetaPrior(alpha=2, beta=2)
         )
         return confidence_for(
             kind, rule_id, prior=prior, outcomes=outcomes, repository=repo.full_name
