@@ -244,9 +244,10 @@ def decisive_section(seed: int, outcomes: int, replays: int, checkpoints: list[i
             f" one: a first closed rewrite PR takes the rewrite prior's {rewrite.mean:.2f} to"
             f" {after_one_no(rewrite):.2f} at weight {weight:g}, to {after_one_no(heavy['rewrite']):.2f}"
             f" at weight {HEAVY_WEIGHT}. With `confidence_threshold: 0.6` that one close turns the next"
-            " rewrite from a PR into a question. The defaults weigh little because repositories differ"
-            " widely in what they accept, so a guess made before seeing one should give way to its"
-            " own outcomes soon; an operator who wants a steadier bot sets heavier `priors:`."
+            " rewrite from a PR into a question. The defaults weigh little on a judgement this"
+            " benchmark does not measure: that repositories differ widely in what they accept, so a"
+            " guess made before seeing one should give way to its own outcomes soon. An operator who"
+            " wants a steadier bot sets heavier `priors:`."
         ),
         "",
     ]
