@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from bot.journal import JournalEntry
 from bot.proposals import Proposal
+
+if TYPE_CHECKING:  # the row type only: the explanations stay pure, with no store underneath
+    from bot.store.journal import JournalEntry
 
 # A hidden marker in every PR body and comment, so the bot can find its own words again.
 MARKER = "<!-- evolve-bot:proposal={id} -->"

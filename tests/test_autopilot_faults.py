@@ -85,7 +85,7 @@ async def test_the_same_outcomes_when_webhooks_and_the_api_misbehave(stage: Stag
     # The faults really happened: every rule fired as often as it was set to, and webhooks came twice.
     assert [rule.times for rule in rules] == [0] * len(rules), [(r.kind, r.path, r.hits) for r in rules]
     assert stage.sandbox.requests.counts(by="status").get("502", 0) > 1  # the random ones too
-    assert "delivery.duplicate" in [e.kind for e in await stage.store.journal(limit=5000)]
+    assert "delivery.duplicate" in [e.kind for e in await stage.store.journal.entries(limit=5000)]
 
 
 async def assert_ab_reported(s: Scene, number: int) -> None:

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 from bot import explanation as ex
-from bot.journal import JournalEntry
+from bot.store.journal import JournalEntry
 from bot.proposals import Evidence, new_proposal
 
 AT = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
