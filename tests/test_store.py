@@ -279,3 +279,25 @@ async def test_expedite_makes_waiting_deliveries_due(store: Store) -> None:
     assert await store.deliveries.claim() == []
     assert await store.deliveries.expedite() == 1
     assert [c.delivery.delivery_id for c in await store.deliveries.claim()] == ["d-1"]
+
+
+async def test_one_clock_stamps_every_concept(database_url: tuple[str, dict]) -> None:
+    from bot import proposals as p
+
+    at = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    url, options = database_url
+    store = await Store.open(url, clock=lambda: at, **options)
+    try:
+        await store.deliveries.accept(delivery(1))
+        new = p.new_proposal(kind="rewrite", repository="octo/one", installation_id=7, title="t", rationale="r", spec={}, at=at)
+        await store.proposals.save(new, message="proposed")
+        await store.learning.save_playbook("octo/one", "# Playbook\n", file_sha=None, message="first lessons")
+        assert store.clock() == at
+        assert (await store.deliveries.get("d-1")).received_at == at
+        assert [(e.kind, e.at) for e in await store.journal.entries()] == [
+            ("delivery.accepted", at),
+            ("proposal.proposed", at),
+            ("playbook.updated", at),
+        ]
+    finally:
+        await store.close()
