@@ -299,5 +299,9 @@ async def test_one_clock_stamps_every_concept(database_url: tuple[str, dict]) ->
             ("proposal.proposed", at),
             ("playbook.updated", at),
         ]
+        # A caller that stamped its own step (the proposal's history) journals it at that time.
+        later = at + dt.timedelta(minutes=1)
+        await store.journal.record("x", "y", at=later)
+        assert (await store.journal.entries(limit=1))[0].at == later
     finally:
         await store.close()

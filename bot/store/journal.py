@@ -54,9 +54,10 @@ class Journal:
         repository: str | None = None,
         proposal_id: str | None = None,
         data: dict[str, Any] | None = None,
+        at: dt.datetime | None = None,
     ) -> None:
-        """Append one journal entry, in a transaction of its own."""
-        at = self.db.clock()
+        """Append one journal entry, in a transaction of its own, at `at` (the caller's clock) or now."""
+        at = at or self.db.clock()
         async with self.db.transaction() as conn:
             await self.append(
                 conn,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,14 +38,16 @@ class Proposals:
         kind: str | None = None,
         delivery_id: str | None = None,
         data: dict[str, Any] | None = None,
+        at: dt.datetime | None = None,
     ) -> Proposal:
         """Insert or update a proposal and journal the step, in one transaction.
 
         Updates are checked against `proposal.version`, so two tasks cannot both move the same
         proposal from the same state (the second gets StaleProposal). Returns the saved proposal,
-        with its new version, for the next step.
+        with its new version, for the next step. `at` is the caller's clock (the one its history
+        step was stamped with); the store's when not given.
         """
-        at = self.db.clock()
+        at = at or self.db.clock()
         p = t.proposals
         row = {
             "key": proposal.key,
