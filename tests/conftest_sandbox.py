@@ -259,7 +259,7 @@ def openapi() -> OpenApi:
     import shutil
     import subprocess
 
-    from tests.test_conformance import SPEC as PRISM_SPEC
+    from tests.helpers.prism import SPEC as PRISM_SPEC
 
     # The conformance test's Prism install (started as the session began) holds the same file:
     # with it there, no second npm install of the package.

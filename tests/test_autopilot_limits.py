@@ -20,10 +20,8 @@ from bot.confidence import outcome_of
 from bot.instruction import ONLY_DENIED
 from bot.revert import LINES_CHANGED
 from bot.strategies import LEFT_ALONE, ONLY_DENIED_MATCHES
-from tests.llm_server import LLMServer
-from webhooks.stage import Stage
-
-from .test_autopilot import (
+from tests.helpers.llm_server import LLMServer, llm_env
+from tests.helpers.scene import (
     APP,
     APP_TEST,
     FIXED,
@@ -33,11 +31,8 @@ from .test_autopilot import (
     WRITER,
     config,
     scene,
-    stage,
 )
-from .test_autopilot_llm import llm_env
-
-__all__ = ["stage"]  # the fixture, shared with test_autopilot.py
+from webhooks.stage import Stage
 
 # `x == None` → `x is None` looks safe, but a sentinel that equals None tells them apart: the
 # rewrite breaks this test once it is on main.
@@ -254,12 +249,6 @@ GOES_ON = {
     "confidence": (pr.TESTING, None),
     "full_auto": (pr.TESTING, None),
 }
-
-
-@pytest.fixture
-async def model() -> AsyncIterator[LLMServer]:
-    async with LLMServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import proposals as pr
 from bot.playbook import PLAYBOOK_PATH
-from tests.test_autopilot import config, scene, stage  # noqa: F401  (the fixture)
+from tests.helpers.scene import config, scene
 from webhooks.stage import Stage
 
 FILES = {

@@ -11,7 +11,7 @@ from bot import autopilot
 from bot import proposals as pr
 from bot.examples import Example
 from bot.rule_learning import LearnedRule
-from tests.test_autopilot import WRITER, Scene, config, scene, stage  # noqa: F401  (the fixture)
+from tests.helpers.scene import WRITER, Scene, config, scene
 from webhooks.stage import Stage
 
 FILES = {

@@ -99,8 +99,8 @@ def test_worker_drains_what_serve_stored(env: Path) -> None:
     import httpx
 
     from bot.settings import load_settings
-    from tests.conftest import post_event
     from tests.fixtures.webhooks import load_payload
+    from tests.helpers.deliveries import post_event
     from webhooks.app import create_app
 
     async def accept() -> None:
