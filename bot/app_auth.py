@@ -35,7 +35,7 @@ from githubkit import GitHub
 from githubkit.auth.base import BaseAuthStrategy
 from githubkit.throttling import BaseThrottler
 
-from bot.retry import RetryPolicy, SerialWrites
+from bot.github_retry import RetryPolicy, SerialWrites
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:

@@ -28,6 +28,7 @@ from bot.examples import (
     surroundings_of,
 )
 from bot.github import CheckRun, FileChange, InstallationClient, MergeMethod, RepoClient
+from bot.github_retry import GitHubError
 from bot.instruction import fix_ci_failure, instruction
 from bot.llm import (
     ENV_PROVIDER,
@@ -40,11 +41,10 @@ from bot.playbook import PLAYBOOK_PATH, Playbook, curate, gate_hints, prompt_sec
 from bot.playbook import parse as parse_playbook
 from bot.playbook import render as render_playbook
 from bot.proposals import Evidence, Proposal
-from bot.retry import GitHubError
 from bot.revert import RevertConflictError, revert_pull_request
+from bot.revert_decision import should_revert
 from bot.rewrite import language_for
 from bot.risk import assess
-from bot.rollback import should_revert
 from bot.rule_learning import example_key, find_sites, learn_rules, retirement
 from bot.signals import (
     CheckSignal,

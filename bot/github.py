@@ -23,7 +23,7 @@ from githubkit import GitHub
 from githubkit.exception import GraphQLFailed
 
 from bot.app_auth import REST_API_VERSION, GitHubApp, InstallationAuthStrategy, github_client
-from bot.retry import GitHubError
+from bot.github_retry import GitHubError
 
 T = TypeVar("T")
 

@@ -21,7 +21,7 @@ from bot.app_auth import (
     InstallationTokens,
 )
 from bot.github import InstallationClient
-from bot.retry import GitHubError
+from bot.github_retry import GitHubError
 from bot.settings import SettingsError, load_settings
 from tests.helpers.github_world import TOKEN_ENDPOINT, GitHubWorld
 

@@ -22,7 +22,7 @@ from githubkit.graphql import GraphQLResponse
 
 from bot.app_auth import AppCredentials, GitHubApp
 from bot.github import AUTO_MERGE_QUERY, ENABLE_AUTO_MERGE, FileChange, InstallationClient
-from bot.retry import RetryPolicy
+from bot.github_retry import RetryPolicy
 from bot.revert import revert_pull_request
 from bot.sandbox.sandbox import Sandbox
 from tests.helpers.prism import PrismProxy, install_prism

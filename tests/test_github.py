@@ -15,7 +15,7 @@ from bot.github import (
     FileChange,
     InstallationClient,
 )
-from bot.retry import GitHubError, GitHubUnavailable, RateLimited
+from bot.github_retry import GitHubError, GitHubUnavailable, RateLimited
 from tests.helpers.github_world import FILES, TOKEN_ENDPOINT, GitHubWorld, Waits, make_app
 
 # --- reading ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.app_auth import AppCredentials, GitHubApp
 from bot.github import RepoClient
-from bot.retry import RetryPolicy
+from bot.github_retry import RetryPolicy
 from bot.sandbox.model import Installation
 from bot.sandbox.sandbox import Sandbox
 
