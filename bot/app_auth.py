@@ -381,14 +381,6 @@ class GitHubApp:
     async def installation_token(self, installation_id: int) -> InstallationToken:
         return await self.tokens.get(installation_id)
 
-    async def repo_installation_id(self, owner: str, repo: str) -> int:
-        """The id of this App's installation on `owner/repo`."""
-        response = await self.policy.call(
-            lambda: self.gh.rest(REST_API_VERSION).apps.async_get_repo_installation(owner, repo),
-            what=f"installation of the App on {owner}/{repo}",
-        )
-        return int(response.json()["id"])
-
     async def slug(self) -> str:
         """The App's slug (its bot is `<slug>[bot]`), asked of GitHub with the App's JWT."""
         # https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app

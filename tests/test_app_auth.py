@@ -287,10 +287,6 @@ async def test_wrong_private_key_is_reported_by_github_not_retried(github: GitHu
     assert github.sandbox.requests.counts(by="endpoint") == {TOKEN_ENDPOINT: 1}
 
 
-async def test_repo_installation_is_found_with_the_app_jwt(github: GitHubWorld) -> None:
-    assert await github.app.repo_installation_id("alice", "demo") == github.installation.id
-
-
 def test_every_client_shares_one_verifying_tls_context() -> None:
     from githubkit.auth import TokenAuthStrategy
 

@@ -179,7 +179,6 @@ async def run_scenario(app: GitHubApp, installation_id: int) -> None:
         labels=["evolve"],
     )
     comment = await repo.comment(pull.number, "Opened by **evolve-bot**.")
-    await repo.react_to_issue(pull.number, "rocket")
     await repo.react_to_comment(comment.id, "eyes")
     run = await repo.create_check_run(
         name="evolve/gate", head_sha=commit.sha, title="Scoring", summary="## Score"
@@ -202,7 +201,6 @@ async def run_scenario(app: GitHubApp, installation_id: int) -> None:
     await repo.close_pull_request(revert_pull.number)
     assert await repo.delete_branch(reverted.branch.branch)
     assert not await repo.delete_branch(reverted.branch.branch)  # GitHub's 422 for a missing ref
-    await app.repo_installation_id("alice", "demo")
 
 
 async def test_scenario_conforms_to_githubs_openapi_description(
@@ -244,7 +242,6 @@ async def test_scenario_conforms_to_githubs_openapi_description(
             direct = GitHubApp(
                 credentials, base_url=sandbox_url, policy=RetryPolicy(max_attempts=1)
             )
-            await direct.repo_installation_id("alice", "demo")
             helper = InstallationClient(direct, installation.id)
             await helper.repo("alice", "demo").create_branch(
                 "evolve/graphql", base="main", changes=[FileChange("g.txt", "g\n")], message="g"

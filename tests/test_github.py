@@ -235,10 +235,7 @@ async def test_comment_and_reactions(github: GitHubWorld) -> None:
     pull = await open_pr(github)
     comment = await github.repo.comment(pull.number, "I opened this **because** tests were slow.")
     assert comment.html_url.endswith(f"#issuecomment-{comment.id}")
-    await github.repo.react_to_issue(pull.number, "rocket")
     await github.repo.react_to_comment(comment.id, "eyes")
-    issue = github.sandbox.issue(github.sandbox.repo("alice/demo"), pull.number)
-    assert [r.content for r in issue.reactions] == ["rocket"]
     stored = github.sandbox.issue_comment(github.sandbox.repo("alice/demo"), comment.id)
     assert stored.body == "I opened this **because** tests were slow."
     assert [r.content for r in stored.reactions] == ["eyes"]
@@ -407,17 +404,18 @@ async def test_writes_are_serialised_and_reads_run_concurrently(
     repo = InstallationClient(app, github.installation.id).repo("alice", "demo")
     await app.installation_token(github.installation.id)
     pull = await open_pr(github)
+    target = await repo.comment(pull.number, "react to this")
     # Slow every request down so that anything sent concurrently is in flight together.
     github.sandbox.faults.add("latency", latency=0.05, times=None)
     await asyncio.gather(
         *(repo.comment(pull.number, f"comment {i}") for i in range(6)),
-        *(repo.react_to_issue(pull.number, c) for c in ("+1", "heart", "rocket")),
+        *(repo.react_to_comment(target.id, c) for c in ("+1", "heart", "rocket")),
         *(repo.read_file("README.md", ref="main") for _ in range(6)),
     )
     assert peak["write"] == 1
     assert peak["read"] > 1
-    issue = github.sandbox.issue(github.sandbox.repo("alice/demo"), pull.number)
-    assert len(issue.reactions) == 3
+    stored = github.sandbox.issue_comment(github.sandbox.repo("alice/demo"), target.id)
+    assert len(stored.reactions) == 3
 
 
 async def scenario(github: GitHubWorld, *, name: str) -> None:
