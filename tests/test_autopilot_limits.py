@@ -253,7 +253,7 @@ GOES_ON = {
 
 @pytest.fixture
 async def stage_with_model(tmp_path: Path, model: LLMServer) -> AsyncIterator[Stage]:
-    """The `stage` of test_autopilot.py, with a (scripted) model configured."""
+    """The `stage` fixture of conftest.py, with a (scripted) model configured."""
     async with Stage(tmp_path, llm_env=llm_env(model, "openai")) as opened:
         for login in (OWNER, WRITER, READER):
             opened.sandbox.add_user(login)
