@@ -1,6 +1,4 @@
-"""Shared fixtures: a store on every configured backend, settings, the Stage, the GitHub world, Prism and a model.
-
-The code they are built on is in tests/helpers/; tests import that, never each other or this file."""
+"""Shared fixtures (store, settings, stage, github, prism, model); the code they use is in tests/helpers/."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""Prism (`prism proxy <spec> <sandbox> --errors`) for the conformance test: installed once from npm
-into ~/.cache/evolve-bot/npm/<versions>/, and started early, as soon as collection shows the test
-will run, since loading GitHub's OpenAPI description takes Prism 20 s and more."""
+"""Prism for the conformance test: installed once from npm, and started early since it loads slowly."""
 
 from __future__ import annotations
 

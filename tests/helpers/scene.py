@@ -1,5 +1,4 @@
-"""The autopilot's scene on the Stage: one repository of alice's, with bob (write) and carol (read),
-the tiny project the loop rewrites, and what people see on GitHub afterwards."""
+"""The autopilot's scene on the Stage: a repository of alice's, bob and carol, and what people see there."""
 
 from __future__ import annotations
 
