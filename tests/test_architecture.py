@@ -250,6 +250,17 @@ def test_the_known_cycles_are_still_there() -> None:
     assert gone == []
 
 
+def test_tests_share_helpers_not_each_other() -> None:
+    """Tests import tests/helpers/ and get fixtures from conftest.py; never a test module or conftest."""
+    tests = module_files(ROOT, ["tests"])
+    offenders = {
+        name: sorted(bad)
+        for name, path in tests.items()
+        if (bad := {m for m in imported_names(name, path) if m in tests and (m.split(".")[-1].startswith("test_") or m == "tests.conftest")})
+    }
+    assert offenders == {}
+
+
 def test_every_module_has_a_one_line_docstring() -> None:
     missing = []
     for package in PACKAGES:
