@@ -21,7 +21,7 @@ from bot.sandbox.git import (
     TreeChange,
 )
 from bot.sandbox.model import Account, ApiError, App, Issue, iso, utcnow
-from bot.sandbox.routing import Context, Endpoint, reply
+from bot.sandbox.routing import Endpoint, RoutedRequest, reply
 
 NOT_FOUND = "Not Found"
 DOCS = "https://docs.github.com/rest"
@@ -66,7 +66,7 @@ def _invalid(resource: str, field: str, *, code: str = "invalid", docs: str = DO
     return ApiError(422, "Validation Failed", errors=[error], docs=docs)
 
 
-def _actor(ctx: Context) -> tuple[Account, App | None]:
+def _actor(ctx: RoutedRequest) -> tuple[Account, App | None]:
     """Who acts for this request: the app's bot user (GitHub attributes app actions to it)."""
     app = ctx.caller.app
     if app is None:
@@ -74,7 +74,7 @@ def _actor(ctx: Context) -> tuple[Account, App | None]:
     return app.bot, app
 
 
-async def _commit_of(ctx: Context, ref: str | None, *, missing_status: int = 404) -> str:
+async def _commit_of(ctx: RoutedRequest, ref: str | None, *, missing_status: int = 404) -> str:
     """The commit `ref` (sha, branch, tag, `heads/x`, `refs/heads/x`) names; the default branch if None."""
     repo = ctx.repo
     ref = ref or repo.default_branch
@@ -93,21 +93,21 @@ async def _commit_of(ctx: Context, ref: str | None, *, missing_status: int = 404
 # -- apps and installations -------------------------------------------------------------
 
 
-async def get_app(ctx: Context) -> Response:
+async def get_app(ctx: RoutedRequest) -> Response:
     app = require_app(ctx.caller)
     body = shapes.app(ctx.sandbox.urls, app)
     body["installations_count"] = len(ctx.sandbox.world.installations_of(app))
     return reply(body)
 
 
-async def list_app_installations(ctx: Context) -> Response:
+async def list_app_installations(ctx: RoutedRequest) -> Response:
     app = require_app(ctx.caller)
     items = [shapes.installation(ctx.sandbox.urls, i) for i in ctx.sandbox.world.installations_of(app)]
     page, links = ctx.paginate(items)
     return reply(page, headers=links)
 
 
-async def get_app_installation(ctx: Context) -> Response:
+async def get_app_installation(ctx: RoutedRequest) -> Response:
     app = require_app(ctx.caller)
     inst = ctx.sandbox.world.installations.get(ctx.int_param("installation_id"))
     if inst is None or inst.app is not app:
@@ -115,7 +115,7 @@ async def get_app_installation(ctx: Context) -> Response:
     return reply(shapes.installation(ctx.sandbox.urls, inst))
 
 
-async def create_access_token(ctx: Context) -> Response:
+async def create_access_token(ctx: RoutedRequest) -> Response:
     app = require_app(ctx.caller)
     inst = ctx.sandbox.world.installations.get(ctx.int_param("installation_id"))
     if inst is None or inst.app is not app:
@@ -149,7 +149,7 @@ async def create_access_token(ctx: Context) -> Response:
     return reply(out, 201)
 
 
-async def get_repo_installation(ctx: Context) -> Response:
+async def get_repo_installation(ctx: RoutedRequest) -> Response:
     app = require_app(ctx.caller)
     for inst in ctx.sandbox.world.installations_of(app):
         if inst.covers(ctx.repo):
@@ -157,7 +157,7 @@ async def get_repo_installation(ctx: Context) -> Response:
     raise ApiError(404, NOT_FOUND, docs=ctx.endpoint.docs)
 
 
-async def list_installation_repos(ctx: Context) -> Response:
+async def list_installation_repos(ctx: RoutedRequest) -> Response:
     token = ctx.caller.token
     if token is None:
         raise ApiError(403, "Resource not accessible by integration" if ctx.caller.kind == "app" else "Requires authentication", docs=ctx.endpoint.docs)
@@ -170,11 +170,11 @@ async def list_installation_repos(ctx: Context) -> Response:
 # -- repository and contents ---------------------------------------------------------------
 
 
-async def get_repo(ctx: Context) -> Response:
+async def get_repo(ctx: RoutedRequest) -> Response:
     return reply(shapes.repository(ctx.sandbox.urls, ctx.repo, full=True))
 
 
-async def get_contents(ctx: Context) -> Response:
+async def get_contents(ctx: RoutedRequest) -> Response:
     repo, urls = ctx.repo, ctx.sandbox.urls
     ref = ctx.query("ref") or repo.default_branch
     sha = await _commit_of(ctx, ref)
@@ -205,7 +205,7 @@ async def get_contents(ctx: Context) -> Response:
 # -- git references ------------------------------------------------------------------------
 
 
-def _ref_json(ctx: Context, name: str, sha: str, kind: str = "commit") -> dict[str, Any]:
+def _ref_json(ctx: RoutedRequest, name: str, sha: str, kind: str = "commit") -> dict[str, Any]:
     api = ctx.sandbox.urls.repo(ctx.repo)
     return {
         "ref": name,
@@ -215,7 +215,7 @@ def _ref_json(ctx: Context, name: str, sha: str, kind: str = "commit") -> dict[s
     }
 
 
-async def get_ref(ctx: Context) -> Response:
+async def get_ref(ctx: RoutedRequest) -> Response:
     name = "refs/" + ctx.params["ref"].removeprefix("refs/")
     sha = await ctx.repo.git.ref(name)
     if sha is None:
@@ -224,7 +224,7 @@ async def get_ref(ctx: Context) -> Response:
     return reply(_ref_json(ctx, name, sha, kind))
 
 
-async def matching_refs(ctx: Context) -> Response:
+async def matching_refs(ctx: RoutedRequest) -> Response:
     prefix = "refs/" + ctx.params.get("ref", "").removeprefix("refs/")
     found = []
     for name, sha in sorted((await ctx.repo.git.refs("refs/")).items()):
@@ -234,7 +234,7 @@ async def matching_refs(ctx: Context) -> Response:
     return reply(page, headers=links)
 
 
-async def create_ref(ctx: Context) -> Response:
+async def create_ref(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     name, sha = body.get("ref"), body.get("sha")
     docs = f"{DOCS_REFS}#create-a-reference"
@@ -256,7 +256,7 @@ async def create_ref(ctx: Context) -> Response:
     return reply(_ref_json(ctx, name, sha, await ctx.repo.git.object_type(sha) or "commit"), 201)
 
 
-async def update_ref(ctx: Context) -> Response:
+async def update_ref(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     name = "refs/" + ctx.params["ref"].removeprefix("refs/")
     sha, force = body.get("sha"), bool(body.get("force", False))
@@ -278,7 +278,7 @@ async def update_ref(ctx: Context) -> Response:
     return reply(_ref_json(ctx, name, sha))
 
 
-async def delete_ref(ctx: Context) -> Response:
+async def delete_ref(ctx: RoutedRequest) -> Response:
     name = "refs/" + ctx.params["ref"].removeprefix("refs/")
     before = await ctx.repo.git.ref(name)
     if before is None:
@@ -292,7 +292,7 @@ async def delete_ref(ctx: Context) -> Response:
 # -- git objects ---------------------------------------------------------------------------
 
 
-def _tree_json(ctx: Context, sha: str, entries: list[Any]) -> dict[str, Any]:
+def _tree_json(ctx: RoutedRequest, sha: str, entries: list[Any]) -> dict[str, Any]:
     api = ctx.sandbox.urls.repo(ctx.repo)
     tree = []
     for e in entries:
@@ -306,7 +306,7 @@ def _tree_json(ctx: Context, sha: str, entries: list[Any]) -> dict[str, Any]:
     return {"sha": sha, "url": f"{api}/git/trees/{sha}", "tree": tree, "truncated": False}
 
 
-async def get_tree(ctx: Context) -> Response:
+async def get_tree(ctx: RoutedRequest) -> Response:
     git = ctx.repo.git
     target = ctx.params["tree_sha"]
     kind = await git.object_type(target) if len(target) >= 4 else None
@@ -323,7 +323,7 @@ async def get_tree(ctx: Context) -> Response:
     return reply(_tree_json(ctx, tree, await git.list_tree(tree, recursive=recursive)))
 
 
-async def create_tree(ctx: Context) -> Response:
+async def create_tree(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     git = ctx.repo.git
     base_tree = body.get("base_tree")
@@ -367,7 +367,7 @@ async def create_tree(ctx: Context) -> Response:
     return reply(_tree_json(ctx, tree, await git.list_tree(tree)), 201)
 
 
-async def create_blob(ctx: Context) -> Response:
+async def create_blob(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     content, encoding = body.get("content"), body.get("encoding", "utf-8")
     docs = "https://docs.github.com/rest/git/blobs#create-a-blob"
@@ -383,7 +383,7 @@ async def create_blob(ctx: Context) -> Response:
     return reply({"url": f"{ctx.sandbox.urls.repo(ctx.repo)}/git/blobs/{sha}", "sha": sha}, 201)
 
 
-async def get_blob(ctx: Context) -> Response:
+async def get_blob(ctx: RoutedRequest) -> Response:
     sha = ctx.params["file_sha"]
     if await ctx.repo.git.object_type(sha) != "blob":
         raise ApiError(404, NOT_FOUND, docs="https://docs.github.com/rest/git/blobs#get-a-blob")
@@ -414,7 +414,7 @@ def _identity_from(body: Any, fallback: Identity, *, field: str) -> Identity:
     return Identity(body["name"], body["email"], epoch)
 
 
-async def create_commit(ctx: Context) -> Response:
+async def create_commit(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     git = ctx.repo.git
     message, tree, parents = body.get("message"), body.get("tree"), body.get("parents", [])
@@ -435,7 +435,7 @@ async def create_commit(ctx: Context) -> Response:
     return reply(shapes.git_commit(ctx.sandbox.urls, ctx.repo, await git.read_commit(sha)), 201)
 
 
-async def get_git_commit(ctx: Context) -> Response:
+async def get_git_commit(ctx: RoutedRequest) -> Response:
     sha = ctx.params["commit_sha"]
     if await ctx.repo.git.object_type(sha) != "commit":
         raise ApiError(404, NOT_FOUND, docs="https://docs.github.com/rest/git/commits#get-a-commit-object")
@@ -445,14 +445,14 @@ async def get_git_commit(ctx: Context) -> Response:
 # -- commits and comparisons ---------------------------------------------------------------
 
 
-def _account_for(ctx: Context, email: str) -> Account | None:
+def _account_for(ctx: RoutedRequest, email: str) -> Account | None:
     for account in ctx.sandbox.world.accounts.values():
         if account.noreply_email == email or account.email == email:
             return account
     return None
 
 
-async def _commit_json(ctx: Context, sha: str, *, with_files: bool) -> dict[str, Any]:
+async def _commit_json(ctx: RoutedRequest, sha: str, *, with_files: bool) -> dict[str, Any]:
     git = ctx.repo.git
     obj = await git.read_commit(sha)
     files = None
@@ -464,19 +464,19 @@ async def _commit_json(ctx: Context, sha: str, *, with_files: bool) -> dict[str,
     )
 
 
-async def get_commit(ctx: Context) -> Response:
+async def get_commit(ctx: RoutedRequest) -> Response:
     sha = await _commit_of(ctx, ctx.params["ref"], missing_status=422)
     return reply(await _commit_json(ctx, sha, with_files=True))
 
 
-async def list_commits(ctx: Context) -> Response:
+async def list_commits(ctx: RoutedRequest) -> Response:
     sha = await _commit_of(ctx, ctx.query("sha"))
     out = (await ctx.repo.git.git("rev-list", "--max-count=1000", sha)).decode().split()
     page, links = ctx.paginate(out)
     return reply([await _commit_json(ctx, s, with_files=False) for s in page], headers=links)
 
 
-async def compare(ctx: Context) -> Response:
+async def compare(ctx: RoutedRequest) -> Response:
     basehead = ctx.params["basehead"]
     if "..." in basehead:
         base_ref, head_ref = basehead.split("...", 1)
@@ -512,7 +512,7 @@ async def compare(ctx: Context) -> Response:
     )
 
 
-async def get_branch(ctx: Context) -> Response:
+async def get_branch(ctx: RoutedRequest) -> Response:
     name = ctx.params["branch"]
     sha = await ctx.repo.git.ref(f"refs/heads/{name}")
     if sha is None:
@@ -533,7 +533,7 @@ async def get_branch(ctx: Context) -> Response:
 # -- pull requests ---------------------------------------------------------------------------
 
 
-async def create_pull(ctx: Context) -> Response:
+async def create_pull(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     actor, app = _actor(ctx)
     head, base = body.get("head"), body.get("base")
@@ -552,15 +552,15 @@ async def create_pull(ctx: Context) -> Response:
     return reply(await ctx.sandbox.pull_json(ctx.repo, item), 201, headers)
 
 
-def _pull(ctx: Context) -> Issue:
+def _pull(ctx: RoutedRequest) -> Issue:
     return ctx.sandbox.pull(ctx.repo, ctx.int_param("pull_number"))
 
 
-async def get_pull(ctx: Context) -> Response:
+async def get_pull(ctx: RoutedRequest) -> Response:
     return reply(await ctx.sandbox.pull_json(ctx.repo, _pull(ctx)))
 
 
-async def list_pulls(ctx: Context) -> Response:
+async def list_pulls(ctx: RoutedRequest) -> Response:
     state = ctx.query("state") or "open"
     if state not in ("open", "closed", "all"):
         raise _invalid("PullRequest", "state", docs=f"{DOCS_PULLS}#list-pull-requests")
@@ -584,7 +584,7 @@ async def list_pulls(ctx: Context) -> Response:
     return reply([shapes.pull_request(ctx.sandbox.urls, ctx.repo, i) for i in page], headers=links)
 
 
-async def update_pull(ctx: Context) -> Response:
+async def update_pull(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     item = _pull(ctx)
     actor, _ = _actor(ctx)
@@ -600,7 +600,7 @@ async def update_pull(ctx: Context) -> Response:
     return reply(await ctx.sandbox.pull_json(ctx.repo, item))
 
 
-async def pull_files(ctx: Context) -> Response:
+async def pull_files(ctx: RoutedRequest) -> Response:
     item = _pull(ctx)
     assert item.pull is not None
     merge_base = await ctx.sandbox._merge_base(ctx.repo, item)
@@ -609,7 +609,7 @@ async def pull_files(ctx: Context) -> Response:
     return reply([shapes.diff_entry(ctx.sandbox.urls, ctx.repo, f, ref=item.pull.head_sha) for f in page], headers=links)
 
 
-async def pull_commits(ctx: Context) -> Response:
+async def pull_commits(ctx: RoutedRequest) -> Response:
     item = _pull(ctx)
     assert item.pull is not None
     merge_base = await ctx.sandbox._merge_base(ctx.repo, item)
@@ -618,7 +618,7 @@ async def pull_commits(ctx: Context) -> Response:
     return reply([await _commit_json(ctx, s, with_files=False) for s in page], headers=links)
 
 
-async def merge_pull(ctx: Context) -> Response:
+async def merge_pull(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     item = _pull(ctx)
     actor, _ = _actor(ctx)
@@ -629,21 +629,21 @@ async def merge_pull(ctx: Context) -> Response:
     return reply({"sha": sha, "merged": True, "message": "Pull Request successfully merged"})
 
 
-async def check_merged(ctx: Context) -> Response:
+async def check_merged(ctx: RoutedRequest) -> Response:
     item = _pull(ctx)
     if item.pull and item.pull.merged:
         return reply(None, 204)
     raise ApiError(404, NOT_FOUND, docs=f"{DOCS_PULLS}#check-if-a-pull-request-has-been-merged")
 
 
-async def list_reviews(ctx: Context) -> Response:
+async def list_reviews(ctx: RoutedRequest) -> Response:
     item = _pull(ctx)
     reviews = [r for r in ctx.sandbox.world.reviews.values() if r.issue is item and r.state != "PENDING"]
     page, links = ctx.paginate(reviews)
     return reply([shapes.review(ctx.sandbox.urls, r) for r in page], headers=links)
 
 
-async def create_review(ctx: Context) -> Response:
+async def create_review(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     item = _pull(ctx)
     actor, _ = _actor(ctx)
@@ -656,14 +656,14 @@ async def create_review(ctx: Context) -> Response:
     return reply(shapes.review(ctx.sandbox.urls, review))
 
 
-async def list_review_comments(ctx: Context) -> Response:
+async def list_review_comments(ctx: RoutedRequest) -> Response:
     item = _pull(ctx)
     comments = [c for c in ctx.sandbox.world.review_comments.values() if c.issue is item]
     page, links = ctx.paginate(comments)
     return reply([shapes.review_comment(ctx.sandbox.urls, c) for c in page], headers=links)
 
 
-async def get_review_comment(ctx: Context) -> Response:
+async def get_review_comment(ctx: RoutedRequest) -> Response:
     comment = ctx.sandbox.review_comment(ctx.repo, ctx.int_param("comment_id"))
     return reply(shapes.review_comment(ctx.sandbox.urls, comment))
 
@@ -671,17 +671,17 @@ async def get_review_comment(ctx: Context) -> Response:
 # -- issues, comments, labels, reactions ---------------------------------------------------
 
 
-def _issue(ctx: Context) -> Issue:
+def _issue(ctx: RoutedRequest) -> Issue:
     return ctx.sandbox.issue(ctx.repo, ctx.int_param("issue_number"))
 
 
-async def get_issue(ctx: Context) -> Response:
+async def get_issue(ctx: RoutedRequest) -> Response:
     item = _issue(ctx)
     count = sum(1 for c in ctx.sandbox.world.comments.values() if c.issue is item)
     return reply(shapes.issue(ctx.sandbox.urls, ctx.repo, item, comments=count))
 
 
-async def update_issue(ctx: Context) -> Response:
+async def update_issue(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     item = _issue(ctx)
     actor, _ = _actor(ctx)
@@ -700,14 +700,14 @@ async def update_issue(ctx: Context) -> Response:
     return await get_issue(ctx)
 
 
-async def list_issue_comments(ctx: Context) -> Response:
+async def list_issue_comments(ctx: RoutedRequest) -> Response:
     item = _issue(ctx)
     comments = [c for c in ctx.sandbox.world.comments.values() if c.issue is item]
     page, links = ctx.paginate(comments)
     return reply([shapes.issue_comment(ctx.sandbox.urls, c) for c in page], headers=links)
 
 
-async def create_issue_comment(ctx: Context) -> Response:
+async def create_issue_comment(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     item = _issue(ctx)
     actor, app = _actor(ctx)
@@ -719,11 +719,11 @@ async def create_issue_comment(ctx: Context) -> Response:
     return reply(shapes.issue_comment(ctx.sandbox.urls, comment), 201, headers)
 
 
-async def get_issue_comment(ctx: Context) -> Response:
+async def get_issue_comment(ctx: RoutedRequest) -> Response:
     return reply(shapes.issue_comment(ctx.sandbox.urls, ctx.sandbox.issue_comment(ctx.repo, ctx.int_param("comment_id"))))
 
 
-async def update_issue_comment(ctx: Context) -> Response:
+async def update_issue_comment(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     comment = ctx.sandbox.issue_comment(ctx.repo, ctx.int_param("comment_id"))
     actor, _ = _actor(ctx)
@@ -734,14 +734,14 @@ async def update_issue_comment(ctx: Context) -> Response:
     return reply(shapes.issue_comment(ctx.sandbox.urls, comment))
 
 
-async def delete_issue_comment(ctx: Context) -> Response:
+async def delete_issue_comment(ctx: RoutedRequest) -> Response:
     comment = ctx.sandbox.issue_comment(ctx.repo, ctx.int_param("comment_id"))
     actor, _ = _actor(ctx)
     await ctx.sandbox.remove_issue_comment(comment, deleter=actor)
     return reply(None, 204)
 
 
-async def add_labels(ctx: Context) -> Response:
+async def add_labels(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     item = _issue(ctx)
     actor, _ = _actor(ctx)
@@ -752,12 +752,12 @@ async def add_labels(ctx: Context) -> Response:
     return reply([shapes.label(ctx.sandbox.urls, ctx.repo, lab) for lab in labels])
 
 
-async def list_labels(ctx: Context) -> Response:
+async def list_labels(ctx: RoutedRequest) -> Response:
     item = _issue(ctx)
     return reply([shapes.label(ctx.sandbox.urls, ctx.repo, lab) for lab in item.labels])
 
 
-async def _react(ctx: Context, target: list[Any]) -> Response:
+async def _react(ctx: RoutedRequest, target: list[Any]) -> Response:
     body = await ctx.body()
     actor, _ = _actor(ctx)
     content = body.get("content")
@@ -767,34 +767,34 @@ async def _react(ctx: Context, target: list[Any]) -> Response:
     return reply(shapes.reaction(ctx.sandbox.urls, reaction), 201 if new else 200)
 
 
-def _list_reactions(ctx: Context, target: list[Any]) -> Response:
+def _list_reactions(ctx: RoutedRequest, target: list[Any]) -> Response:
     content = ctx.query("content")
     items = [r for r in target if content is None or r.content == content]
     page, links = ctx.paginate(items)
     return reply([shapes.reaction(ctx.sandbox.urls, r) for r in page], headers=links)
 
 
-async def react_issue_comment(ctx: Context) -> Response:
+async def react_issue_comment(ctx: RoutedRequest) -> Response:
     return await _react(ctx, ctx.sandbox.issue_comment(ctx.repo, ctx.int_param("comment_id")).reactions)
 
 
-async def list_issue_comment_reactions(ctx: Context) -> Response:
+async def list_issue_comment_reactions(ctx: RoutedRequest) -> Response:
     return _list_reactions(ctx, ctx.sandbox.issue_comment(ctx.repo, ctx.int_param("comment_id")).reactions)
 
 
-async def react_issue(ctx: Context) -> Response:
+async def react_issue(ctx: RoutedRequest) -> Response:
     return await _react(ctx, _issue(ctx).reactions)
 
 
-async def list_issue_reactions(ctx: Context) -> Response:
+async def list_issue_reactions(ctx: RoutedRequest) -> Response:
     return _list_reactions(ctx, _issue(ctx).reactions)
 
 
-async def react_review_comment(ctx: Context) -> Response:
+async def react_review_comment(ctx: RoutedRequest) -> Response:
     return await _react(ctx, ctx.sandbox.review_comment(ctx.repo, ctx.int_param("comment_id")).reactions)
 
 
-async def list_review_comment_reactions(ctx: Context) -> Response:
+async def list_review_comment_reactions(ctx: RoutedRequest) -> Response:
     return _list_reactions(ctx, ctx.sandbox.review_comment(ctx.repo, ctx.int_param("comment_id")).reactions)
 
 
@@ -822,7 +822,7 @@ def _validate_check_fields(body: dict[str, Any]) -> None:
         raise _invalid("CheckRun", "output", code="missing_field", docs=DOCS_CHECKS, message="output needs title and summary")
 
 
-async def create_check_run(ctx: Context) -> Response:
+async def create_check_run(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     actor, app = _actor(ctx)
     assert app is not None
@@ -842,18 +842,18 @@ async def create_check_run(ctx: Context) -> Response:
     return reply(shapes.check_run(ctx.sandbox.urls, run), 201)
 
 
-def _check_run(ctx: Context) -> Any:
+def _check_run(ctx: RoutedRequest) -> Any:
     run = ctx.sandbox.world.check_runs.get(ctx.int_param("check_run_id"))
     if run is None or run.suite.repo is not ctx.repo:
         raise ApiError(404, NOT_FOUND, docs=DOCS_CHECKS)
     return run
 
 
-async def get_check_run(ctx: Context) -> Response:
+async def get_check_run(ctx: RoutedRequest) -> Response:
     return reply(shapes.check_run(ctx.sandbox.urls, _check_run(ctx)))
 
 
-async def update_check_run(ctx: Context) -> Response:
+async def update_check_run(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     run = _check_run(ctx)
     actor, app = _actor(ctx)
@@ -868,7 +868,7 @@ async def update_check_run(ctx: Context) -> Response:
     return reply(shapes.check_run(ctx.sandbox.urls, run))
 
 
-async def list_check_runs_for_ref(ctx: Context) -> Response:
+async def list_check_runs_for_ref(ctx: RoutedRequest) -> Response:
     sha = await _commit_of(ctx, ctx.params["ref"], missing_status=422)
     name, status = ctx.query("check_name"), ctx.query("status")
     runs = [r for r in ctx.sandbox.world.check_runs.values() if r.suite.repo is ctx.repo and r.head_sha == sha]
@@ -883,7 +883,7 @@ async def list_check_runs_for_ref(ctx: Context) -> Response:
     return reply({"total_count": len(runs), "check_runs": [shapes.check_run(ctx.sandbox.urls, r) for r in page]}, headers=links)
 
 
-async def list_check_suites_for_ref(ctx: Context) -> Response:
+async def list_check_suites_for_ref(ctx: RoutedRequest) -> Response:
     sha = await _commit_of(ctx, ctx.params["ref"], missing_status=422)
     world = ctx.sandbox.world
     suites = [s for s in world.check_suites.values() if s.repo is ctx.repo and s.head_sha == sha]
@@ -893,7 +893,7 @@ async def list_check_suites_for_ref(ctx: Context) -> Response:
     return reply({"total_count": len(suites), "check_suites": out}, headers=links)
 
 
-async def create_status(ctx: Context) -> Response:
+async def create_status(ctx: RoutedRequest) -> Response:
     body = await ctx.body()
     actor, _ = _actor(ctx)
     sha = ctx.params["sha"]
@@ -911,7 +911,7 @@ async def create_status(ctx: Context) -> Response:
     return reply(shapes.status(ctx.sandbox.urls, item), 201)
 
 
-async def combined_status(ctx: Context) -> Response:
+async def combined_status(ctx: RoutedRequest) -> Response:
     sha = await _commit_of(ctx, ctx.params["ref"], missing_status=422)
     statuses = ctx.sandbox.latest_statuses(ctx.repo, sha)
     states = {s.state for s in statuses}
@@ -930,7 +930,7 @@ async def combined_status(ctx: Context) -> Response:
     )
 
 
-async def collaborator_permission(ctx: Context) -> Response:
+async def collaborator_permission(ctx: RoutedRequest) -> Response:
     login = ctx.params["username"]
     account = ctx.sandbox.world.account(login)
     if account is None or account.type == "Organization":

@@ -31,7 +31,7 @@ PLACEHOLDER = re.compile(
     re.VERBOSE,
 )
 
-Handler = Callable[["Context"], Awaitable[Response]]
+Handler = Callable[["RoutedRequest"], Awaitable[Response]]
 
 
 @dataclass
@@ -83,7 +83,7 @@ def find_endpoint(endpoints: Sequence[Endpoint], method: str, path: str) -> tupl
 
 
 @dataclass
-class Context:
+class RoutedRequest:
     """What a handler gets: the sandbox, the request, path parameters, the caller and the repo."""
 
     sandbox: Sandbox

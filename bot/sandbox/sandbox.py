@@ -41,8 +41,8 @@ from bot.sandbox.model import (
     World,
     utcnow,
 )
+from bot.sandbox.ratelimits import RateLimits
 from bot.sandbox.requestlog import RequestLog
-from bot.sandbox.server import RateLimits
 from bot.sandbox.shapes import JSON, PullFacts, Urls
 
 DEFAULT_CI_COMMAND = "python -m pytest -q"
