@@ -21,6 +21,7 @@ from bot.sandbox.git import (
     TreeChange,
 )
 from bot.sandbox.model import Account, ApiError, App, Issue, iso, utcnow
+from bot.sandbox.pulls import MERGED_MESSAGE
 from bot.sandbox.routing import Endpoint, RoutedRequest, reply
 
 NOT_FOUND = "Not Found"
@@ -603,7 +604,7 @@ async def update_pull(ctx: RoutedRequest) -> Response:
 async def pull_files(ctx: RoutedRequest) -> Response:
     item = _pull(ctx)
     assert item.pull is not None
-    merge_base = await ctx.sandbox._merge_base(ctx.repo, item)
+    merge_base = await ctx.sandbox.merge_base(ctx.repo, item)
     files = await ctx.repo.git.diff(merge_base, item.pull.head_sha)
     page, links = ctx.paginate(files)
     return reply([shapes.diff_entry(ctx.sandbox.urls, ctx.repo, f, ref=item.pull.head_sha) for f in page], headers=links)
@@ -612,7 +613,7 @@ async def pull_files(ctx: RoutedRequest) -> Response:
 async def pull_commits(ctx: RoutedRequest) -> Response:
     item = _pull(ctx)
     assert item.pull is not None
-    merge_base = await ctx.sandbox._merge_base(ctx.repo, item)
+    merge_base = await ctx.sandbox.merge_base(ctx.repo, item)
     shas = await ctx.repo.git.commits_between(merge_base, item.pull.head_sha)
     page, links = ctx.paginate(shas)
     return reply([await _commit_json(ctx, s, with_files=False) for s in page], headers=links)
@@ -626,7 +627,7 @@ async def merge_pull(ctx: RoutedRequest) -> Response:
         ctx.repo, item, actor=actor, method=body.get("merge_method", "merge"), sha=body.get("sha"),
         commit_title=body.get("commit_title"), commit_message=body.get("commit_message"),
     )
-    return reply({"sha": sha, "merged": True, "message": "Pull Request successfully merged"})
+    return reply({"sha": sha, "merged": True, "message": MERGED_MESSAGE})
 
 
 async def check_merged(ctx: RoutedRequest) -> Response:

@@ -6,17 +6,15 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.sandbox.auth import Caller
+from bot.sandbox.local_github import LocalGitHub
 from bot.sandbox.model import ApiError, Repo
-
-if TYPE_CHECKING:
-    from bot.sandbox.sandbox import Sandbox
 
 PROBLEMS_PARSING_JSON = "Problems parsing JSON"
 BODY_NOT_OBJECT = "Invalid request.\n\nFor 'links/0/schema', {body} is not an object."
@@ -84,9 +82,10 @@ def find_endpoint(endpoints: Sequence[Endpoint], method: str, path: str) -> tupl
 
 @dataclass
 class RoutedRequest:
-    """What a handler gets: the sandbox, the request, path parameters, the caller and the repo."""
+    """The request being routed, as a handler gets it: the sandbox's GitHub, the HTTP request, path
+    parameters, the caller and the repo."""
 
-    sandbox: Sandbox
+    sandbox: LocalGitHub
     request: Request
     params: dict[str, str]
     caller: Caller

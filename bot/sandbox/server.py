@@ -9,7 +9,6 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.requests import Request
@@ -18,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.sandbox.auth import Caller, authenticate, check_repo_access, require_app
+from bot.sandbox.control import CONTROL_ENDPOINTS
 from bot.sandbox.faults import (
     DOCS_RATE_LIMITS,
     PRIMARY_RATE_LIMIT,
@@ -27,15 +27,15 @@ from bot.sandbox.faults import (
     TOO_MANY_REQUESTS,
     Fault,
 )
+from bot.sandbox.graphql import GRAPHQL_ENDPOINTS
+from bot.sandbox.local_github import LocalGitHub
 from bot.sandbox.model import ApiError
 from bot.sandbox.quick_stop_server import QuickStopServer
 from bot.sandbox.ratelimits import RateWindow
 from bot.sandbox.requestlog import RequestRecord
+from bot.sandbox.rest import ENDPOINTS
 from bot.sandbox.routing import Endpoint, RoutedRequest, error_reply, find_endpoint, reply
 from bot.sandbox.shapes import Urls
-
-if TYPE_CHECKING:
-    from bot.sandbox.sandbox import Sandbox
 
 API_VERSION_DEFAULT = "2022-11-28"
 API_VERSIONS = ("2022-11-28", "2026-03-10")
@@ -71,11 +71,7 @@ def request_id() -> str:
 class SandboxASGI:
     """Routes /_sandbox to the control API and everything else through GitHub's request pipeline."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
-        from bot.sandbox.control import CONTROL_ENDPOINTS
-        from bot.sandbox.graphql import GRAPHQL_ENDPOINTS
-        from bot.sandbox.rest import ENDPOINTS
-
+    def __init__(self, sandbox: LocalGitHub) -> None:
         self.sandbox = sandbox
         self.endpoints: list[Endpoint] = [*ENDPOINTS, *GRAPHQL_ENDPOINTS, Endpoint("GET", "/rate_limit", self._rate_limit, (), auth="any")]
         self.control = CONTROL_ENDPOINTS
@@ -256,7 +252,7 @@ class SandboxASGI:
 
 @asynccontextmanager
 async def serve(
-    sandbox: Sandbox,
+    sandbox: LocalGitHub,
     *,
     host: str = "127.0.0.1",
     port: int = 0,
