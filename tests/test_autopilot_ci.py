@@ -7,7 +7,7 @@ import datetime as dt
 from bot import explanation as ex
 from bot import proposals as pr
 from bot.autopilot import AB_TITLE
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 from .test_autopilot import (
     APP,

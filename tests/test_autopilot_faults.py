@@ -8,7 +8,7 @@ import socket
 from bot import proposals as pr
 from bot.autopilot import AB_TITLE
 from bot.sandbox.faults import Fault
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 from .test_autopilot import APP, FILES, FIXED, REWRITE, WRITER, Scene, config, scene, stage, states
 

@@ -21,7 +21,7 @@ from bot.instruction import ONLY_DENIED
 from bot.revert import LINES_CHANGED
 from bot.strategies import LEFT_ALONE, ONLY_DENIED_MATCHES
 from tests.llm_server import LLMServer
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 from .test_autopilot import (
     APP,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.llm_server import LLMServer, Reply
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 REPO = "maya/calc"
 FILES = {

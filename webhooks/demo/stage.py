@@ -21,7 +21,7 @@ from bot.sandbox.quick_stop_server import QuickStopServer
 from bot.settings import Settings
 from bot.store import Store
 
-from .app import create_app
+from ..app import create_app
 
 SLUG = "evolve-bot"
 SECRET = "evolve-stage-secret"
