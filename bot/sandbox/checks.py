@@ -9,8 +9,17 @@ from typing import Any
 from bot.sandbox import events as hooks
 from bot.sandbox import shapes
 from bot.sandbox.ci import CHECK_NAME, run_ci_command
-from bot.sandbox.model import Account, App, CheckRun, CheckSuite, CommitStatus, Repo, utcnow
-from bot.sandbox.state import SandboxState, invalid
+from bot.sandbox.model import (
+    Account,
+    App,
+    CheckRun,
+    CheckSuite,
+    CommitStatus,
+    Repo,
+    utcnow,
+    validation_failed,
+)
+from bot.sandbox.state import SandboxState
 
 
 class Checks(SandboxState):
@@ -66,7 +75,7 @@ class Checks(SandboxState):
         if run.status == "completed":
             run.completed_at = changes.get("completed_at") or run.completed_at or utcnow()
             if run.conclusion is None:
-                raise invalid("CheckRun", "conclusion", code="missing_field", docs="https://docs.github.com/rest/checks/runs#update-a-check-run")
+                raise validation_failed("CheckRun", "conclusion", code="missing_field", docs="https://docs.github.com/rest/checks/runs#update-a-check-run")
         if run.suite.status == "queued" and run.status != "queued":
             run.suite.status = "in_progress"
         run.suite.updated_at = utcnow()
@@ -110,7 +119,7 @@ class Checks(SandboxState):
 
     async def create_status(self, repo: Repo, sha: str, *, creator: Account, state: str, context: str = "default", target_url: str | None = None, description: str | None = None) -> CommitStatus:
         if state not in ("error", "failure", "pending", "success"):
-            raise invalid("Status", "state", docs="https://docs.github.com/rest/commits/statuses#create-a-commit-status")
+            raise validation_failed("Status", "state", docs="https://docs.github.com/rest/commits/statuses#create-a-commit-status")
         item = CommitStatus(self.world.next_id(), repo, sha, state, context or "default", creator, target_url, description)
         self.world.statuses.append(item)
         obj = await repo.git.read_commit(sha)

@@ -16,9 +16,10 @@ from bot.sandbox.model import (
     Reaction,
     Repo,
     utcnow,
+    validation_failed,
 )
 from bot.sandbox.shapes import JSON
-from bot.sandbox.state import DOCS, NOT_FOUND, Person, SandboxState, invalid
+from bot.sandbox.state import DOCS, NOT_FOUND, Person, SandboxState
 
 LABEL_COLOR = "ededed"
 
@@ -104,7 +105,7 @@ class Issues(SandboxState):
 
     async def set_state(self, repo: Repo, item: Issue, state: str, *, actor: Account) -> None:
         if state not in ("open", "closed"):
-            raise invalid("Issue", "state", docs=DOCS)
+            raise validation_failed("Issue", "state", docs=DOCS)
         if item.state == state:
             return
         if state == "open":
@@ -122,7 +123,7 @@ class Issues(SandboxState):
 
     async def add_issue_comment(self, repo: Repo, item: Issue, *, user: Account, body: str, app: App | None = None) -> IssueComment:
         if not body or not body.strip():
-            raise invalid("IssueComment", "body", code="missing_field", docs=DOCS)
+            raise validation_failed("IssueComment", "body", code="missing_field", docs=DOCS)
         comment = IssueComment(self.world.next_id(), repo, item, user, body, app=app)
         self.world.comments[comment.id] = comment
         item.updated_at = utcnow()
@@ -131,7 +132,7 @@ class Issues(SandboxState):
 
     async def update_issue_comment(self, comment: IssueComment, *, body: str, editor: Account) -> IssueComment:
         if not body or not body.strip():
-            raise invalid("IssueComment", "body", code="missing_field", docs=DOCS)
+            raise validation_failed("IssueComment", "body", code="missing_field", docs=DOCS)
         old = comment.body
         comment.body, comment.updated_at = body, utcnow()
         self._emit_comment(comment.repo, comment, "edited", sender=editor, changes={"body": {"from": old}})
@@ -151,7 +152,7 @@ class Issues(SandboxState):
     def add_reaction(self, target: list[Reaction], *, user: Account, content: str) -> tuple[Reaction, bool]:
         """The reaction and whether it is new (GitHub answers 200 for an existing one, 201 for new)."""
         if content not in REACTIONS:
-            raise invalid("Reaction", "content", docs="https://docs.github.com/rest/reactions/reactions")
+            raise validation_failed("Reaction", "content", docs="https://docs.github.com/rest/reactions/reactions")
         for existing in target:
             if existing.user is user and existing.content == content:
                 return existing, False
@@ -162,7 +163,7 @@ class Issues(SandboxState):
     async def label_issue(self, repo: Repo, item: Issue, names: Iterable[str], *, actor: Account) -> list[Label]:
         for name in names:
             if not name or not name.strip():
-                raise invalid("Label", "name", docs=DOCS)
+                raise validation_failed("Label", "name", docs=DOCS)
             lab = repo.labels.get(name.lower())
             if lab is None:
                 lab = Label(self.world.next_id(), name, LABEL_COLOR)

@@ -18,9 +18,10 @@ from bot.sandbox.model import (
     Review,
     ReviewComment,
     utcnow,
+    validation_failed,
 )
 from bot.sandbox.shapes import JSON, PullFacts
-from bot.sandbox.state import DOCS, NOT_FOUND, Person, SandboxState, invalid
+from bot.sandbox.state import DOCS, NOT_FOUND, Person, SandboxState
 
 GITHUB_COMMITTER = ("GitHub", "noreply@github.com")
 NOT_MERGEABLE = "Pull Request is not mergeable"
@@ -113,15 +114,15 @@ class Pulls(SandboxState):
     ) -> Issue:
         head_branch = head.split(":", 1)[1] if ":" in head else head
         if ":" in head and head.split(":", 1)[0].lower() != repo.owner.login.lower():
-            raise invalid("PullRequest", "head", docs=DOCS_PULLS)
+            raise validation_failed("PullRequest", "head", docs=DOCS_PULLS)
         if not title:
-            raise invalid("PullRequest", "title", code="missing_field", docs=DOCS_PULLS)
+            raise validation_failed("PullRequest", "title", code="missing_field", docs=DOCS_PULLS)
         head_sha = await repo.git.ref(f"refs/heads/{head_branch}")
         base_sha = await repo.git.ref(f"refs/heads/{base}")
         if head_sha is None:
-            raise invalid("PullRequest", "head", docs=DOCS_PULLS)
+            raise validation_failed("PullRequest", "head", docs=DOCS_PULLS)
         if base_sha is None:
-            raise invalid("PullRequest", "base", docs=DOCS_PULLS)
+            raise validation_failed("PullRequest", "base", docs=DOCS_PULLS)
         for other in repo.pulls():
             if other.state == "open" and other.pull and other.pull.head_ref == head_branch and other.pull.base_ref == base:
                 raise ApiError(
@@ -171,7 +172,7 @@ class Pulls(SandboxState):
         if base is not None and item.pull and base != item.pull.base_ref:
             base_sha = await repo.git.ref(f"refs/heads/{base}")
             if base_sha is None:
-                raise invalid("PullRequest", "base", docs=DOCS)
+                raise validation_failed("PullRequest", "base", docs=DOCS)
             changes["base"] = {"ref": {"from": item.pull.base_ref}, "sha": {"from": item.pull.base_sha}}
             item.pull.base_ref, item.pull.base_sha = base, base_sha
         if changes:
@@ -194,7 +195,7 @@ class Pulls(SandboxState):
         pull = item.pull
         assert pull is not None
         if method not in ("merge", "squash", "rebase"):
-            raise invalid("PullRequest", "merge_method", docs=DOCS_MERGE)
+            raise validation_failed("PullRequest", "merge_method", docs=DOCS_MERGE)
         if item.state != "open" or pull.merged:
             raise ApiError(405, NOT_MERGEABLE, docs=DOCS_MERGE)
         if sha is not None and sha != pull.head_sha:
@@ -248,7 +249,7 @@ class Pulls(SandboxState):
         pull = item.pull
         assert pull is not None
         if event is not None and event not in REVIEW_EVENTS:
-            raise invalid("PullRequestReview", "event", docs=DOCS_REVIEWS)
+            raise validation_failed("PullRequestReview", "event", docs=DOCS_REVIEWS)
         state = REVIEW_EVENTS[event] if event else "PENDING"
         if item.user is user and state == "APPROVED":
             raise ApiError(422, "Unprocessable Entity", errors=[CANNOT_APPROVE_OWN], docs=DOCS_REVIEWS)

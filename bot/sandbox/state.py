@@ -13,7 +13,7 @@ from bot.sandbox.auth import KeyPairs
 from bot.sandbox.ci import CiQueue
 from bot.sandbox.deliveries import Deliveries, Delivery
 from bot.sandbox.faults import FaultPlan
-from bot.sandbox.model import Account, ApiError, App, Repo, World
+from bot.sandbox.model import Account, App, Repo, World
 from bot.sandbox.ratelimits import RateLimits
 from bot.sandbox.requestlog import RequestLog
 from bot.sandbox.shapes import JSON, Urls
@@ -108,7 +108,3 @@ class SandboxState:
 def as_bytes(content: str | bytes) -> bytes:
     return content.encode() if isinstance(content, str) else content
 
-
-def invalid(resource: str, field: str, *, code: str = "invalid", docs: str = DOCS) -> ApiError:
-    """GitHub's 422 "Validation Failed" for one field of one resource."""
-    return ApiError(422, "Validation Failed", errors=[{"resource": resource, "field": field, "code": code}], docs=docs)
