@@ -80,6 +80,8 @@ class Apps(SandboxState):
             self._enqueue(app, "ping", hooks.ping(self.urls, app) | {"sender": shapes.user(self.urls, owner_account)})
         return app
 
+    # -- installations and tokens --------------------------------------------------------------
+
     async def install(
         self,
         app: App,

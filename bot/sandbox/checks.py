@@ -25,6 +25,8 @@ from bot.sandbox.state import SandboxState
 class Checks(SandboxState):
     """Check runs and suites, commit statuses, required checks, and the built-in CI."""
 
+    # -- check runs and suites -----------------------------------------------------------------
+
     async def create_check_run(
         self,
         repo: Repo,
@@ -116,6 +118,8 @@ class Checks(SandboxState):
     async def _emit_check_run(self, run: CheckRun, action: str, *, sender: Account) -> None:
         runs = sum(1 for r in self.world.check_runs.values() if r.suite is run.suite)
         self._emit(run.suite.repo, "check_run", {"action": action, "check_run": hooks.check_run_webhook(self.urls, run, suite_runs=runs)}, sender=sender)
+
+    # -- commit statuses and required checks ---------------------------------------------------
 
     async def create_status(self, repo: Repo, sha: str, *, creator: Account, state: str, context: str = "default", target_url: str | None = None, description: str | None = None) -> CommitStatus:
         if state not in ("error", "failure", "pending", "success"):

@@ -27,6 +27,8 @@ LABEL_COLOR = "ededed"
 class Issues(SandboxState):
     """Issue comments, labels, reactions and the open/closed state of issues and pull requests."""
 
+    # -- acting as a person --------------------------------------------------------------------
+
     async def comment(self, repo: str | Repo, number: int, *, as_: Person, body: str) -> IssueComment:
         the_repo, who = self.repo(repo), self.user(as_)
         self._require(the_repo, who, "read", what=the_repo.full_name)
@@ -91,6 +93,8 @@ class Issues(SandboxState):
         self._require(the_repo, who, "write", what=the_repo.full_name)
         return await self.label_issue(the_repo, self.issue(the_repo, number), labels, actor=who)
 
+    # -- lookups -------------------------------------------------------------------------------
+
     def issue(self, repo: Repo, number: int) -> Issue:
         item = repo.issues.get(number)
         if item is None:
@@ -102,6 +106,8 @@ class Issues(SandboxState):
         if comment is None or comment.repo is not repo:
             raise ApiError(404, NOT_FOUND, docs=DOCS)
         return comment
+
+    # -- the shared actions (the REST API and the person API both come here) -------------------
 
     async def set_state(self, repo: Repo, item: Issue, state: str, *, actor: Account) -> None:
         if state not in ("open", "closed"):

@@ -53,6 +53,8 @@ HUNK_HEADER = re.compile(
 class Pulls(SandboxState):
     """Pull requests, their reviews and review comments, merges and auto-merge."""
 
+    # -- acting as a person --------------------------------------------------------------------
+
     async def open_pull_request(
         self,
         repo: str | Repo,
@@ -87,6 +89,8 @@ class Pulls(SandboxState):
         self._require(the_repo, who, "write", what=the_repo.full_name)
         return await self.merge_pull(the_repo, self.pull(the_repo, number), actor=who, method=method, sha=sha)
 
+    # -- lookups -------------------------------------------------------------------------------
+
     def pull(self, repo: Repo, number: int) -> Issue:
         item = self.issue(repo, number)
         if item.pull is None:
@@ -98,6 +102,8 @@ class Pulls(SandboxState):
         if comment is None or comment.repo is not repo:
             raise ApiError(404, NOT_FOUND, docs=DOCS)
         return comment
+
+    # -- the shared actions (the REST API and the person API both come here) -------------------
 
     async def create_pull(
         self,

@@ -19,6 +19,8 @@ EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 class Repositories(SandboxState):
     """Repositories, collaborators and pushes (a push sets off the push event, PR synchronize and CI)."""
 
+    # -- creating, finding and granting access -------------------------------------------------
+
     async def create_repo(
         self,
         full_name: str,
@@ -91,6 +93,8 @@ class Repositories(SandboxState):
     def _identity(self, who: Account) -> Identity:
         return Identity(who.name or who.login, who.noreply_email, int(utcnow().timestamp()))
 
+    # -- acting as a person --------------------------------------------------------------------
+
     async def push(
         self,
         repo: str | Repo,
@@ -123,6 +127,8 @@ class Repositories(SandboxState):
         )
         await self.update_branch(the_repo, branch, sha, pusher=who, force=force)
         return sha
+
+    # -- the shared actions (the REST API and the person API both come here) -------------------
 
     async def update_branch(
         self,
