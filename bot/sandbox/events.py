@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.sandbox import shapes
 from bot.sandbox.git import CommitObject, FileDiff
-from bot.sandbox.model import Account, App, CheckRun, Installation, Repo, iso
+from bot.sandbox.model import App, CheckRun, Installation, Repo, iso
 from bot.sandbox.shapes import JSON, Urls
 
 PUSH_COMMITS_LIMIT = 20  # GitHub lists at most 20 commits in a push payload
@@ -94,7 +94,3 @@ def ping(urls: Urls, app: App) -> JSON:
 def repository_brief(repo: Repo) -> JSON:
     """The short repository entries of installation events."""
     return {"id": repo.id, "node_id": repo.node_id, "name": repo.name, "full_name": repo.full_name, "private": repo.private}
-
-
-def sender(urls: Urls, account: Account) -> JSON:
-    return shapes.user(urls, account)

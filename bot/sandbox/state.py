@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 from bot.sandbox import events as hooks
 from bot.sandbox import shapes
@@ -57,7 +56,6 @@ class SandboxState:
         self._hook_ids = iter(range(400_000_001, 500_000_000))
         self._key_pairs = KeyPairs()
         self._unsent: list[tuple[App, str, JSON]] = []
-        self._background: set[asyncio.Task[Any]] = set()
 
     def _emit(self, repo: Repo, event: str, payload: JSON, *, sender: Account, repository: JSON | None = None) -> None:
         """Queue `event` for every app installed on `repo` that subscribes to it."""
@@ -100,8 +98,6 @@ class SandboxState:
     async def close_all(self) -> None:
         """Stop CI jobs and the webhook sender."""
         await self.ci_queue.close()
-        for task in list(self._background):
-            task.cancel()
         await self.deliveries.close()
 
 
