@@ -27,7 +27,7 @@ from tests.helpers.prism import (
     take_prism,
 )
 from tests.helpers.scene import OWNER, READER, WRITER
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 pytest_plugins = ["tests.conftest_sandbox"]
 

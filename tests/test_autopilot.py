@@ -28,7 +28,7 @@ from tests.helpers.scene import (
     scene,
     states,
 )
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 # -- onboarding -------------------------------------------------------------------------------
 

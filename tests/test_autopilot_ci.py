@@ -18,7 +18,7 @@ from tests.helpers.scene import (
     scene,
     states,
 )
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 
 async def test_failing_ci_closes_the_pr_as_a_regression(stage: Stage) -> None:

@@ -9,7 +9,7 @@ from bot import proposals as pr
 from bot.autopilot import AB_TITLE
 from bot.sandbox.faults import Fault
 from tests.helpers.scene import APP, FILES, FIXED, REWRITE, WRITER, Scene, config, scene, states
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 CONFIDENT = config("confidence", confidence_threshold=0.6)
 

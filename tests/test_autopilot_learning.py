@@ -6,7 +6,7 @@ import pytest
 
 from bot import proposals as pr
 from tests.helpers.scene import Scene, config, scene
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 APP2 = "def other(y):\n    if y == None:\n        return 1\n    return y\n"
 

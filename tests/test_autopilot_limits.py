@@ -32,7 +32,7 @@ from tests.helpers.scene import (
     config,
     scene,
 )
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 # `x == None` → `x is None` looks safe, but a sentinel that equals None tells them apart: the
 # rewrite breaks this test once it is on main.

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.llm_server import LLMServer, Reply, llm_env
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 REPO = "maya/calc"
 FILES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import proposals as pr
 from bot.playbook import PLAYBOOK_PATH
 from tests.helpers.scene import config, scene
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 FILES = {
     "legacy/a.py": "def a(x):\n    return x == None\n",

@@ -12,7 +12,7 @@ from bot import proposals as pr
 from bot.examples import Example
 from bot.rule_learning import LearnedRule
 from tests.helpers.scene import WRITER, Scene, config, scene
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 FILES = {
     "lib.py": "def f(x):\n    if x == None:\n        return 0\n    return x\n",

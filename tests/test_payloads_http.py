@@ -35,10 +35,10 @@ class running:
     def __init__(self, app: Any) -> None:
         import uvicorn
 
-        from bot.sandbox.prompt_server import PromptServer
+        from bot.sandbox.quick_stop_server import QuickStopServer
 
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
-        self.server = PromptServer(config)
+        self.server = QuickStopServer(config)
         self.task: Any = None
 
     async def __aenter__(self) -> str:

@@ -11,7 +11,7 @@ from bot.sandbox import Sandbox
 from bot.sandbox.model import CheckRun, Issue, IssueComment
 from bot.store import FAILED
 from bot.strategies import CONFIG_PATH
-from webhooks.stage import SLUG, Stage
+from webhooks.demo import SLUG, Stage
 
 OWNER = "alice"  # owns every repository (admin)
 WRITER = "bob"  # write access

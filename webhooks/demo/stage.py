@@ -17,11 +17,11 @@ from bot.autopilot import Autopilot
 from bot.proposals import Proposal
 from bot.sandbox import Sandbox
 from bot.sandbox.model import App, Installation
-from bot.sandbox.prompt_server import PromptServer
+from bot.sandbox.quick_stop_server import QuickStopServer
 from bot.settings import Settings
 from bot.store import Store
 
-from .app import create_app
+from ..app import create_app
 
 SLUG = "evolve-bot"
 SECRET = "evolve-stage-secret"
@@ -104,7 +104,7 @@ class Stage:
             _env_file=None,
         )
         self.bot = create_app(self.settings, llm_env=self.llm_env)
-        server = PromptServer(uvicorn.Config(self.bot, lifespan="on", log_config=None, access_log=False))
+        server = QuickStopServer(uvicorn.Config(self.bot, lifespan="on", log_config=None, access_log=False))
         server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
         task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]), name="evolve-bot-server")
 
