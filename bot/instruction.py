@@ -23,7 +23,7 @@ from bot.diff_apply import EditApplyError, apply
 from bot.edit_reply import FileEdit, NoEditFound, RefusedReply, ReplyError, find_edits
 from bot.llm import LLM, BudgetExceeded, Completion, LLMError, Message, TokenBudget
 from bot.proposals import Proposal
-from bot.rewrite import diff_line_count, unified_diff
+from bot.rules import diff_line_count, unified_diff
 from bot.strategies import Files, NothingToChange, Patch, PatchFailed
 from bot.untrusted import clean, fence, quote_untrusted, shorten
 

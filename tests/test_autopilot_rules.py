@@ -9,8 +9,7 @@ import pytest
 
 from bot import autopilot
 from bot import proposals as pr
-from bot.examples import Example
-from bot.rule_learning import LearnedRule
+from bot.rules import Example, LearnedRule
 from tests.test_autopilot import WRITER, Scene, config, scene, stage  # noqa: F401  (the fixture)
 from webhooks.stage import Stage
 

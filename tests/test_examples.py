@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 from ast_grep_py import SgRoot
 
-from bot.examples import (
+from bot.rules import (
     Example,
     ExampleError,
+    RewriteError,
+    Surroundings,
     edit_regions,
     example_from_commit,
     example_from_suggestion,
+    syntax_problems,
 )
-from bot.rewrite import RewriteError, syntax_problems
 from bot.signals import Suggestion
-from bot.surroundings import Surroundings
 
 
 def pairs(before: str, after: str, language: str = "python") -> list[tuple[str, str]]:

@@ -29,14 +29,10 @@ from dataclasses import dataclass
 
 from ast_grep_py import SgNode, SgRoot
 
-from bot.rewrite import (
-    canonical_language,
-    language_for,
-    syntax_problems,
-)
+from bot.rules.patterns import canonical_language, language_for, syntax_problems
+from bot.rules.surroundings import LANGUAGE as SURROUNDINGS_LANGUAGE
+from bot.rules.surroundings import Surroundings, surroundings_at
 from bot.signals import Suggestion
-from bot.surroundings import LANGUAGE as SURROUNDINGS_LANGUAGE
-from bot.surroundings import Surroundings, surroundings_at
 
 SUGGESTION = "suggestion"
 HUMAN_COMMIT = "human_commit"
