@@ -11,7 +11,7 @@ from typing import Any
 
 from ast_grep_py import SgNode, SgRoot
 
-# Language names the installed ast-grep-py accepts (each checked by tests/test_rewrite.py against a
+# Language names the installed ast-grep-py accepts (each checked by tests/test_rules_rewriting.py against a
 # real snippet): anything else makes ast-grep-py panic, so names are checked before it sees them.
 LANGUAGE_BY_EXTENSION: Mapping[str, str] = {
     ".py": "python", ".pyi": "python",
