@@ -1,4 +1,4 @@
-"""Patches from a model's reply: the edits found in it, applied to files exactly and all or nothing."""
+"""Patches from a model's reply: the edits found in it, applied exactly and all or nothing."""
 
 from bot.patching.applying import apply
 from bot.patching.edits import FileEdit

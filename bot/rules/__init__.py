@@ -1,4 +1,4 @@
-"""Rewrite rules: written by maintainers, learned from reviewers' examples, applied with ast-grep."""
+"""Rewrite rules: written by maintainers or learned from reviewers' examples, run by ast-grep."""
 
 from bot.rules.examples import (
     REWRITE_COMMAND,

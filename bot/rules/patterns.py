@@ -11,8 +11,9 @@ from typing import Any
 
 from ast_grep_py import SgNode, SgRoot
 
-# Language names the installed ast-grep-py accepts (each checked by tests/test_rules_rewriting.py against a
-# real snippet): anything else makes ast-grep-py panic, so names are checked before it sees them.
+# Language names the installed ast-grep-py accepts (each checked by tests/test_rules_rewriting.py
+# against a real snippet): anything else makes ast-grep-py panic, so names are checked before it
+# sees them.
 LANGUAGE_BY_EXTENSION: Mapping[str, str] = {
     ".py": "python", ".pyi": "python",
     ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",

@@ -1,4 +1,4 @@
-"""Applying a RewriteRule to files: the structural-rewrite patch strategy, `/evolve rewrite <pattern> -> <fix> [in <glob>]`, on ast-grep.
+"""Applying a RewriteRule to files: the structural rewrite, `/evolve rewrite <pattern> -> <fix>`.
 
 Everything here is pure: file contents go in, new contents, match counts and a preview come out.
 
