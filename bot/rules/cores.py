@@ -17,11 +17,12 @@ from bot.rules.anti_unification import (
     unit_node,
 )
 from bot.rules.checking import CandidateRule, group_candidate, reproduction_problem, unformatted
-from bot.rules.examples import Example, ExampleError, parses_as_run, standalone_snippet
+from bot.rules.examples import Example, ExampleError
 from bot.rules.grouping import edit_shape
 from bot.rules.learned import LearnedRule, examples_id, rule_id
 from bot.rules.matching import find_matches, match_span
 from bot.rules.patterns import RewriteError, selector_context, selector_wrapper, syntax_problems
+from bot.rules.regions import parses_as_run, standalone_snippet
 from bot.rules.rule import RewriteRule, field_of
 
 # Above this many examples in one group, clusters grow greedily instead of by best pair (which
