@@ -3,7 +3,7 @@
 The model sees the request, the files it names (or that the issue, the review comment or a
 failing check's traceback point at), a few related files, the repository's lessons, and the
 issue text fenced as untrusted data. Its reply must hold a unified diff or SEARCH/REPLACE
-blocks; the edits are applied with `diff_apply.apply` and checked (path rules, Python syntax,
+blocks; the edits are applied with `bot.patching.apply` and checked (path rules, Python syntax,
 diff size). Whatever goes wrong goes back to the model, at most `MAX_REFLECTIONS` times, as
 Aider does; then the strategy gives up with a `PatchFailed` that lists each attempt's error.
 Nothing falls back to an older or partial result.
@@ -19,11 +19,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import RepoConfig
-from bot.diff_apply import EditApplyError, apply
-from bot.edit_reply import FileEdit, NoEditFound, RefusedReply, ReplyError, find_edits
 from bot.llm import LLM, BudgetExceeded, Completion, LLMError, Message, TokenBudget
+from bot.patching import (
+    EditApplyError,
+    FileEdit,
+    NoEditFound,
+    RefusedReply,
+    ReplyError,
+    apply,
+    find_edits,
+)
 from bot.proposals import Proposal
-from bot.rewrite import diff_line_count, unified_diff
+from bot.rules import diff_line_count, unified_diff
 from bot.strategies import Files, NothingToChange, Patch, PatchFailed
 from bot.untrusted import clean, fence, quote_untrusted, shorten
 

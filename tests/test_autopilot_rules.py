@@ -9,8 +9,7 @@ import pytest
 
 from bot import autopilot
 from bot import proposals as pr
-from bot.examples import Example
-from bot.rule_learning import LearnedRule
+from bot.rules import Example, LearnedRule
 from tests.helpers.scene import WRITER, Scene, config, scene
 from webhooks.demo import Stage
 

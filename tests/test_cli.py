@@ -154,7 +154,7 @@ def test_stats_counts_outcomes(env: Path) -> None:
 def test_rules_lists_learned_rules_with_their_examples(env: Path) -> None:
     import asyncio
 
-    from bot.examples import Example
+    from bot.rules import Example
     from bot.settings import load_settings
     from bot.store import Store
 

@@ -1,9 +1,10 @@
 """Anti-unification: the most specific ast-grep pattern and fix that cover a set of before/after examples.
 
-The examples' trees (ast-grep-py's, the same ones `bot.rewrite` matches against) are walked in
-step. Where all examples agree the pattern keeps their text; where they differ a metavariable
-stands for the differing subtrees, keyed by the tuple of texts it covers, so the same difference
-in the before and the after gets the same name and the fix reuses what the pattern captured:
+The examples' trees (ast-grep-py's, the same ones `bot.rules.matching` matches against) are
+walked in step. Where all examples agree the pattern keeps their text; where they differ a
+metavariable stands for the differing subtrees, keyed by the tuple of texts it covers, so the
+same difference in the before and the after gets the same name and the fix reuses what the
+pattern captured:
 
     x == None -> x is None            $A == None -> $A is None
     self.y == None -> self.y is None
@@ -35,8 +36,8 @@ from dataclasses import dataclass, field
 
 from ast_grep_py import SgNode, SgRoot
 
-from bot.examples import Example
-from bot.rewrite import syntax_problems
+from bot.rules.examples import Example
+from bot.rules.patterns import syntax_problems
 
 # Tree-sitter's usual field names for a node that names something (the function a call calls,
 # the attribute or property accessed, the name a definition defines): a metavariable there that
@@ -64,7 +65,8 @@ SEQUENCE_KINDS = frozenset(
 CONTEXT_LIST_FIELDS = ("superclasses", "parameters")
 # An expression in parentheses: where an after puts them around code it carried over and another
 # after does not, they are there only so that the code binds as before, and a rule writes them
-# where needed (`bot.rewrite._fixes_grouped`): `not x` and `not (a or b)` are one fix, `not $A`.
+# where needed (`bot.rules.rewriting._fixes_grouped`): `not x` and `not (a or b)` are one fix,
+# `not $A`.
 GROUPING_KINDS = frozenset({"parenthesized_expression"})
 
 UNPARSABLE_SNIPPET = "the {which} of example {index} ({where}) does not parse: {error}"

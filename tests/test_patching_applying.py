@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.diff_apply import EditApplyError, FailureReason, Strategy, TieBreak, apply
-from bot.edit_reply import find_edits
+from bot.patching import EditApplyError, TieBreak, apply, find_edits
+from bot.patching.outcomes import FailureReason, Strategy
 
 RETRY = """\
 \"\"\"Retries flaky calls.\"\"\"

@@ -9,24 +9,22 @@ from pathlib import Path
 import pytest
 from ast_grep_py import SgRoot
 
-from bot.rewrite import (
-    SUPPORTED_LANGUAGES,
+from bot.rules import (
     ItemMap,
     NameTable,
     RewriteError,
     RewriteRule,
-    RewriteSite,
     ValueSet,
     apply_rewrite,
-    canonical_language,
     diff_line_count,
     language_for,
-    parse_rewrite_command,
     pattern_problem,
-    quote_variant_pairs,
     syntax_problems,
     unified_diff,
 )
+from bot.rules.patterns import SUPPORTED_LANGUAGES, canonical_language
+from bot.rules.quotes import quote_variant_pairs
+from bot.rules.rewriting import RewriteSite
 
 # One valid program per supported language: proves the installed ast-grep-py really has the
 # grammar (an unknown name panics) and that a valid file is not reported as unparsable.
@@ -115,64 +113,7 @@ def test_language_aliases_and_unknown_languages() -> None:
         rule("$X", "$X", language="cobol")
 
 
-# --- the command ----------------------------------------------------------------------------
-
-
-def test_parse_command_from_the_readme() -> None:
-    parsed = parse_rewrite_command("$X == None -> $X is None in src/**/*.py")
-    assert parsed == RewriteRule(
-        pattern="$X == None", fix="$X is None", language="python", glob="src/**/*.py"
-    )
-
-
-@pytest.mark.parametrize(
-    ("arguments", "expected"),
-    [
-        ("$X.has_key($K) -> $K in $X", RewriteRule("$X.has_key($K)", "$K in $X")),
-        # A trailing `in` operand that does not look like a path stays in the fix.
-        (
-            "not $X in $Y -> $X not in self.items",
-            RewriteRule("not $X in $Y", "$X not in self.items"),
-        ),
-        (
-            "$X == None -> $X is None in setup.py",
-            RewriteRule("$X == None", "$X is None", "python", "setup.py"),
-        ),
-        ("$X == None -> $X is None in src/", RewriteRule("$X == None", "$X is None", None, "src/")),
-        (
-            "console.log($$$A) -> logger.info($$$A) in **/*",
-            RewriteRule("console.log($$$A)", "logger.info($$$A)", None, "**/*"),
-        ),
-        (
-            "`fn $F() -> $T` -> `fn $F() -> Option<$T>` in src/**/*.rs",
-            RewriteRule("fn $F() -> $T", "fn $F() -> Option<$T>", "rust", "src/**/*.rs"),
-        ),
-        ("`$A -> $B` -> `$B`", RewriteRule("$A -> $B", "$B")),
-        ("  $P->next -> $P->succ  ", RewriteRule("$P->next", "$P->succ")),
-    ],
-)
-def test_parse_command(arguments: str, expected: RewriteRule) -> None:
-    assert parse_rewrite_command(arguments) == expected
-
-
-@pytest.mark.parametrize(
-    ("arguments", "message"),
-    [
-        ("$X == None", "usage: /evolve rewrite <pattern> -> <fix>"),
-        (" -> $X", "usage: /evolve rewrite"),
-        ("$X ->  ", "usage: /evolve rewrite"),
-        ("`$X == None -> $X is None", "unclosed backtick"),
-        ("`$X` -> `$X is None` and more", "unexpected text after the quoted fix: `and more`"),
-        (
-            "$X == None -> $Y is None",
-            r"the fix uses \$Y, which the pattern `\$X == None` does not capture",
-        ),
-        ("$X == None -> $X is None in !src/*.py", "negated globs are not supported"),
-    ],
-)
-def test_bad_commands_say_what_is_wrong(arguments: str, message: str) -> None:
-    with pytest.raises(RewriteError, match=message):
-        parse_rewrite_command(arguments)
+# --- checking a rule ------------------------------------------------------------------------
 
 
 def test_rule_checks_itself() -> None:
@@ -184,10 +125,16 @@ def test_rule_checks_itself() -> None:
         rule("f($_)", "g($_)")
     with pytest.raises(RewriteError, match=r"\$\$\$REST"):
         rule("f($A)", "g($A, $$$REST)")
+    with pytest.raises(
+        RewriteError, match=r"the fix uses \$Y, which the pattern `\$X == None` does not capture"
+    ):
+        rule("$X == None", "$Y is None", language=None)
     with pytest.raises(RewriteError, match="is not a valid glob: it is empty"):
         rule("$X", "$X", glob=" ")
     with pytest.raises(RewriteError, match=r"`in src\\` is not a valid glob: Invalid git pattern"):
         rule("$X", "$X", glob="src\\")
+    with pytest.raises(RewriteError, match="negated globs are not supported"):
+        rule("$X == None", "$X is None", language=None, glob="!src/*.py")
 
 
 # --- applying -------------------------------------------------------------------------------
@@ -203,7 +150,9 @@ FILES = {
 
 
 def test_rewrite_from_the_readme() -> None:
-    result = apply_rewrite(FILES, parse_rewrite_command("$X == None -> $X is None in src/**/*.py"))
+    result = apply_rewrite(
+        FILES, rule("$X == None", "$X is None", language="python", glob="src/**/*.py")
+    )
     assert result.changed == {
         "src/a.py": "if a is None:\n    b = 1\n",
         "src/x/y/b.py": "def f(v):\n    return v is None or v.x is None\n",

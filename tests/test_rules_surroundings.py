@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from ast_grep_py import SgNode, SgRoot
 
-from bot.surroundings import (
+from bot.rules import Surroundings
+from bot.rules.surroundings import (
     FactError,
-    Surroundings,
     enclosing_class,
     holds,
     known_type,

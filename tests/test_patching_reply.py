@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.edit_reply import (
-    EditKind,
-    HeaderState,
-    LineKind,
-    MalformedEdit,
-    NoEditFound,
-    RefusedReply,
-    TruncatedReply,
-    find_edits,
-)
+from bot.patching import NoEditFound, RefusedReply, find_edits
+from bot.patching.edits import EditKind, HeaderState, LineKind
+from bot.patching.reply import MalformedEdit, TruncatedReply
 
 FENCED_WITH_CHATTER = """\
 Sure! The retry loop never gives up, so I capped it. Here is the change:

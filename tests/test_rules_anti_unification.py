@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.anti_unification import GeneralizationError, anti_unify, parse_example, unit_node
-from bot.examples import Example
+from bot.rules import Example
+from bot.rules.anti_unification import GeneralizationError, anti_unify, parse_example, unit_node
 
 
 def ex(before: str, after: str, *, language: str = "python", path: str = "a.py") -> Example:
@@ -169,7 +169,7 @@ def test_a_run_of_statements_generalises_statement_by_statement() -> None:
 
 def test_parentheses_an_after_adds_only_to_keep_binding_are_not_the_fixs() -> None:
     # `not (a or b)` and `not c.d`: the parentheses are there because `or` binds looser than
-    # `not`; the rule writes them where needed (bot.rewrite.grouped).
+    # `not`; the rule writes them where needed (bot.rules.rewriting).
     g = anti_unify(
         [
             ex("if a or b:\n    return False\nreturn True", "return not (a or b)"),

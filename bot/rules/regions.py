@@ -1,21 +1,14 @@
-"""Examples: before/after pairs of code a person approved, cut to the syntactic unit they changed.
+"""Changed units: what changed between two versions of a file, widened to whole syntactic units.
 
-Everything here is pure: file contents go in, examples (or why there is none) come out.
-
-* `edit_regions(before_text, after_text, language=...)` finds what changed between two versions
-  of a file. The two texts are diffed line by line, then token by token (tree-sitter leaves, so a
-  rename is one token, not a few characters), and each change is widened to the smallest whole
-  syntactic unit that contains it in *both* versions and parses on its own: an expression or a
-  statement, or at the top level of the file a run of statements. A unit is never a lone token on either side: an
-  identifier renamed is cut with its call or attribute, and `d.keys()` -> `d` with what uses it
-  (`k in d.keys()` -> `k in d`), because whether unwrapping is right depends on that context.
-  A multi-line unit that starts its line is dedented, so the snippet parses at the top level.
-  Whitespace inside a line is not a change; a token moved to another line or indentation is.
-* `example_from_suggestion` turns a review ```suggestion into an example once a later commit of
-  the pull request shows it was applied: the suggested lines are in the file near where the
-  suggestion pointed, and the lines it replaced are gone from there.
-* `example_from_commit` turns a human commit that changed the lines a review comment pointed at
-  into an example of that change.
+`edit_regions(before_text, after_text, language=...)` finds what changed between two versions
+of a file. The two texts are diffed line by line, then token by token (tree-sitter leaves, so a
+rename is one token, not a few characters), and each change is widened to the smallest whole
+syntactic unit that contains it in *both* versions and parses on its own: an expression or a
+statement, or at the top level of the file a run of statements. A unit is never a lone token on
+either side: an identifier renamed is cut with its call or attribute, and `d.keys()` -> `d` with
+what uses it (`k in d.keys()` -> `k in d`), because whether unwrapping is right depends on that
+context. A multi-line unit that starts its line is dedented, so the snippet parses at the top
+level. Whitespace inside a line is not a change; a token moved to another line or indentation is.
 """
 
 from __future__ import annotations
@@ -29,99 +22,11 @@ from dataclasses import dataclass
 
 from ast_grep_py import SgNode, SgRoot
 
-from bot.rewrite import (
-    canonical_language,
-    language_for,
-    syntax_problems,
-)
-from bot.signals import Suggestion
-from bot.surroundings import LANGUAGE as SURROUNDINGS_LANGUAGE
-from bot.surroundings import Surroundings, surroundings_at
+from bot.rules.examples import ExampleError
+from bot.rules.patterns import canonical_language, language_for, syntax_problems
 
-SUGGESTION = "suggestion"
-HUMAN_COMMIT = "human_commit"
-REWRITE_COMMAND = "rewrite_command"
-SOURCES = (SUGGESTION, HUMAN_COMMIT, REWRITE_COMMAND)
-
-# How far (in lines) from where the suggestion pointed, after mapping that line through the
-# commit's own line diff, its text may land and still count as "at that place".
-NEARBY_LINES = 3
-
-UNKNOWN_SOURCE = "unknown example source {source!r}; expected one of: {expected}"
-NO_CHANGE = "the example's before and after are the same text"
-EMPTY_BEFORE = "an example needs the code it changed; `before` is empty"
 UNPARSABLE = "{which} of {path} does not parse ({error})"
 NO_GRAMMAR = "{path}: ast-grep has no grammar for this kind of file"
-LINES_OUTSIDE = "lines {start}-{end} are outside {path}, which has {count} lines at that commit"
-BAD_RANGE = "line range {start}-{end} is not a range of lines (they count from 1, start <= end)"
-STALE_SUGGESTION = (
-    "at the suggestion's commit, {path}:{start}-{end} is not the code the suggestion replaces"
-)
-SUGGESTION_IS_NOOP = "the suggestion does not change {path}:{start}-{end}"
-NOT_APPLIED_MISSING = (
-    "not applied: the later {path} does not have the suggested lines near line {line}"
-)
-NOT_APPLIED_STILL_THERE = (
-    "not applied: the later {path} still has the lines the suggestion replaces near line {line}"
-)
-NOT_CHANGED_THERE = "the commit did not change {path}:{start}-{end}"
-NOT_AN_EXAMPLE = "{path}:{line}: {error}"
-WHITESPACE_ONLY = "the change at {path}:{start}-{end} only moves whitespace"
-
-
-class ExampleError(ValueError):
-    """An example, or the text to cut one from, that cannot be used; the message says why."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Example:
-    """A before/after pair of code someone approved, with where it came from and how it went.
-
-    `before` and `after` are standalone snippets (see `edit_regions`); `line` is where `before`
-    starts in `path` (1-based) when known. `outcome` is None until the change's fate is known
-    (for instance `merged`, `closed` or `reverted`).
-    """
-
-    before: str
-    after: str
-    path: str
-    language: str
-    source: str
-    author: str | None = None
-    pr: int | None = None
-    line: int | None = None
-    outcome: str | None = None
-    # What the code around `before` said (enclosing class, names' known types); None: not read.
-    surroundings: Surroundings | None = None
-
-    def __post_init__(self) -> None:
-        if self.source not in SOURCES:
-            raise ExampleError(
-                UNKNOWN_SOURCE.format(source=self.source, expected=", ".join(SOURCES))
-            )
-        if not self.before.strip():
-            raise ExampleError(EMPTY_BEFORE)
-        if self.before == self.after:
-            raise ExampleError(NO_CHANGE)
-        object.__setattr__(self, "language", canonical_language(self.language))
-
-    def describe(self) -> str:
-        """Where the example is from, for a proposal or `evolve-bot rules`: `#12 by alice, a.py:3`."""
-        where = f"{self.path}:{self.line}" if self.line is not None else self.path
-        who = f" by {self.author}" if self.author else ""
-        pr = f"#{self.pr}" if self.pr is not None else self.source
-        return f"{pr}{who}, {where}"
-
-
-@dataclass(frozen=True, slots=True)
-class Derivation:
-    """An example cut from a review signal, or None and the reason there is none."""
-
-    example: Example | None
-    reason: str | None = None
-
-    def __bool__(self) -> bool:
-        return self.example is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +47,6 @@ class EditRegion:
     after_end_line: int
 
 
-# --- finding the changed units -------------------------------------------------------------
 #
 # Positions are counted in non-whitespace characters while matching the two versions up: a
 # node's span starts and ends on a non-whitespace character, so whitespace the edit moved around
@@ -261,7 +165,7 @@ class _Version:
         return prefix if not prefix.strip() else None
 
 
-class _EditMap:
+class EditMap:
     """Two versions of one file, parsed, with the token-level hunks between them."""
 
     def __init__(self, before: str, after: str, *, language: str, path: str = "the text") -> None:
@@ -585,202 +489,15 @@ def edit_regions(before_text: str, after_text: str, *, language: str) -> list[Ed
     """
     if before_text == after_text:
         return []
-    edit = _EditMap(before_text, after_text, language=canonical_language(language))
+    edit = EditMap(before_text, after_text, language=canonical_language(language))
     return [edit.region(span) for span in edit.spans()]
 
 
-def _edit_map_or_reason(
-    before: str, after: str, *, path: str
-) -> tuple[_EditMap | None, str | None]:
+def edit_map_or_reason(before: str, after: str, *, path: str) -> tuple[EditMap | None, str | None]:
     language = language_for(path)
     if language is None:
         return None, NO_GRAMMAR.format(path=path)
     try:
-        return _EditMap(before, after, language=language, path=path), None
+        return EditMap(before, after, language=language, path=path), None
     except ExampleError as exc:
         return None, str(exc)
-
-
-# --- examples from review signals ----------------------------------------------------------
-
-
-def _normalized(lines: Iterable[str]) -> list[str]:
-    return [line.rstrip() for line in lines]
-
-
-def _find_block(lines: list[str], block: list[str]) -> list[int]:
-    """Every 0-based index where `block` starts in `lines` (trailing whitespace ignored)."""
-    if not block:
-        return []
-    return [i for i in range(len(lines) - len(block) + 1) if lines[i : i + len(block)] == block]
-
-
-def _map_line(old: list[str], new: list[str], line: int) -> int:
-    """Where 0-based old line `line` went in `new`, by the line diff between them."""
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
-        None, old, new, autojunk=False
-    ).get_opcodes():
-        if i1 <= line < i2 or (line == i1 == i2):
-            return j1 + (line - i1 if tag == "equal" else 0)
-    return len(new)
-
-
-def example_from_suggestion(
-    suggestion: Suggestion,
-    *,
-    old_text: str,
-    new_text: str,
-    author: str | None = None,
-    pr: int | None = None,
-) -> Derivation:
-    """The example a ```suggestion gives, once a later commit shows it was applied.
-
-    `old_text` is the file at the suggestion's commit, `new_text` the file at a later commit of
-    the pull request. Applied means: near the place the suggestion pointed at (mapped through the
-    lines that commit added or removed above it) the later file has the suggested lines and no
-    longer has the lines they replace.
-    """
-    path, start, end = suggestion.path, suggestion.start_line, suggestion.end_line
-    if start < 1 or end < start:
-        return Derivation(None, BAD_RANGE.format(start=start, end=end))
-    old_lines = old_text.splitlines(keepends=True)
-    if end > len(old_lines):
-        return Derivation(
-            None, LINES_OUTSIDE.format(start=start, end=end, path=path, count=len(old_lines))
-        )
-    replaced = old_lines[start - 1 : end]
-    if suggestion.before is not None and _normalized(suggestion.before.splitlines()) != _normalized(
-        replaced
-    ):
-        return Derivation(None, STALE_SUGGESTION.format(path=path, start=start, end=end))
-    suggested = suggestion.after.splitlines(keepends=True)
-    if suggested and not suggested[-1].endswith("\n"):
-        suggested[-1] += "\n"
-    if _normalized(suggested) == _normalized(replaced):
-        return Derivation(None, SUGGESTION_IS_NOOP.format(path=path, start=start, end=end))
-
-    old_n, new_n = _normalized(old_lines), _normalized(new_text.splitlines())
-    place = _map_line(old_n, new_n, start - 1)
-    window = range(place - NEARBY_LINES, place + NEARBY_LINES + 1)
-    found_after = [i for i in _find_block(new_n, _normalized(suggested)) if i in window]
-    if suggested and not found_after:
-        return Derivation(None, NOT_APPLIED_MISSING.format(path=path, line=start))
-    # The replaced lines may legitimately reappear inside the suggested ones (a suggestion that
-    # adds a line keeps the old one); only an occurrence outside them means "not applied".
-    inside = {i + k for i in found_after for k in range(len(suggested))}
-    still_there = [
-        i
-        for i in _find_block(new_n, _normalized(replaced))
-        if i in window and not set(range(i, i + len(replaced))) <= inside
-    ]
-    if still_there:
-        return Derivation(None, NOT_APPLIED_STILL_THERE.format(path=path, line=start))
-
-    applied = "".join(old_lines[: start - 1] + suggested + old_lines[end:])
-    edit, reason = _edit_map_or_reason(old_text, applied, path=path)
-    if edit is None:
-        return Derivation(None, reason)
-    region = _one_region(edit)
-    if region is None:
-        return Derivation(None, WHITESPACE_ONLY.format(path=path, start=start, end=end))
-    return _derivation(
-        region,
-        path=path,
-        language=edit.language,
-        source=SUGGESTION,
-        author=author,
-        pr=pr,
-        old_text=old_text,
-    )
-
-
-def surroundings_of(text: str, span: tuple[int, int], *, language: str) -> Surroundings | None:
-    """What the code around `span` of `text` says about its names; None for a language not read."""
-    if canonical_language(language) != SURROUNDINGS_LANGUAGE:
-        return None
-    return surroundings_at(SgRoot(text, SURROUNDINGS_LANGUAGE).root(), *span)
-
-
-def _derivation(
-    region: EditRegion,
-    *,
-    path: str,
-    language: str,
-    source: str,
-    author: str | None,
-    pr: int | None,
-    old_text: str,
-) -> Derivation:
-    try:
-        example = Example(
-            before=region.before,
-            after=region.after,
-            path=path,
-            language=language,
-            source=source,
-            author=author,
-            pr=pr,
-            line=region.start_line,
-            surroundings=surroundings_of(old_text, region.before_span, language=language),
-        )
-    except ExampleError as exc:  # code added where there was none: nothing to rewrite from
-        return Derivation(None, NOT_AN_EXAMPLE.format(path=path, line=region.start_line, error=exc))
-    return Derivation(example)
-
-
-def _one_region(
-    edit: _EditMap, spans: list[tuple[int, int, int, int]] | None = None
-) -> EditRegion | None:
-    """One unit holding all of `spans` (all of the edit's units when None)."""
-    spans = edit.spans() if spans is None else spans
-    if not spans:
-        return None
-    if len(spans) == 1:
-        return edit.region(spans[0])
-    before = (min(s[0] for s in spans), max(s[1] for s in spans))
-    after = (min(s[2] for s in spans), max(s[3] for s in spans))
-    return edit.region(edit.unit(before, after))
-
-
-def example_from_commit(
-    *,
-    path: str,
-    old_text: str,
-    new_text: str,
-    start_line: int,
-    end_line: int,
-    author: str | None = None,
-    pr: int | None = None,
-) -> Derivation:
-    """The example a human commit gives when it changed the lines a review comment pointed at.
-
-    `start_line..end_line` are the commented lines in `old_text` (the file before the commit);
-    the example is the unit holding every change that touches them.
-    """
-    if start_line < 1 or end_line < start_line:
-        return Derivation(None, BAD_RANGE.format(start=start_line, end=end_line))
-    count = len(old_text.splitlines())
-    if end_line > count:
-        return Derivation(
-            None, LINES_OUTSIDE.format(start=start_line, end=end_line, path=path, count=count)
-        )
-    edit, reason = _edit_map_or_reason(old_text, new_text, path=path)
-    if edit is None:
-        return Derivation(None, reason)
-    touching = [
-        span
-        for span in edit.spans()
-        if (cut := edit.region(span)).start_line <= end_line and cut.end_line >= start_line
-    ]
-    region = _one_region(edit, touching)
-    if region is None:
-        return Derivation(None, NOT_CHANGED_THERE.format(path=path, start=start_line, end=end_line))
-    return _derivation(
-        region,
-        path=path,
-        language=edit.language,
-        source=HUMAN_COMMIT,
-        author=author,
-        pr=pr,
-        old_text=old_text,
-    )

@@ -6,22 +6,25 @@ import dataclasses
 
 import pytest
 
-from bot.examples import Example, example_from_commit, surroundings_of
-from bot.rewrite import NameTable, RewriteRule, ValueSet, apply_rewrite
-from bot.rule_learning import (
+from bot.rules import (
+    Example,
     LearnedRule,
-    edit_shape,
+    NameTable,
+    RewriteRule,
+    ValueSet,
+    apply_rewrite,
+    example_from_commit,
     example_key,
     find_sites,
-    item_split,
     learn_rules,
-    reproduction_problem,
     retirement,
-    rule_id,
-    run_core,
-    too_general,
-    unformatted,
+    surroundings_of,
 )
+from bot.rules.checking import reproduction_problem, too_general, unformatted
+from bot.rules.cores import run_core
+from bot.rules.grouping import edit_shape
+from bot.rules.learned import rule_id
+from bot.rules.lists import item_split
 
 
 def ex(
