@@ -47,7 +47,7 @@ IO_MODULES = frozenset(
 SANDBOX = "bot.sandbox"
 # Who may import the sandbox, apart from the sandbox itself, the benchmarks and the tests: the demo
 # and its Stage, which play the loop against it.
-SANDBOX_USERS = ("webhooks.demo", "webhooks.stage")
+SANDBOX_USERS = ("webhooks.demo",)
 # `evolve-bot sandbox serve` is mounted on the `evolve-bot` command by webhooks/cli.py, the entry
 # point that composes every command: it may import the sandbox's CLI, and nothing else of it.
 # The intake itself (webhooks.app and what it imports) never reaches the sandbox; see
@@ -55,22 +55,6 @@ SANDBOX_USERS = ("webhooks.demo", "webhooks.stage")
 SANDBOX_CLI_MOUNT = ("webhooks.cli", "bot.sandbox.cli")
 INTAKE = ("webhooks.app", "webhooks.routes", "webhooks.worker")
 
-# The one cycle found when these tests were written, being broken on the sandbox's branch of issue
-# 17: routing -> sandbox (under TYPE_CHECKING) -> server (RateLimits; serve, in a function) ->
-# rest/graphql/control (in a function) -> routing. Remove it at the merge that breaks the cycle;
-# any other cycle, or this one grown, fails now.
-KNOWN_CYCLES_BEING_BROKEN: tuple[frozenset[str], ...] = (
-    frozenset(
-        {
-            "bot.sandbox.control",
-            "bot.sandbox.graphql",
-            "bot.sandbox.rest",
-            "bot.sandbox.routing",
-            "bot.sandbox.sandbox",
-            "bot.sandbox.server",
-        }
-    ),
-)
 
 
 # --- the graph --------------------------------------------------------------------------------
@@ -236,18 +220,9 @@ def test_the_pure_core_imports_no_io() -> None:
 
 
 def test_no_import_cycles() -> None:
-    found = {
-        " -> ".join(path): sorted(group)
-        for group, path in cycles(GRAPH).items()
-        if group not in KNOWN_CYCLES_BEING_BROKEN
-    }
+    found = {" -> ".join(path): sorted(group) for group, path in cycles(GRAPH).items()}
     assert found == {}
 
-
-def test_the_known_cycles_are_still_there() -> None:
-    """An allowance lasts only as long as its cycle: once this fails, delete the entry."""
-    gone = [sorted(known) for known in KNOWN_CYCLES_BEING_BROKEN if known not in cycles(GRAPH)]
-    assert gone == []
 
 
 def test_tests_share_helpers_not_each_other() -> None:
