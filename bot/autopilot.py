@@ -19,15 +19,8 @@ from bot.app_auth import GitHubApp
 from bot.commands import HELP_TEXT, UNAUTHORIZED_TEXT, Command, parse_commands
 from bot.confidence import Outcome, confidence_for, outcome_of, rule_id_of
 from bot.config import BetaPrior, ConfigError, RepoConfig, parse_config
-from bot.examples import (
-    REWRITE_COMMAND,
-    Example,
-    edit_regions,
-    example_from_commit,
-    example_from_suggestion,
-    surroundings_of,
-)
 from bot.github import CheckRun, FileChange, InstallationClient, MergeMethod, RepoClient
+from bot.github_retry import GitHubError
 from bot.instruction import fix_ci_failure, instruction
 from bot.llm import (
     ENV_PROVIDER,
@@ -40,12 +33,22 @@ from bot.playbook import PLAYBOOK_PATH, Playbook, curate, gate_hints, prompt_sec
 from bot.playbook import parse as parse_playbook
 from bot.playbook import render as render_playbook
 from bot.proposals import Evidence, Proposal
-from bot.retry import GitHubError
 from bot.revert import RevertConflictError, revert_pull_request
-from bot.rewrite import language_for
+from bot.revert_decision import should_revert
 from bot.risk import assess
-from bot.rollback import should_revert
-from bot.rule_learning import example_key, find_sites, learn_rules, retirement
+from bot.rules import (
+    REWRITE_COMMAND,
+    Example,
+    edit_regions,
+    example_from_commit,
+    example_from_suggestion,
+    example_key,
+    find_sites,
+    language_for,
+    learn_rules,
+    retirement,
+    surroundings_of,
+)
 from bot.signals import (
     CheckSignal,
     CommentSignal,

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.examples import Example
 from bot.proposals import Proposal
+from bot.rules import Example
 from bot.signals import Signal
 from bot.store.deliveries import Deliveries
 from bot.store.engine import Database, now, open_engine, upgrade

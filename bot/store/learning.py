@@ -6,11 +6,10 @@ from collections.abc import Sequence
 
 from sqlalchemy import and_, delete, insert, select, update
 
-from bot.examples import Example
+from bot.rules import Example, Surroundings
 from bot.store import tables as t
 from bot.store.engine import Database
 from bot.store.journal import Journal
-from bot.surroundings import Surroundings
 
 
 class Learning:
