@@ -381,10 +381,12 @@ class Store:
         repository: str | None = None,
         proposal_id: str | None = None,
         data: dict[str, Any] | None = None,
+        at: dt.datetime | None = None,
     ) -> None:
-        """Append one journal entry. The journal is never updated or deleted."""
+        """Append one journal entry (at `at`, by the caller's clock, or now). The journal is
+        never updated or deleted."""
         row = {
-            "at": now(),
+            "at": at or now(),
             "kind": kind,
             "delivery_id": delivery_id,
             "repository": repository,
@@ -457,14 +459,16 @@ class Store:
         kind: str | None = None,
         delivery_id: str | None = None,
         data: dict[str, Any] | None = None,
+        at: dt.datetime | None = None,
     ) -> Proposal:
         """Insert or update a proposal and journal the step, in one transaction.
 
         Updates are checked against `proposal.version`, so two tasks cannot both move the same
         proposal from the same state (the second gets StaleProposal). Returns the saved proposal,
-        with its new version, for the next step.
+        with its new version, for the next step. `at` is the caller's clock (the one its history
+        step was stamped with); now when not given.
         """
-        at = now()
+        at = at or now()
         p = t.proposals
         row = {
             "key": proposal.key,

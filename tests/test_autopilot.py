@@ -472,7 +472,7 @@ async def test_a_pr_closed_by_a_person_stays_closed_until_retry(stage: Stage) ->
     await stage.sandbox.close(s.repo, first.number, as_=WRITER)
     await s.settle()
     proposal = await s.only_proposal()
-    assert proposal.state == pr.CLOSED and proposal.spec["closed_by_human"] is True
+    assert proposal.state == pr.CLOSED and proposal.closed_by_human is True
     assert first.pull is not None and not await s.branch_exists(first.pull.head_ref)
 
     await s.command(number, REWRITE)
@@ -503,7 +503,7 @@ async def test_ignore_closes_the_pr_and_the_change_is_not_proposed_again(stage: 
     await s.command(bot_pr.number, "/evolve ignore", as_=WRITER)
 
     proposal = await s.only_proposal()
-    assert proposal.state == pr.CLOSED and proposal.spec["closed_by_human"] is True
+    assert proposal.state == pr.CLOSED and proposal.closed_by_human is True
     assert s.pull(bot_pr.number).state == "closed" and not await s.branch_exists(bot_pr.pull.head_ref)
     assert s.bot_comments(bot_pr.number)[-1].endswith(ex.IGNORED.format(id=proposal.id))
     await s.command(number, REWRITE)

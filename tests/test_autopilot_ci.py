@@ -6,7 +6,7 @@ import datetime as dt
 
 from bot import explanation as ex
 from bot import proposals as pr
-from bot.autopilot import AB_TITLE
+from bot.loop.reverting import AB_TITLE
 from webhooks.stage import Stage
 
 from .test_autopilot import (
@@ -46,7 +46,7 @@ async def test_failing_ci_closes_the_pr_as_a_regression(stage: Stage) -> None:
     assert "CI failed on this change, so I'm closing it as a regression" in closing
     assert "- **ci**" in closing  # the failing check, by name...
     assert "FAILED test_app.py::test_check" in closing and "assert 1 == 0" in closing  # ...with its output
-    assert proposal.spec["closed_by_human"] is False
+    assert proposal.closed_by_human is False
     [failed] = [e for e in await s.journal(proposal) if e.kind == "outcome.ci_failed"]
     assert failed.data["failing"] == ["ci"]
     # Closing it made room for the held rewrite, which went on to pass and merge (full_auto).

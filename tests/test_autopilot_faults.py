@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 
 from bot import proposals as pr
-from bot.autopilot import AB_TITLE
+from bot.loop.reverting import AB_TITLE
 from bot.sandbox.faults import Fault
 from webhooks.stage import Stage
 

@@ -61,7 +61,7 @@ async def test_a_thumbs_down_on_the_bot_pr_counts_against_it(stage: Stage) -> No
     await s.sandbox.merge(s.repo, first.pr_number, as_="alice")
     await s.settle()
     merged = await stage.store.proposal(first.id)
-    assert (merged.spec["thumbs_up"], merged.spec["thumbs_down"]) == (0, 1)
+    assert (merged.thumbs_up, merged.thumbs_down) == (0, 1)
 
     await s.sandbox.push(s.repo, as_="alice", branch="main", files={"b.py": APP2})
     await s.settle()

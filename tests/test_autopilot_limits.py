@@ -15,7 +15,7 @@ import pytest
 
 from bot import explanation as ex
 from bot import proposals as pr
-from bot.autopilot import REVERT_ABANDONED
+from bot.loop.pull_requests import REVERT_ABANDONED
 from bot.confidence import outcome_of
 from bot.instruction import ONLY_DENIED
 from bot.revert import LINES_CHANGED

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot import autopilot
+from bot.loop import learning
 from bot import proposals as pr
 from bot.examples import Example
 from bot.rule_learning import LearnedRule
@@ -101,12 +101,12 @@ async def test_an_ignored_rule_stays_ignored_when_a_later_learner_draws_it_anew(
     assert (await stage.store.proposal(rule_pr.id)).state == pr.CLOSED
 
     # A later learner generalises the same examples into a rule with another id.
-    learned_by_now = autopilot.learn_rules
+    learned_by_now = learning.learn_rules
 
     def later_learner(examples: list[Example], **kwargs: Any) -> list[LearnedRule]:
         return [dataclasses.replace(r, id=f"later-{r.id}") for r in learned_by_now(examples, **kwargs)]
 
-    monkeypatch.setattr(autopilot, "learn_rules", later_learner)
+    monkeypatch.setattr(learning, "learn_rules", later_learner)
     # A third example of the same edit: still what the ignored rule taught.
     await reviewed_and_applied(s, branch="three", path="more.py", function="h2", var="u")
     rules = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
