@@ -268,3 +268,38 @@ def after_verdict(proposal: Proposal, verdict: Verdict, *, config_valid: bool) -
         )
         return AfterVerdict(tuple(moves), MARK_UNTESTED, last)
     return AfterVerdict(tuple(moves))
+
+
+# -- what a person did to the bot's pull request ---------------------------------------------
+
+MERGED_BY_PERSON = "merged_by"  # merged by someone other than the loop
+CLOSED_BY_PERSON = "closed_by"  # closed unmerged by someone other than the loop
+PUSHED_BY_PERSON = "pushed"  # a person's commits: the branch is theirs from now on
+REOPENED = "reopened"
+
+
+def pull_request_event(
+    proposal: Proposal, *, action: str, merged: bool, from_bot: bool, after: str | None
+) -> str | None:
+    """What a pull_request event on the bot's PR means for its proposal; None: nothing.
+
+    Events arrive late, twice, or out of order, so each is read against where the proposal
+    already stands: a merge or close the loop made itself is already saved.
+    """
+    state = proposal.state
+    if action == "closed" and merged:
+        if state != lifecycle.MERGED and lifecycle.can_advance(proposal, lifecycle.MERGED):
+            return MERGED_BY_PERSON
+        return None
+    if action == "closed":
+        return CLOSED_BY_PERSON if state not in (lifecycle.CLOSED, lifecycle.MERGED, lifecycle.REVERTED) else None
+    if action == "synchronize" and not from_bot and after != proposal.head_sha:
+        return PUSHED_BY_PERSON
+    if action == "reopened" and state == lifecycle.CLOSED:
+        return REOPENED
+    return None
+
+
+def after_push(proposal: Proposal) -> str:
+    """A person pushed: the PR is tested again when it can be; else it stays where it is."""
+    return lifecycle.TESTING if lifecycle.can_advance(proposal, lifecycle.TESTING) else proposal.state

@@ -239,3 +239,34 @@ def test_untested_is_said_once() -> None:
     assert plan.last.message == f"untested: {UNTESTED.describe()}; never merged automatically"
     already = at(in_testing(), lifecycle.UNTESTED)
     assert deciding.after_verdict(already, UNTESTED, config_valid=True) == deciding.AfterVerdict()
+
+
+# -- what a person did to the bot's pull request ---------------------------------------------
+
+
+def event(proposal: Proposal, action: str, *, merged: bool = False, from_bot: bool = False, after: str | None = None) -> str | None:
+    return deciding.pull_request_event(proposal, action=action, merged=merged, from_bot=from_bot, after=after)
+
+
+def test_a_merge_or_close_by_a_person_is_an_outcome_once() -> None:
+    assert event(in_testing(), "closed", merged=True) == deciding.MERGED_BY_PERSON
+    merged = at(in_testing(), lifecycle.PASSED, lifecycle.MERGED)
+    assert event(merged, "closed", merged=True) is None  # the loop merged it and saved that already
+    assert event(in_testing(), "closed") == deciding.CLOSED_BY_PERSON
+    for done in (at(in_testing(), lifecycle.CLOSED), merged, at(merged, lifecycle.REVERTED)):
+        assert event(done, "closed") is None
+
+
+def test_a_persons_push_makes_the_branch_theirs() -> None:
+    pr_head = in_testing().head_sha
+    assert event(in_testing(), "synchronize", after="c" * 40) == deciding.PUSHED_BY_PERSON
+    assert event(in_testing(), "synchronize", after=pr_head) is None  # the loop's own push, heard back
+    assert event(in_testing(), "synchronize", after="c" * 40, from_bot=True) is None
+    assert deciding.after_push(at(in_testing(), lifecycle.FAILED)) == lifecycle.TESTING
+    assert deciding.after_push(at(in_testing(), lifecycle.CLOSED)) == lifecycle.CLOSED
+
+
+def test_a_reopened_pr_is_open_again() -> None:
+    assert event(at(in_testing(), lifecycle.CLOSED), "reopened") == deciding.REOPENED
+    assert event(in_testing(), "reopened") is None
+    assert event(in_testing(), "labeled") is None

@@ -54,6 +54,12 @@ def delivery(delivery_id: str | None) -> Iterator[None]:
         DELIVERY.reset(token)
 
 
+def delivery_signals() -> tuple[str, ...]:
+    """The delivery being handled, as the `signals` a new proposal came from."""
+    current = DELIVERY.get()
+    return (current,) if current else ()
+
+
 @contextlib.contextmanager
 def unfiled() -> Iterator[None]:
     """What a new proposal's first decision journals is filed under no delivery (as it always

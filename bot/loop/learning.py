@@ -12,8 +12,8 @@ from bot.examples import (
     example_from_suggestion,
     surroundings_of,
 )
-from bot.loop.context import OWN_CHECK, Loop, Repo, RepoFiles
-from bot.loop.proposing import propose, signals_of_delivery
+from bot.loop.context import OWN_CHECK, Loop, Repo, RepoFiles, delivery_signals
+from bot.loop.proposing import propose
 from bot.playbook import PLAYBOOK_PATH, curate, reflect
 from bot.playbook import parse as parse_playbook
 from bot.playbook import render as render_playbook
@@ -140,7 +140,7 @@ async def learn(loop: Loop, repo: Repo) -> list[Proposal]:
         spec = {k: v for k, v in sites.spec().items() if k != "examples"}  # the key is the rule
         proposal = await propose(
             loop, repo, kind=Kind.LEARNED_RULE, spec=spec, title=sites.title(), rationale=sites.rationale(),
-            signals=signals_of_delivery(),
+            signals=delivery_signals(),
         )  # fmt: skip
         if proposal is not None:
             opened.append(proposal)
@@ -173,7 +173,7 @@ async def reflect_on(loop: Loop, repo: Repo) -> None:
             spec={"text": text},
             title=PLAYBOOK_TITLE,
             rationale=PLAYBOOK_RATIONALE + "; ".join(curation.changes),
-            signals=signals_of_delivery(),
+            signals=delivery_signals(),
         )
 
 

@@ -12,7 +12,7 @@ from bot.confidence import rule_id_of
 from bot.github import FileChange, RepoClient
 from bot.instruction import fix_ci_failure, instruction
 from bot.llm import LLMConfigError, TokenBudget, llm_from_settings, llm_settings_from_env
-from bot.loop.context import DELIVERY, OWN_CHECK, Loop, Repo, RepoFiles, unfiled
+from bot.loop.context import OWN_CHECK, Loop, Repo, RepoFiles, unfiled
 from bot.playbook import prompt_section
 from bot.proposals import Kind, Proposal
 from bot.retry import GitHubError
@@ -288,9 +288,3 @@ async def _branch_exists(client: RepoClient, branch: str) -> bool:
             return False
         raise
     return True
-
-
-def signals_of_delivery() -> tuple[str, ...]:
-    """The delivery being handled, as a new proposal's `signals`."""
-    current = DELIVERY.get()
-    return (current,) if current else ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from bot import deciding
 from bot import explanation as texts
 from bot import proposals as lifecycle
 from bot.loop import learning, reverting
@@ -24,38 +25,34 @@ async def on_pull_request(loop: Loop, s: PullRequestSignal) -> None:
     if proposal is None or s.installation_id is None:
         return
     proposal = await read_reactions(loop, s, proposal)
-    if (
-        s.action == "closed"
-        and s.merged
-        and proposal.state != lifecycle.MERGED
-        and lifecycle.can_advance(proposal, lifecycle.MERGED)
-    ):
+    event = deciding.pull_request_event(
+        proposal, action=s.action, merged=bool(s.merged), from_bot=s.from_bot, after=s.after
+    )
+    if event is not None:
         repo = await loop.repo(s.repository, s.installation_id)  # type: ignore[arg-type]
-        await merged_by(loop, repo, proposal, actor=s.actor, merge_sha=s.merge_commit_sha)
-    elif s.action == "closed" and not s.merged and proposal.state not in (lifecycle.CLOSED, lifecycle.MERGED, lifecycle.REVERTED):
-        repo = await loop.repo(s.repository, s.installation_id)  # type: ignore[arg-type]
-        await closed_by(loop, repo, proposal, actor=s.actor, human=not s.from_bot)
-    elif s.action == "synchronize" and not s.from_bot and s.after != proposal.head_sha:
-        repo = await loop.repo(s.repository, s.installation_id)  # type: ignore[arg-type]
-        if not proposal.human_pushed:
-            await repo.client.comment(s.number, f"{texts.marker(proposal.id)}\n" + texts.HUMAN_PUSH.format(actor=s.actor))
-        target = lifecycle.TESTING if lifecycle.can_advance(proposal, lifecycle.TESTING) else proposal.state
-        await loop.advance(
-            proposal,
-            target,
-            reason=f"@{s.actor} pushed {(s.after or '')[:12]}",
-            message=f"@{s.actor} pushed to {proposal.branch}; I no longer rewrite it",
-            human_pushed=True,
-            head_sha=s.after,
-        )
-    elif s.action == "reopened" and proposal.state == lifecycle.CLOSED:
-        await loop.advance(
-            proposal,
-            lifecycle.PR_OPEN,
-            reason=f"reopened by @{s.actor}",
-            message=f"#{s.number} reopened by @{s.actor}",
-            head_sha=s.head_sha,
-        )
+        if event == deciding.MERGED_BY_PERSON:
+            await merged_by(loop, repo, proposal, actor=s.actor, merge_sha=s.merge_commit_sha)
+        elif event == deciding.CLOSED_BY_PERSON:
+            await closed_by(loop, repo, proposal, actor=s.actor, human=not s.from_bot)
+        elif event == deciding.PUSHED_BY_PERSON:
+            if not proposal.human_pushed:
+                await repo.client.comment(s.number, f"{texts.marker(proposal.id)}\n" + texts.HUMAN_PUSH.format(actor=s.actor))
+            await loop.advance(
+                proposal,
+                deciding.after_push(proposal),
+                reason=f"@{s.actor} pushed {(s.after or '')[:12]}",
+                message=f"@{s.actor} pushed to {proposal.branch}; I no longer rewrite it",
+                human_pushed=True,
+                head_sha=s.after,
+            )
+        elif event == deciding.REOPENED:
+            await loop.advance(
+                proposal,
+                lifecycle.PR_OPEN,
+                reason=f"reopened by @{s.actor}",
+                message=f"#{s.number} reopened by @{s.actor}",
+                head_sha=s.head_sha,
+            )
     # Room under max_open_prs, whoever closed or merged it (the bot itself included).
     if s.action == "closed" and await loop.store.proposals(s.repository, states=[lifecycle.HELD]):
         await reconsider_held(loop, await loop.repo(s.repository, s.installation_id))  # type: ignore[arg-type]
