@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.results import write_section
 from bot.store import Store
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 REPO = "maya/bench"
 

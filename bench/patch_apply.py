@@ -14,8 +14,7 @@ from pathlib import Path
 from bench.patch_corpus.perturb import PERTURBATIONS, Case, cases
 from bench.patch_corpus.real_diffs import CONTEXT, MAX_CHANGED_LINES, MAX_HUNKS, PAIRS, build
 from bench.results import write_section
-from bot.diff_apply import EditApplyError, TieBreak, apply
-from bot.edit_reply import ReplyError, find_edits
+from bot.patching import EditApplyError, ReplyError, TieBreak, apply, find_edits
 
 DEFAULT_SEED = 20261121
 TOOLS = ("evolve-bot", "git apply --recount", "GNU patch")

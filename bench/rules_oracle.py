@@ -3,9 +3,9 @@
 Corpus: the Python files of a seeded sample of the third-party packages installed in this venv's
 site-packages, copied to a temporary directory. Oracle: for each ruff rule code, what
 `ruff check --select CODE --fix --unsafe-fixes --no-cache --isolated` changes in a copy of the
-corpus, cut into sites with `bot.examples.edit_regions`. For each code, two oracle sites (seeded
-draw) are the examples `bot.rule_learning.learn_rules` gets; the kept rule is applied to every
-corpus file with `bot.rewrite.apply_rewrite` and its sites are compared with ruff's.
+corpus, cut into sites with `bot.rules.edit_regions`. For each code, two oracle sites (seeded
+draw) are the examples `bot.rules.learn_rules` gets; the kept rule is applied to every
+corpus file with `bot.rules.apply_rewrite` and its sites are compared with ruff's.
 
 A site is a changed unit (file + span of the original). Our sites and ruff's that overlap are
 compared together, on the union of their spans: right when the text there after our rewrite
@@ -31,9 +31,19 @@ from pathlib import Path
 from ast_grep_py import SgRoot
 
 from bench.results import write_section
-from bot.examples import EditRegion, Example, ExampleError, edit_regions, surroundings_of
-from bot.rewrite import RewriteError, RewriteRule, apply_rewrite, syntax_problems
-from bot.rule_learning import LearnedRule, learn_rules
+from bot.rules import (
+    EditRegion,
+    Example,
+    ExampleError,
+    LearnedRule,
+    RewriteError,
+    RewriteRule,
+    apply_rewrite,
+    edit_regions,
+    learn_rules,
+    surroundings_of,
+    syntax_problems,
+)
 
 DEFAULT_SEED = 20261121
 DEFAULT_TARGET_LINES = 1_000_000
@@ -587,7 +597,7 @@ def main() -> None:
         "",
         (
             f"Oracle: {ruff_version}, `ruff check --select CODE --fix --unsafe-fixes --no-cache"
-            " --isolated` per code, its changes cut into sites with `bot.examples.edit_regions`."
+            " --isolated` per code, its changes cut into sites with `bot.rules.edit_regions`."
             " Each code's rule is learned (`learn_rules(..., min_examples=2)`) from"
             f" {EXAMPLES_PER_CODE} oracle sites drawn at random (seeded; the second not a copy of the first:"
             f" another edit, or the same edit with other code in the {CONTEXT_LINES} lines around"

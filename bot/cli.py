@@ -116,7 +116,7 @@ def rules(
     min_examples: Annotated[int, typer.Option(min=1, help="Examples a rule needs (the repo's learn.min_examples).")] = 2,
 ) -> None:
     """The rules learned from a repository's reviews: each with its examples, its record and whether it is retired."""
-    from bot.rule_learning import learn_rules, retirement
+    from bot.rules import learn_rules, retirement
 
     async def run() -> tuple[list, dict[str, str], list, list]:
         store = await open_store()

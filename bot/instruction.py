@@ -3,7 +3,7 @@
 The model sees the request, the files it names (or that the issue, the review comment or a
 failing check's traceback point at), a few related files, the repository's lessons, and the
 issue text fenced as untrusted data. Its reply must hold a unified diff or SEARCH/REPLACE
-blocks; the edits are applied with `diff_apply.apply` and checked (path rules, Python syntax,
+blocks; the edits are applied with `bot.patching.apply` and checked (path rules, Python syntax,
 diff size). Whatever goes wrong goes back to the model, at most `MAX_REFLECTIONS` times, as
 Aider does; then the strategy gives up with a `PatchFailed` that lists each attempt's error.
 Nothing falls back to an older or partial result.
@@ -19,11 +19,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import RepoConfig
-from bot.diff_apply import EditApplyError, apply
-from bot.edit_reply import FileEdit, NoEditFound, RefusedReply, ReplyError, find_edits
 from bot.llm import LLM, BudgetExceeded, Completion, LLMError, Message, TokenBudget
+from bot.patching import (
+    EditApplyError,
+    FileEdit,
+    NoEditFound,
+    RefusedReply,
+    ReplyError,
+    apply,
+    find_edits,
+)
 from bot.proposals import Proposal
-from bot.rewrite import diff_line_count, unified_diff
+from bot.rules import diff_line_count, unified_diff
 from bot.strategies import Files, NothingToChange, Patch, PatchFailed
 from bot.untrusted import clean, fence, quote_untrusted, shorten
 
@@ -267,7 +274,7 @@ def _int_or_none(value: Any) -> int | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
+class PromptContext:
     """Everything the prompt shows: files to change, related files, the repository's shape."""
 
     request: Request
@@ -372,7 +379,7 @@ async def build_context(
     *,
     playbook: str = "",
     related_bytes: int = RELATED_BYTES,
-) -> Context:
+) -> PromptContext:
     """Read the files the request is about, and a bounded set of related ones."""
     repo_paths = await files.paths()
     known = set(repo_paths)
@@ -416,7 +423,7 @@ async def build_context(
     contents = await files.read(allowed) if allowed else {}
     targets = {p: t for p in allowed if (t := contents.get(p)) is not None and "\x00" not in t}
     related = await _related(targets, files=files, config=config, known=known, limit=related_bytes)
-    return Context(
+    return PromptContext(
         request=request,
         targets=targets,
         related=related,
@@ -549,7 +556,7 @@ def _tests_of(path: str, *, known: set[str]) -> list[str]:
 # --- the prompt -----------------------------------------------------------------------------
 
 
-def render_prompt(context: Context, *, config: RepoConfig) -> str:
+def render_prompt(context: PromptContext, *, config: RepoConfig) -> str:
     """The first user message: request, untrusted context, lessons, files, rules."""
     request = context.request
     parts = [
@@ -651,7 +658,7 @@ def _fence_info(path: str) -> str:
 async def _check(
     completion: Completion,
     *,
-    context: Context,
+    context: PromptContext,
     shown: dict[str, str],
     files: Files,
     config: RepoConfig,
@@ -703,7 +710,7 @@ async def _check(
 async def _path_problems(
     edits: Sequence[FileEdit],
     *,
-    context: Context,
+    context: PromptContext,
     shown: dict[str, str],
     files: Files,
     config: RepoConfig,
@@ -778,7 +785,7 @@ def _listing(errors: Sequence[str]) -> str:
 
 
 async def patch_with_model(
-    context: Context,
+    context: PromptContext,
     files: Files,
     config: RepoConfig,
     *,

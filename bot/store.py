@@ -22,11 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot import tables as t
 from bot.delivery import Delivery
-from bot.examples import Example
 from bot.journal import JournalEntry
 from bot.proposals import OPEN_PR_STATES, Proposal
+from bot.rules import Example, Surroundings
 from bot.signals import InstallationSignal, Signal, signal_from_dict
-from bot.surroundings import Surroundings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

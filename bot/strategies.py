@@ -11,7 +11,7 @@ from ast_grep_py import SgRoot
 from bot.config import DEFAULT_CONFIG_TEXT, RepoConfig
 from bot.playbook import PLAYBOOK_PATH
 from bot.proposals import Proposal
-from bot.rewrite import (
+from bot.rules import (
     ItemMap,
     NameTable,
     RewriteError,

@@ -22,7 +22,7 @@ from starlette.responses import Response
 from bot.sandbox import Sandbox
 from bot.sandbox.deliveries import tls_context
 from bot.sandbox.model import App, Installation
-from bot.sandbox.prompt_server import PromptServer
+from bot.sandbox.quick_stop_server import QuickStopServer
 
 WEBHOOK_SECRET = "sandbox-test-secret"
 SCHEMAS = Path(__file__).parent / "fixtures" / "webhooks" / "schemas.json"
@@ -89,7 +89,7 @@ async def _serve_asgi(app: Any) -> AsyncIterator[tuple[str, uvicorn.Server]]:
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
     port = sock.getsockname()[1]
-    server = PromptServer(uvicorn.Config(app, interface="asgi3", lifespan="off", log_level="warning", access_log=False))
+    server = QuickStopServer(uvicorn.Config(app, interface="asgi3", lifespan="off", log_level="warning", access_log=False))
     server.capture_signals = __import__("contextlib").nullcontext  # type: ignore[method-assign]
     task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
     while not server.started:
@@ -259,7 +259,7 @@ def openapi() -> OpenApi:
     import shutil
     import subprocess
 
-    from tests.test_conformance import SPEC as PRISM_SPEC
+    from tests.helpers.prism import SPEC as PRISM_SPEC
 
     # The conformance test's Prism install (started as the session began) holds the same file:
     # with it there, no second npm install of the package.

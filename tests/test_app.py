@@ -13,8 +13,8 @@ from starlette.applications import Starlette
 
 from bot.settings import Settings
 from bot.store import Store
-from tests.conftest import SECRET, post_event, signed_headers
 from tests.fixtures.webhooks import load_payload
+from tests.helpers.deliveries import SECRET, post_event, signed_headers
 from webhooks.app import create_app
 from webhooks.sansio import MAX_BODY_BYTES
 

@@ -7,9 +7,7 @@ import datetime as dt
 from bot import explanation as ex
 from bot import proposals as pr
 from bot.loop.reverting import AB_TITLE
-from webhooks.stage import Stage
-
-from .test_autopilot import (
+from tests.helpers.scene import (
     APP,
     APP_TEST,
     FILES,
@@ -18,11 +16,9 @@ from .test_autopilot import (
     WRITER,
     config,
     scene,
-    stage,
     states,
 )
-
-__all__ = ["stage"]  # the fixture, shared with test_autopilot.py
+from webhooks.demo import Stage
 
 
 async def test_failing_ci_closes_the_pr_as_a_regression(stage: Stage) -> None:

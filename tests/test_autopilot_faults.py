@@ -8,11 +8,8 @@ import socket
 from bot import proposals as pr
 from bot.loop.reverting import AB_TITLE
 from bot.sandbox.faults import Fault
-from webhooks.stage import Stage
-
-from .test_autopilot import APP, FILES, FIXED, REWRITE, WRITER, Scene, config, scene, stage, states
-
-__all__ = ["stage"]  # the fixture, shared with test_autopilot.py
+from tests.helpers.scene import APP, FILES, FIXED, REWRITE, WRITER, Scene, config, scene, states
+from webhooks.demo import Stage
 
 CONFIDENT = config("confidence", confidence_threshold=0.6)
 

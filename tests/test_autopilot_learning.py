@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot import proposals as pr
-from tests.test_autopilot import FILES, Scene, config, scene, stage  # noqa: F401  (the fixture)
-from webhooks.stage import Stage
+from tests.helpers.scene import Scene, config, scene
+from webhooks.demo import Stage
 
 APP2 = "def other(y):\n    if y == None:\n        return 1\n    return y\n"
 

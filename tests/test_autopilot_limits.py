@@ -15,15 +15,13 @@ import pytest
 
 from bot import explanation as ex
 from bot import proposals as pr
-from bot.loop.pull_requests import REVERT_ABANDONED
 from bot.confidence import outcome_of
 from bot.instruction import ONLY_DENIED
+from bot.loop.pull_requests import REVERT_ABANDONED
 from bot.revert import LINES_CHANGED
 from bot.strategies import LEFT_ALONE, ONLY_DENIED_MATCHES
-from tests.llm_server import LLMServer
-from webhooks.stage import Stage
-
-from .test_autopilot import (
+from tests.helpers.llm_server import LLMServer, llm_env
+from tests.helpers.scene import (
     APP,
     APP_TEST,
     FIXED,
@@ -33,11 +31,8 @@ from .test_autopilot import (
     WRITER,
     config,
     scene,
-    stage,
 )
-from .test_autopilot_llm import llm_env
-
-__all__ = ["stage"]  # the fixture, shared with test_autopilot.py
+from webhooks.demo import Stage
 
 # `x == None` → `x is None` looks safe, but a sentinel that equals None tells them apart: the
 # rewrite breaks this test once it is on main.
@@ -257,14 +252,8 @@ GOES_ON = {
 
 
 @pytest.fixture
-async def model() -> AsyncIterator[LLMServer]:
-    async with LLMServer() as server:
-        yield server
-
-
-@pytest.fixture
 async def stage_with_model(tmp_path: Path, model: LLMServer) -> AsyncIterator[Stage]:
-    """The `stage` of test_autopilot.py, with a (scripted) model configured."""
+    """The `stage` fixture of conftest.py, with a (scripted) model configured."""
     async with Stage(tmp_path, llm_env=llm_env(model, "openai")) as opened:
         for login in (OWNER, WRITER, READER):
             opened.sandbox.add_user(login)

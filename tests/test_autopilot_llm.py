@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.llm_server import LLMServer, Reply
-from webhooks.stage import Stage
+from tests.helpers.llm_server import LLMServer, Reply, llm_env
+from webhooks.demo import Stage
 
 REPO = "maya/calc"
 FILES = {
@@ -78,12 +77,6 @@ def sub(a, b):
 """
 
 
-@pytest.fixture
-async def model() -> AsyncIterator[LLMServer]:
-    async with LLMServer() as server:
-        yield server
-
-
 async def setup(stage: Stage) -> int:
     sb = stage.sandbox
     sb.add_user("maya")
@@ -93,16 +86,6 @@ async def setup(stage: Stage) -> int:
     pull = await sb.open_pull_request(REPO, as_="maya", head="talk", title="Talk to the bot here")
     await stage.settle()
     return pull.number
-
-
-def llm_env(model: LLMServer, provider: str) -> dict[str, str]:
-    key = "OPENAI_API_KEY" if provider == "openai" else "ANTHROPIC_API_KEY"
-    return {
-        "EVOLVE_LLM_PROVIDER": provider,
-        "EVOLVE_LLM_MODEL": "gpt-4o-mini" if provider == "openai" else "claude-test-model",
-        "EVOLVE_LLM_BASE_URL": model.base_url(provider),
-        key: "sk-test-not-a-real-key",
-    }
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot import proposals as pr
 from bot.playbook import PLAYBOOK_PATH
-from tests.test_autopilot import config, scene, stage  # noqa: F401  (the fixture)
-from webhooks.stage import Stage
+from tests.helpers.scene import config, scene
+from webhooks.demo import Stage
 
 FILES = {
     "legacy/a.py": "def a(x):\n    return x == None\n",

@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 
-from bot.loop import learning
 from bot import proposals as pr
-from bot.examples import Example
-from bot.rule_learning import LearnedRule
-from tests.test_autopilot import WRITER, Scene, config, scene, stage  # noqa: F401  (the fixture)
-from webhooks.stage import Stage
+from bot.loop import learning
+from bot.rules import Example, LearnedRule
+from tests.helpers.scene import WRITER, Scene, config, scene
+from webhooks.demo import Stage
 
 FILES = {
     "lib.py": "def f(x):\n    if x == None:\n        return 0\n    return x\n",

@@ -99,8 +99,8 @@ def test_worker_drains_what_serve_stored(env: Path) -> None:
     import httpx
 
     from bot.settings import load_settings
-    from tests.conftest import post_event
     from tests.fixtures.webhooks import load_payload
+    from tests.helpers.deliveries import post_event
     from webhooks.app import create_app
 
     async def accept() -> None:
@@ -154,7 +154,7 @@ def test_stats_counts_outcomes(env: Path) -> None:
 def test_rules_lists_learned_rules_with_their_examples(env: Path) -> None:
     import asyncio
 
-    from bot.examples import Example
+    from bot.rules import Example
     from bot.settings import load_settings
     from bot.store import Store
 

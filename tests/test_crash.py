@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 
 from bot.store import Store
-from tests.conftest import SECRET, signed_headers
 from tests.fixtures.webhooks import load_payload
+from tests.helpers.deliveries import SECRET, signed_headers
 
 
 def free_port() -> int:

@@ -237,8 +237,7 @@ async def test_proposals_save_find_and_lock(store: Store) -> None:
 
 
 async def test_learner_memory(store: Store) -> None:
-    from bot.examples import Example
-    from bot.surroundings import Surroundings
+    from bot.rules import Example, Surroundings
 
     ex = Example(before="x == None", after="x is None", path="a.py", language="python", source="suggestion", author="rev", pr=3, line=7)
     assert await store.add_example("octo/one", ex, origin="review-comment:1") is True

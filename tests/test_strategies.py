@@ -8,9 +8,8 @@ import re
 import pytest
 
 from bot.config import RepoConfig
-from bot.examples import Example
 from bot.proposals import Proposal, new_proposal
-from bot.rule_learning import find_sites, learn_rules
+from bot.rules import Example, find_sites, learn_rules
 from bot.strategies import NothingToChange, PatchFailed, rewrite
 
 AT = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)

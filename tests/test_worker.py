@@ -107,7 +107,7 @@ async def test_signals_reach_handlers_and_store(store: Store) -> None:
 
 
 async def test_rate_limited_delivery_waits_as_github_says(store: Store) -> None:
-    from bot.retry import RateLimited
+    from bot.github_retry import RateLimited
 
     async def limited(signals: Sequence[Signal]) -> None:
         raise RateLimited("secondary rate limit", retry_after=600, status=403)

@@ -13,7 +13,7 @@ from bot.loop import reverting
 from bot.loop.context import Loop, Repo
 from bot.loop.proposing import close_pr, decide, propose
 from bot.proposals import Kind
-from bot.rule_learning import example_key, learn_rules
+from bot.rules import example_key, learn_rules
 from bot.signals import CommentSignal
 
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import logging
 
-from bot.examples import (
-    REWRITE_COMMAND,
-    Example,
-    edit_regions,
-    example_from_commit,
-    example_from_suggestion,
-    surroundings_of,
-)
 from bot.loop.context import OWN_CHECK, Loop, Repo, RepoFiles, delivery_signals
 from bot.loop.proposing import propose
 from bot.playbook import PLAYBOOK_PATH, curate, reflect
 from bot.playbook import parse as parse_playbook
 from bot.playbook import render as render_playbook
 from bot.proposals import Kind, Proposal
-from bot.rewrite import language_for
-from bot.rule_learning import find_sites, learn_rules, retirement
+from bot.rules import (
+    REWRITE_COMMAND,
+    Example,
+    edit_regions,
+    example_from_commit,
+    example_from_suggestion,
+    find_sites,
+    language_for,
+    learn_rules,
+    retirement,
+    surroundings_of,
+)
 from bot.signals import PullRequestSignal, PushSignal, ReviewCommentSignal
 from bot.strategies import CONFIG_PATH
 

@@ -10,12 +10,12 @@ from bot import explanation as texts
 from bot import proposals as lifecycle
 from bot.confidence import rule_id_of
 from bot.github import FileChange, RepoClient
+from bot.github_retry import GitHubError
 from bot.instruction import fix_ci_failure, instruction
 from bot.llm import LLMConfigError, TokenBudget, llm_from_settings, llm_settings_from_env
 from bot.loop.context import OWN_CHECK, Loop, Repo, RepoFiles, unfiled
 from bot.playbook import prompt_section
 from bot.proposals import Kind, Proposal
-from bot.retry import GitHubError
 from bot.risk import assess
 from bot.strategies import NothingToChange, Patch, PatchFailed, strategy_for
 

@@ -13,7 +13,7 @@ from bot.loop.checks import head_check, latest, verdict_for
 from bot.loop.context import OWN_CHECK, Loop, Repo
 from bot.proposals import Kind, Proposal
 from bot.revert import RevertConflictError, revert_pull_request
-from bot.rollback import should_revert
+from bot.revert_decision import should_revert
 
 AB_TITLE = "Before/after on `{branch}`"
 REVERT_OPENED = "{marker}\nOpened #{number} to revert this: {reason}"

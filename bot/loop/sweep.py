@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot import proposals as lifecycle
+from bot.github_retry import GitHubError
 from bot.loop.ci import judge
 from bot.loop.context import Loop, log
 from bot.loop.proposing import reconsider_held
 from bot.loop.pull_requests import closed_by, merged_by
 from bot.proposals import Proposal
-from bot.retry import GitHubError
 
 
 async def sweep(loop: Loop, *, limit: int = 50) -> int:

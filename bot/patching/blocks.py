@@ -1,0 +1,59 @@
+"""Applying a SEARCH/REPLACE block: its search text, found in the file exactly once."""
+
+from __future__ import annotations
+
+from bot.patching.edits import HeaderState, Hunk, HunkLine, LineKind, SearchReplace
+from bot.patching.outcomes import FailureReason, Strategy
+from bot.patching.placing import (
+    AMBIGUOUS_AT,
+    INDENT_NOTE,
+    REINDENT_DETAIL,
+    Problem,
+    closest_hint,
+    contiguous,
+)
+from bot.patching.text import Text, render
+from bot.patching.tiers import CONTIGUOUS_TIERS
+
+
+def apply_block(current: str, *, block: SearchReplace) -> tuple[str, Strategy, int, str] | Problem:
+    text = Text.of(current)
+    search = list(block.search_lines)
+    for tier in CONTIGUOUS_TIERS:
+        cands = contiguous(text, old=search, tier=tier)
+        if not cands:
+            continue
+        if len(cands) > 1:
+            lines = ", ".join(str(c.start + 1) for c in cands[:10])
+            return Problem(
+                FailureReason.AMBIGUOUS,
+                AMBIGUOUS_AT.format(count=len(cands), lines=lines, why=""),
+            )
+        cand = cands[0]
+        replaced = []
+        for line in block.replace_lines:
+            shifted = cand.shift.apply(line)
+            if shifted is None:
+                return Problem(
+                    FailureReason.CANNOT_REINDENT,
+                    REINDENT_DETAIL.format(line=line, width=-cand.shift.width()),
+                )
+            replaced.append((shifted, text.eol))
+        out = list(zip(text.lines[: cand.start], text.eols[: cand.start], strict=True))
+        out += replaced
+        out += list(zip(text.lines[cand.end :], text.eols[cand.end :], strict=True))
+        strategy = tier.strategy
+        if tier.reindent and not cand.shift.width():
+            strategy = Strategy.WHITESPACE
+        note = INDENT_NOTE.format(shift=f"{cand.shift.width():+d}") if cand.shift.width() else ""
+        rendered = render(out, eol=text.eol, final_newline=text.ends_with_newline)
+        return rendered, strategy, cand.start + 1, note
+    hint_hunk = Hunk(
+        lines=tuple(HunkLine(LineKind.CONTEXT, line) for line in search),
+        old_start=None,
+        new_start=None,
+        header=HeaderState.MISSING,
+        text="",
+        reply_line=block.reply_line,
+    )
+    return Problem(FailureReason.CONTEXT_NOT_FOUND, closest_hint(text, hunk=hint_hunk))
