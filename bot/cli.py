@@ -103,7 +103,7 @@ def stats(
         outcomes = [
             o
             for p in proposals
-            if (o := outcome_of(p, now=at, settle_days=settle_days, thumbs_down=int(p.spec.get("thumbs_down", 0)), thumbs_up=int(p.spec.get("thumbs_up", 0))))
+            if (o := outcome_of(p, now=at, settle_days=settle_days, thumbs_down=p.thumbs_down, thumbs_up=p.thumbs_up))
             is not None
         ]
         return render_stats(summarise(outcomes, repository=repository))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -13,14 +12,6 @@ if TYPE_CHECKING:  # the row type only: the explanations stay pure, with no stor
 
 # A hidden marker in every PR body and comment, so the bot can find its own words again.
 MARKER = "<!-- evolve-bot:proposal={id} -->"
-MARKER_PATTERN = re.compile(
-    r"""
-    <!--\s*evolve-bot:proposal=   # the marker's fixed start
-    (?P<id>[A-Za-z0-9._-]+)       # the proposal id
-    \s*-->
-    """,
-    re.VERBOSE,
-)
 
 PREVIEW_LINES = 200
 
@@ -82,12 +73,6 @@ HUMAN_PUSH = "@{actor} pushed to this branch, so I stop rewriting it. It's yours
 
 def marker(proposal_id: str) -> str:
     return MARKER.format(id=proposal_id)
-
-
-def proposal_id_in(text: str) -> str | None:
-    """The proposal a PR body or comment of the bot's is about, from its hidden marker."""
-    match = MARKER_PATTERN.search(text or "")
-    return match["id"] if match else None
 
 
 def confidence_line(p: Proposal) -> str:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot import proposals as pr
+from bot import proposals as lifecycle
 from tests.helpers.scene import Scene, config, scene
 from webhooks.demo import Stage
 
 APP2 = "def other(y):\n    if y == None:\n        return 1\n    return y\n"
 
 
-async def rewrite_proposals(s: Scene) -> list[pr.Proposal]:
+async def rewrite_proposals(s: Scene) -> list[lifecycle.Proposal]:
     return [p for p in await s.stage.store.proposals.find(s.repo) if p.kind == "rewrite"]
 
 
@@ -43,7 +43,7 @@ async def test_a_merge_raises_the_next_confidence_and_a_no_lowers_it(stage: Stag
     await s.settle()
     await s.command(number, "/evolve rewrite $Z == None -> $Z is None in b.py")
     third = (await rewrite_proposals(s))[0]
-    assert third.state == pr.ASKED, third.history
+    assert third.state == lifecycle.ASKED, third.history
     assert third.confidence == pytest.approx(3.8 / 6)  # Beta(3.8, 2.2)
     reply = s.bot_comments(number)[-1]
     assert "b.py" in reply and "/evolve retry" in reply
@@ -61,7 +61,7 @@ async def test_a_thumbs_down_on_the_bot_pr_counts_against_it(stage: Stage) -> No
     await s.sandbox.merge(s.repo, first.pr_number, as_="alice")
     await s.settle()
     merged = await stage.store.proposals.get(first.id)
-    assert (merged.spec["thumbs_up"], merged.spec["thumbs_down"]) == (0, 1)
+    assert (merged.thumbs_up, merged.thumbs_down) == (0, 1)
 
     await s.sandbox.push(s.repo, as_="alice", branch="main", files={"b.py": APP2})
     await s.settle()

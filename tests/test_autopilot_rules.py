@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot import autopilot
-from bot import proposals as pr
+from bot import proposals as lifecycle
+from bot.loop import learning
 from bot.rules import Example, LearnedRule
 from tests.helpers.scene import WRITER, Scene, config, scene
 from webhooks.demo import Stage
@@ -47,7 +47,7 @@ async def suggested_and_applied(s: Scene, *, branch: str, path: str, before: str
     await s.settle()
 
 
-async def rule_pr_taught_twice(stage: Stage, name: str) -> tuple[Scene, pr.Proposal]:
+async def rule_pr_taught_twice(stage: Stage, name: str) -> tuple[Scene, lifecycle.Proposal]:
     """A scene where alice's `== None` suggestion was applied on two PRs, and the rule PR it became."""
     s = await scene(stage, name, files=FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
     await s.settle()
@@ -71,11 +71,11 @@ async def test_the_same_suggestion_twice_becomes_a_rule_applied_across_the_repo(
     assert rule_pr.spec["pattern"] == "$A == None" and rule_pr.spec["fix"] == "$A is None"
     assert set(rule_pr.targets) == {"lib.py", "util.py", "more.py"}
     assert "2 times (#1 by alice, lib.py:8; #2 by alice, util.py:8)" in rule_pr.rationale
-    assert rule_pr.state == pr.PASSED, rule_pr.history  # real CI passed on the rule's PR
+    assert rule_pr.state == lifecycle.PASSED, rule_pr.history  # real CI passed on the rule's PR
 
     await s.sandbox.merge(s.repo, rule_pr.pr_number, as_="alice")
     await s.settle()
-    assert (await stage.store.proposals.get(rule_pr.id)).state == pr.MERGED
+    assert (await stage.store.proposals.get(rule_pr.id)).state == lifecycle.MERGED
     assert await s.file("main", "more.py") == "def h(z):\n    return z is None\n"
 
 
@@ -86,7 +86,7 @@ async def test_a_closed_rule_pr_is_not_reopened_when_the_rule_is_learned_again(s
 
     await reviewed_and_applied(s, branch="three", path="more.py", function="h2", var="u")
     rules = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "learned_rule"]
-    assert [(p.id, p.state) for p in rules] == [(rule_pr.id, pr.CLOSED)]
+    assert [(p.id, p.state) for p in rules] == [(rule_pr.id, lifecycle.CLOSED)]
     assert len(s.bot_pulls()) == 1
     suppressed = [e for e in await stage.store.journal.entries(repository=s.repo, limit=500) if e.kind == "proposal.suppressed"]
     assert suppressed and "/evolve retry" in suppressed[-1].message
@@ -97,19 +97,19 @@ async def test_an_ignored_rule_stays_ignored_when_a_later_learner_draws_it_anew(
 ) -> None:
     s, rule_pr = await rule_pr_taught_twice(stage, "ignored-rule")
     await s.command(rule_pr.pr_number, "/evolve ignore", as_=WRITER)
-    assert (await stage.store.proposals.get(rule_pr.id)).state == pr.CLOSED
+    assert (await stage.store.proposals.get(rule_pr.id)).state == lifecycle.CLOSED
 
     # A later learner generalises the same examples into a rule with another id.
-    learned_by_now = autopilot.learn_rules
+    learned_by_now = learning.learn_rules
 
     def later_learner(examples: list[Example], **kwargs: Any) -> list[LearnedRule]:
         return [dataclasses.replace(r, id=f"later-{r.id}") for r in learned_by_now(examples, **kwargs)]
 
-    monkeypatch.setattr(autopilot, "learn_rules", later_learner)
+    monkeypatch.setattr(learning, "learn_rules", later_learner)
     # A third example of the same edit: still what the ignored rule taught.
     await reviewed_and_applied(s, branch="three", path="more.py", function="h2", var="u")
     rules = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "learned_rule"]
-    assert [(p.id, p.state) for p in rules] == [(rule_pr.id, pr.CLOSED)]
+    assert [(p.id, p.state) for p in rules] == [(rule_pr.id, lifecycle.CLOSED)]
     assert len(s.bot_pulls()) == 1
 
 
@@ -180,7 +180,7 @@ async def test_a_list_edit_suggested_twice_becomes_a_rule_for_lists_of_any_lengt
     assert (spec["pattern"], spec["fix"]) == ("dict($$$ITEMS)", "{$$$ITEMS}")
     assert (spec["each"]["pattern"], spec["each"]["fix"]) == ("$A=$B", '"$A": $B')
     assert "however many items there are" in rule_pr.rationale
-    assert rule_pr.state == pr.PASSED, rule_pr.history  # real CI passed on the rule's PR
+    assert rule_pr.state == lifecycle.PASSED, rule_pr.history  # real CI passed on the rule's PR
     await s.sandbox.merge(s.repo, rule_pr.pr_number, as_="alice")
     await s.settle()
     # One item, two, or nested; `**{...}` is not a keyword, so that call is left as it was. New
@@ -216,7 +216,7 @@ async def test_a_bare_return_made_explicit_twice_is_made_explicit_where_function
     assert spec["facts"] == ["the function returns a value elsewhere"]
     assert "only where the function returns a value elsewhere" in rule_pr.rationale
     assert rule_pr.targets == ("more.py",)
-    assert rule_pr.state == pr.PASSED, rule_pr.history  # real CI passed on the rule's PR
+    assert rule_pr.state == lifecycle.PASSED, rule_pr.history  # real CI passed on the rule's PR
     await s.sandbox.merge(s.repo, rule_pr.pr_number, as_="alice")
     await s.settle()
     # `close` returns nothing: its bare `return` says all there is to say.
@@ -232,7 +232,7 @@ async def test_retry_on_an_ignored_rule_pr_brings_the_rule_back(stage: Stage) ->
     assert await stage.store.learning.retired_rules(s.repo) == {}
     assert await stage.store.learning.retired_examples(s.repo) == []
     retried = await stage.store.proposals.get(rule_pr.id)
-    assert retried.state == pr.PASSED, retried.history  # proposed again: a new PR, and CI passed on it
+    assert retried.state == lifecycle.PASSED, retried.history  # proposed again: a new PR, and CI passed on it
     lifted = [e for e in await stage.store.journal.entries(repository=s.repo, limit=500) if e.kind == "rule.unretired"]
     assert len(lifted) == 1 and f"@{WRITER} brought rule {rule_pr.spec['rule_id']} back" in lifted[0].message
     [retired] = [e for e in await stage.store.journal.entries(repository=s.repo, limit=500) if e.kind == "rule.retired"]

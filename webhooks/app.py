@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from bot import logs
 from bot.app_auth import GitHubApp
-from bot.autopilot import Autopilot
+from bot.loop.autopilot import Autopilot
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store import Store

@@ -124,7 +124,3 @@ class Journal:
             )
             for r in reversed(rows)
         ]
-
-    # Delegate kept for bot/autopilot.py until the loop split lands; removed at merge: the loop
-    # reads `store.journal(...)` (see the delegates block of `Store` in bot/store/__init__.py).
-    __call__ = entries

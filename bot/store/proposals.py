@@ -129,7 +129,3 @@ class Proposals:
                 await conn.execute(select(p.c.version, p.c.data).where(condition).order_by(p.c.created_at.desc()).limit(1))
             ).one_or_none()
         return Proposal.from_dict({**row.data, "version": row.version}) if row else None
-
-    # Delegate kept for bot/autopilot.py until the loop split lands; removed at merge: the loop
-    # reads `store.proposals(...)` (see the delegates block of `Store` in bot/store/__init__.py).
-    __call__ = find

@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
-from bot.autopilot import Autopilot
+from bot.loop.autopilot import Autopilot
 from bot.proposals import Proposal
 from bot.sandbox import Sandbox
 from bot.sandbox.model import App, Installation
