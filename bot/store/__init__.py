@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.proposals import Proposal
-from bot.rules import Example
-from bot.signals import Signal
 from bot.store.deliveries import Deliveries
 from bot.store.engine import Database, now, open_engine, upgrade
 from bot.store.installations import Installations
