@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.proposals import Proposal
-
-if TYPE_CHECKING:  # the row type only: the explanations stay pure, with no store underneath
-    from bot.store.journal import JournalEntry
 
 # A hidden marker in every PR body and comment, so the bot can find its own words again.
 MARKER = "<!-- evolve-bot:proposal={id} -->"
@@ -140,7 +138,16 @@ def revert_body(*, original: Proposal | None, number: int, merge_sha: str, reaso
     )
 
 
-def why_chain(p: Proposal, entries: Sequence[JournalEntry]) -> str:
+class JournalStep(Protocol):
+    """What `/evolve why` reads of a journal entry (the store's `JournalEntry` is one): the texts
+    stay pure, with no store underneath."""
+
+    at: dt.datetime
+    kind: str
+    message: str
+
+
+def why_chain(p: Proposal, entries: Sequence[JournalStep]) -> str:
     """The answer to `/evolve why`: the proposal's steps with their reasons, oldest first."""
     lines = [marker(p.id), f"**Why `{p.id}`** ({p.kind}, now {p.state.replace('_', ' ')})", "", f"Rationale: {p.rationale}"]
     if p.signals:
