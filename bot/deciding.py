@@ -7,7 +7,7 @@ to, the journal entries to add). So every rule can be tested without a server.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,11 @@ TOO_BIG = "the diff has {lines} lines, over max_diff_lines {maximum}"
 # setup and its playbook are exempt from path rules, suppression and the mode.
 EXEMPT_KINDS = frozenset({Kind.ONBOARDING, Kind.PLAYBOOK})
 
+# GitHub refuses to let an App push a change to a file under .github/workflows/ unless its
+# installation has `workflows: write`, and app.yml does not ask for it. The rule holds whatever
+# the path rules say (`paths.deny: []` included) and for every kind: GitHub makes no exceptions.
+WORKFLOWS_DIR = ".github/workflows/"
+
 
 @dataclass(frozen=True, slots=True)
 class Note:
@@ -50,6 +55,13 @@ def exempt(kind: str) -> bool:
 def weighs_history(kind: str) -> bool:
     """Whether past outcomes and the playbook bear on `kind` (so the loop must read them)."""
     return not exempt(kind) and kind != Kind.REVERT
+
+
+def unpushable_workflows(targets: Iterable[str], *, permissions: Mapping[str, str]) -> tuple[str, ...]:
+    """The workflow files among `targets` that GitHub would refuse to let this installation push."""
+    if permissions.get("workflows") in ("write", "admin"):
+        return ()
+    return tuple(path for path in targets if path.lstrip("/").startswith(WORKFLOWS_DIR))
 
 
 def lifted_by_retry(proposals: Iterable[Proposal]) -> frozenset[str]:
@@ -77,10 +89,12 @@ def decide(
     outcomes: Sequence[Outcome] = (),
     lifted: Collection[str] = frozenset(),
     playbook: Playbook | None = None,
+    permissions: Mapping[str, str] | None = None,
 ) -> Decided:
     """Decide for a patched, assessed proposal (its targets, risk and confidence are set).
 
-    Path rules deny first; past "no"s (suppression) and the playbook's firm lessons make the
+    Path rules deny first, then workflow files the installation may not push (`permissions`
+    are its token's; None: not known, taken as app.yml's, which has no `workflows`); past "no"s (suppression) and the playbook's firm lessons make the
     gate ask; the playbook's weaker lessons move the confidence. A suppressed change the bot
     thought of itself is dropped; one a person asked for (or approved) is asked about.
     """
@@ -115,6 +129,7 @@ def decide(
         max_open_prs=config.max_open_prs,
         approved=approved_by is not None,
         denied_paths=denied,
+        workflow_paths=unpushable_workflows(proposal.targets, permissions=permissions or {}),
         suppressed=suppressed,
         force_ask=force_ask,
     )

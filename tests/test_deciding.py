@@ -77,6 +77,20 @@ def test_denied_paths_refuse_but_the_bots_own_files_are_exempt() -> None:
         assert ok.decision.reason.startswith("mode confidence: confidence 1.00")
 
 
+def test_a_workflow_file_is_refused_without_the_workflows_permission_whatever_the_path_rules() -> None:
+    no_deny = config("mode: full_auto\npaths:\n  deny: []\n")
+    workflow = patched(Kind.REWRITE, ".github/workflows/ci.yml", "src/a.py", approved_by="alice")
+    for permissions in (None, {"contents": "write"}, {"workflows": "read"}):
+        refused = decide(workflow, config=no_deny, approved_by="alice", permissions=permissions)
+        assert refused.decision == gate.Decision(
+            gate.REFUSE, gate.NEEDS_WORKFLOWS.format(paths="`.github/workflows/ci.yml`")
+        )
+    # Granted, it goes on as the mode says; other .github files are the path rules' business.
+    granted = decide(workflow, config=no_deny, permissions={"workflows": "write"})
+    assert granted.decision.action == gate.OPEN_AND_MERGE
+    assert decide(patched(Kind.REWRITE, ".github/labeler.yml"), config=no_deny).decision.action == gate.OPEN_AND_MERGE
+
+
 def test_a_past_no_makes_the_gate_ask_a_person_and_drop_the_bots_own_idea() -> None:
     history = [turned_down("rewrite-1", "src/a.py")]
     asked = decide(patched(), outcomes=history)

@@ -153,6 +153,7 @@ async def decide(loop: Loop, repo: Repo, proposal: Proposal, *, approved_by: str
         outcomes=outcomes,
         lifted=lifted,
         playbook=playbook,
+        permissions=repo.permissions,
     )
     proposal = dataclasses.replace(proposal, confidence=decided.confidence)
     for note in decided.notes:
