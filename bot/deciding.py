@@ -64,6 +64,16 @@ def unpushable_workflows(targets: Iterable[str], *, permissions: Mapping[str, st
     return tuple(path for path in targets if path.lstrip("/").startswith(WORKFLOWS_DIR))
 
 
+def only_off_limits(paths: Iterable[str], *, config: RepoConfig) -> tuple[str, ...]:
+    """The paths, sorted, when every one is off limits by the path rules; else ().
+
+    A learned rule whose matches are all off limits has nothing to propose: proposing it would
+    only be skipped, and again on every learning event.
+    """
+    found = sorted(set(paths))
+    return tuple(found) if found and not any(config.path_allowed(p) for p in found) else ()
+
+
 def lifted_by_retry(proposals: Iterable[Proposal]) -> frozenset[str]:
     """The keys a person took back a "no" for with `/evolve retry`: suppression spares them."""
     return frozenset(p.key for p in proposals if p.retried)

@@ -385,7 +385,7 @@ async def test_why_status_help_and_free_text(stage: Stage) -> None:
     await s.command(number, "/evolve status")
     status = s.bot_comments(number)[-1]
     assert "mode `confidence`, 1/3 PRs open" in status
-    assert f"- `{proposal.id}` (rewrite) — passed, #{bot_pr.number}" in status
+    assert f"**Waiting on a person** (1)\n- #{bot_pr.number} {proposal.title}: checks passed; merge it or close it" in status
 
     await s.command(number, "/evolve help")
     assert s.bot_comments(number)[-1] == HELP_TEXT
