@@ -24,7 +24,6 @@ ASK_FOOTER = "Reply `/evolve apply` and I open a pull request with this change; 
 SUGGEST_FOOTER = "This repository runs me in `suggest_only` mode, so I only suggest. A maintainer can still reply `/evolve apply`."
 HELD = "I have this change ready, but I'm holding it: {reason}. I will open it when one of them is merged or closed."
 REFUSED = "I won't open this change: {reason}."
-NO_MATCHES = "Nothing to change: `{pattern}` matches nowhere{where} on `{branch}`."
 NO_LLM = (
     "I can't act on free-text instructions here: no LLM is configured (`EVOLVE_LLM_PROVIDER`, "
     "`EVOLVE_LLM_MODEL`). What works without one: `/evolve rewrite <pattern> -> <fix> [in <glob>]` "
@@ -178,12 +177,17 @@ def pr_body(p: Proposal, *, summary: str, diff: str, decision: str, mode: str) -
 
 
 def proposal_comment(p: Proposal, *, summary: str, diff: str, decision: str, footer: str) -> str:
-    """The reply for suggest and ask: the change as a preview, and what to do about it."""
+    """The reply for suggest, ask, hold and refuse: the change as a preview, and what to do about it.
+
+    The gate's reason is said once: in the footer when it carries it (held, refused), else after
+    the risk.
+    """
+    why = "" if decision in footer else f" {decision}."
     return "\n\n".join(
         [
             marker(p.id),
             f"**Proposal `{p.id}`**: {summary}",
-            f"Confidence {confidence_line(p)} Risk **{p.risk}**. {decision}.",
+            f"Confidence {confidence_line(p)} Risk **{p.risk}**.{why}",
             preview(diff),
             footer,
         ]

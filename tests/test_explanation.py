@@ -89,3 +89,12 @@ def test_status_says_when_nothing_is_going_on() -> None:
         "\n\n" + texts.STATUS_NOTHING + "\n\nNot shown: 1 merged."
     )
     assert texts.status_report([], mode="confidence", open_prs=0, max_open_prs=3).endswith(texts.STATUS_NONE)
+
+
+def test_a_refused_or_held_proposal_says_why_once() -> None:
+    p = proposal()
+    for footer, reason in ((texts.REFUSED, "it would change denied paths: a.py"), (texts.HELD, "3 evolve PRs are open")):
+        comment = texts.proposal_comment(p, summary="s", diff="d", decision=reason, footer=footer.format(reason=reason))
+        assert comment.count(reason) == 1 and footer.format(reason=reason) in comment
+    asked = texts.proposal_comment(p, summary="s", diff="d", decision="mode ask_before: I ask", footer=texts.ASK_FOOTER)
+    assert "Risk **low**. mode ask_before: I ask." in asked and asked.endswith(texts.ASK_FOOTER)
