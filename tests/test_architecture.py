@@ -56,7 +56,6 @@ SANDBOX_CLI_MOUNT = ("webhooks.cli", "bot.sandbox.cli")
 INTAKE = ("webhooks.app", "webhooks.routes", "webhooks.worker")
 
 
-
 # --- the graph --------------------------------------------------------------------------------
 
 
@@ -222,7 +221,6 @@ def test_the_pure_core_imports_no_io() -> None:
 def test_no_import_cycles() -> None:
     found = {" -> ".join(path): sorted(group) for group, path in cycles(GRAPH).items()}
     assert found == {}
-
 
 
 def test_tests_share_helpers_not_each_other() -> None:
