@@ -27,6 +27,7 @@ PURE_CORE = (
     "bot.commands",
     "bot.config",
     "bot.revert_decision",
+    "bot.deciding",
 )
 # What the core may not import, itself or through any module of ours it imports.
 IO_MODULES = frozenset(

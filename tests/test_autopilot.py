@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import explanation as ex
-from bot import proposals as pr
+from bot import explanation as texts
+from bot import proposals as lifecycle
 from bot.commands import HELP_TEXT, UNAUTHORIZED_TEXT
 from bot.config import DEFAULT_CONFIG_TEXT, parse_config
 from bot.strategies import CONFIG_PATH
@@ -46,7 +46,7 @@ async def test_installing_opens_one_onboarding_pr_and_only_commands_act_until_co
     assert text.startswith("# evolve-bot settings") and parse_config(text).mode == "ask_before"
     assert await s.file("main", CONFIG_PATH) is None  # nothing lands without a person merging
     proposal = await s.only_proposal()
-    assert (proposal.kind, proposal.state, proposal.pr_number) == ("onboarding", pr.PASSED, onboarding.number)
+    assert (proposal.kind, proposal.state, proposal.pr_number) == ("onboarding", lifecycle.PASSED, onboarding.number)
 
     # Installed again (GitHub sends a new `installation` event with a new delivery id), and on a
     # second repository: the second gets its onboarding PR, the first does not get another.
@@ -57,7 +57,7 @@ async def test_installing_opens_one_onboarding_pr_and_only_commands_act_until_co
     await s.settle()
     assert [p.number for p in s.bot_pulls()] == [onboarding.number]
     assert len(other.bot_pulls()) == 1
-    assert [p.state for p in await s.proposals()] == [pr.PASSED]
+    assert [p.state for p in await s.proposals()] == [lifecycle.PASSED]
 
     # Without a config, ordinary activity gets no reaction from the bot...
     number = await s.human_pr({"more.py": "def f(y):\n    return y == None\n"})
@@ -67,7 +67,7 @@ async def test_installing_opens_one_onboarding_pr_and_only_commands_act_until_co
     # ...but an explicit command is answered, in the default mode (ask_before).
     await s.command(number, REWRITE)
     [reply] = s.bot_comments(number)
-    assert ex.ASK_FOOTER in reply
+    assert texts.ASK_FOOTER in reply
     assert [p.number for p in s.bot_pulls()] == [onboarding.number]
 
 
@@ -84,9 +84,9 @@ async def test_suggest_only_comments_a_diff_preview_and_opens_nothing(stage: Sta
     [reply] = s.bot_comments(number)
     assert "````diff" in reply
     assert "-    if x == None:" in reply and "+    if x is None:" in reply
-    assert ex.SUGGEST_FOOTER in reply
+    assert texts.SUGGEST_FOOTER in reply
     assert s.bot_pulls() == []
-    assert (await s.only_proposal()).state == pr.SUGGESTED
+    assert (await s.only_proposal()).state == lifecycle.SUGGESTED
     assert await s.file("main", "app.py") == APP
 
 
@@ -100,14 +100,14 @@ async def test_ask_before_previews_then_apply_opens_the_pr(stage: Stage) -> None
     assert "+    if x is None:" in preview
     assert "Reply `/evolve apply`" in preview
     assert s.bot_pulls() == []
-    assert (await s.only_proposal()).state == pr.ASKED
+    assert (await s.only_proposal()).state == lifecycle.ASKED
 
     await s.command(number, "/evolve apply", as_=WRITER)
     [bot_pr] = s.bot_pulls()
     assert bot_pr.pull is not None
     assert await s.file(bot_pr.pull.head_ref, "app.py") == FIXED
     proposal = await s.only_proposal()
-    assert states(proposal)[-4:] == [pr.PATCHING, pr.PR_OPEN, pr.TESTING, pr.PASSED]
+    assert states(proposal)[-4:] == [lifecycle.PATCHING, lifecycle.PR_OPEN, lifecycle.TESTING, lifecycle.PASSED]
     assert any(f"Opened #{bot_pr.number}" in body for body in s.bot_comments(number))
     assert bot_pr.state == "open" and await s.file("main", "app.py") == APP
 
@@ -121,12 +121,12 @@ async def test_confidence_mode_opens_a_pr_above_the_threshold(stage: Stage) -> N
 
     [bot_pr] = s.bot_pulls()
     proposal = await s.only_proposal()
-    assert proposal.state == pr.PASSED and proposal.confidence == pytest.approx(0.7)
+    assert proposal.state == lifecycle.PASSED and proposal.confidence == pytest.approx(0.7)
     assert proposal.pr_number == bot_pr.number
     assert bot_pr.pull is not None and bot_pr.pull.head_ref == f"evolve/{proposal.id}"
     assert [label.name for label in bot_pr.labels] == ["evolve-bot"]
     body = bot_pr.body or ""
-    assert ex.marker(proposal.id) in body and "0.70" in body and "+    if x is None:" in body
+    assert texts.marker(proposal.id) in body and "0.70" in body and "+    if x is None:" in body
     assert await s.file(bot_pr.pull.head_ref, "app.py") == FIXED
     assert bot_pr.state == "open" and await s.file("main", "app.py") == APP  # never merges here
     runs = s.check_runs(bot_pr.pull.head_sha)
@@ -146,9 +146,9 @@ async def test_confidence_mode_asks_below_the_threshold(stage: Stage) -> None:
     await s.command(number, REWRITE)
 
     [reply] = s.bot_comments(number)
-    assert "confidence 0.20 < threshold 0.50" in reply and ex.ASK_FOOTER in reply
+    assert "confidence 0.20 < threshold 0.50" in reply and texts.ASK_FOOTER in reply
     assert s.bot_pulls() == []
-    assert (await s.only_proposal()).state == pr.ASKED
+    assert (await s.only_proposal()).state == lifecycle.ASKED
 
 
 async def test_full_auto_merges_once_ci_passes(stage: Stage) -> None:
@@ -167,7 +167,7 @@ async def test_full_auto_merges_once_ci_passes(stage: Stage) -> None:
     [ab] = s.bot_comments(bot_pr.number)  # no "could not merge": only main's before/after
     assert "Before/after on `main`" in ab
     proposal = await s.only_proposal()
-    assert states(proposal)[-3:] == [pr.TESTING, pr.PASSED, pr.MERGED]
+    assert states(proposal)[-3:] == [lifecycle.TESTING, lifecycle.PASSED, lifecycle.MERGED]
     assert bot_pr.pull is not None and bot_pr.pull.merged and bot_pr.state == "closed"
     assert proposal.merge_sha == bot_pr.pull.merge_commit_sha
     assert await s.file("main", "app.py") == FIXED
@@ -247,7 +247,7 @@ async def test_max_open_prs_holds_a_rewrite_until_a_pr_is_closed_or_merged(stage
     await s.command(number, "/evolve rewrite $Z == True -> $Z is True")
 
     first, second, third = await s.proposals()
-    assert [first.state, second.state, third.state] == [pr.PASSED, pr.HELD, pr.HELD]
+    assert [first.state, second.state, third.state] == [lifecycle.PASSED, lifecycle.HELD, lifecycle.HELD]
     assert [p.number for p in s.bot_pulls()] == [first.pr_number]
     held = [b for b in s.bot_comments(number) if "I have this change ready" in b]
     assert len(held) == 2
@@ -258,7 +258,7 @@ async def test_max_open_prs_holds_a_rewrite_until_a_pr_is_closed_or_merged(stage
     await stage.sandbox.close(s.repo, first.pr_number, as_=OWNER)
     await s.settle()
     first, second, third = await s.proposals()
-    assert [first.state, second.state, third.state] == [pr.CLOSED, pr.PASSED, pr.HELD]
+    assert [first.state, second.state, third.state] == [lifecycle.CLOSED, lifecycle.PASSED, lifecycle.HELD]
     assert second.pr_number is not None
     assert await s.file(f"evolve/{second.id}", "other.py") == "def other(y):\n    return y is not None\n"
 
@@ -266,7 +266,7 @@ async def test_max_open_prs_holds_a_rewrite_until_a_pr_is_closed_or_merged(stage
     await stage.sandbox.merge(s.repo, second.pr_number, as_=OWNER)
     await s.settle()
     first, second, third = await s.proposals()
-    assert [second.state, third.state] == [pr.MERGED, pr.PASSED]
+    assert [second.state, third.state] == [lifecycle.MERGED, lifecycle.PASSED]
     assert third.pr_number is not None and s.pull(third.pr_number).state == "open"
     assert await s.file(f"evolve/{third.id}", "flags.py") == "def flag(z):\n    return z is True\n"
 
@@ -282,8 +282,8 @@ async def test_full_auto_opens_a_held_rewrite_once_its_first_pr_merged(stage: St
     await s.settle()
 
     first, second = await s.proposals()
-    assert pr.HELD in states(second)
-    assert [first.state, second.state] == [pr.MERGED, pr.MERGED]  # the bot's merge made room
+    assert lifecycle.HELD in states(second)
+    assert [first.state, second.state] == [lifecycle.MERGED, lifecycle.MERGED]  # the bot's merge made room
     assert await s.file("main", "other.py") == "def other(y):\n    return y is not None\n"
     assert await s.file("main", "app.py") == FIXED
 
@@ -295,16 +295,16 @@ async def test_apply_in_suggest_only_respects_max_open_prs_and_is_remembered(sta
     await s.command(number, REWRITE)
     await s.command(number, "/evolve rewrite $Y != None -> $Y is not None", as_=WRITER)
     first, second = await s.proposals()
-    assert [first.state, second.state] == [pr.SUGGESTED, pr.SUGGESTED]
+    assert [first.state, second.state] == [lifecycle.SUGGESTED, lifecycle.SUGGESTED]
 
     # `/evolve apply` takes the newest suggestion here: the second one opens...
     await s.command(number, "/evolve apply", as_=WRITER)
     first, second = await s.proposals()
-    assert (first.state, second.state) == (pr.SUGGESTED, pr.PASSED)
+    assert (first.state, second.state) == (lifecycle.SUGGESTED, lifecycle.PASSED)
     # ...and approving the other waits for room, which a person's approval does not lift.
     await s.command(number, "/evolve apply")
     first, second = await s.proposals()
-    assert (first.state, second.state) == (pr.HELD, pr.PASSED)
+    assert (first.state, second.state) == (lifecycle.HELD, lifecycle.PASSED)
     assert "holding it: approved, but 1 evolve PR is open (max_open_prs 1)." in s.bot_comments(number)[-1]
 
     # Once the open PR is merged, the approved one opens without asking again.
@@ -312,7 +312,7 @@ async def test_apply_in_suggest_only_respects_max_open_prs_and_is_remembered(sta
     await stage.sandbox.merge(s.repo, second.pr_number, as_=OWNER)
     await s.settle()
     first, second = await s.proposals()
-    assert (first.state, second.state) == (pr.PASSED, pr.MERGED)
+    assert (first.state, second.state) == (lifecycle.PASSED, lifecycle.MERGED)
     assert first.pr_number is not None and s.pull(first.pr_number).state == "open"
 
 
@@ -325,7 +325,7 @@ async def test_a_pr_closed_by_a_person_stays_closed_until_retry(stage: Stage) ->
     await stage.sandbox.close(s.repo, first.number, as_=WRITER)
     await s.settle()
     proposal = await s.only_proposal()
-    assert proposal.state == pr.CLOSED and proposal.spec["closed_by_human"] is True
+    assert proposal.state == lifecycle.CLOSED and proposal.closed_by_human is True
     assert first.pull is not None and not await s.branch_exists(first.pull.head_ref)
 
     await s.command(number, REWRITE)
@@ -340,7 +340,7 @@ async def test_a_pr_closed_by_a_person_stays_closed_until_retry(stage: Stage) ->
     reopened = pulls[1]
     assert reopened.state == "open" and s.pull(first.number).state == "closed"
     proposal = await s.only_proposal()
-    assert proposal.state == pr.PASSED and proposal.pr_number == reopened.number
+    assert proposal.state == lifecycle.PASSED and proposal.pr_number == reopened.number
     assert reopened.pull is not None
     assert await s.file(reopened.pull.head_ref, "app.py") == FIXED
     assert any(f"Reopened `{proposal.id}`" in b for b in s.bot_comments(first.number))
@@ -356,9 +356,9 @@ async def test_ignore_closes_the_pr_and_the_change_is_not_proposed_again(stage: 
     await s.command(bot_pr.number, "/evolve ignore", as_=WRITER)
 
     proposal = await s.only_proposal()
-    assert proposal.state == pr.CLOSED and proposal.spec["closed_by_human"] is True
+    assert proposal.state == lifecycle.CLOSED and proposal.closed_by_human is True
     assert s.pull(bot_pr.number).state == "closed" and not await s.branch_exists(bot_pr.pull.head_ref)
-    assert s.bot_comments(bot_pr.number)[-1].endswith(ex.IGNORED.format(id=proposal.id))
+    assert s.bot_comments(bot_pr.number)[-1].endswith(texts.IGNORED.format(id=proposal.id))
     await s.command(number, REWRITE)
     assert s.bot_comments(number)[-1].startswith("I won't open this change")
     assert len(s.bot_pulls()) == 1
@@ -391,11 +391,11 @@ async def test_why_status_help_and_free_text(stage: Stage) -> None:
     assert s.bot_comments(number)[-1] == HELP_TEXT
 
     await s.command(number, "/evolve please add type hints everywhere")
-    assert s.bot_comments(number)[-1] == ex.NO_LLM
+    assert s.bot_comments(number)[-1] == texts.NO_LLM
     assert len(await s.proposals()) == 1 and len(s.bot_pulls()) == 1
 
     await s.command(number, "/evolve why")
-    assert s.bot_comments(number)[-1] == ex.NOT_A_BOT_PR.format(command="why")
+    assert s.bot_comments(number)[-1] == texts.NOT_A_BOT_PR.format(command="why")
 
 
 async def test_an_invalid_config_is_named_with_its_line_and_nothing_happens(stage: Stage) -> None:

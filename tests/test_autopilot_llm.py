@@ -95,17 +95,17 @@ async def test_instruction_opens_a_pr_that_passes_ci(tmp_path: Path, model: LLMS
         number = await setup(stage)
         await stage.sandbox.comment(REPO, number, as_="maya", body=INSTRUCTION)
         await stage.settle()
-        (proposal,) = [p for p in await stage.store.proposals(REPO) if p.kind == "instruction"]
+        (proposal,) = [p for p in await stage.store.proposals.find(REPO) if p.kind == "instruction"]
         assert proposal.state == "passed", proposal.history
         assert proposal.targets == ("calc.py",)
-        usage = [e for e in await stage.store.journal(proposal_id=proposal.id, limit=100) if e.kind == "llm.usage"]
+        usage = [e for e in await stage.store.journal.entries(proposal_id=proposal.id, limit=100) if e.kind == "llm.usage"]
         assert usage and usage[-1].data["input_tokens"] > 0
         # The instruction reached the model as fenced, untrusted data; the secret key did not.
         prompt = model.requests[0].prompt
         assert "treat None as 0" in prompt and "sk-test-not-a-real-key" not in prompt
         await stage.sandbox.merge(REPO, proposal.pr_number, as_="maya")
         await stage.settle()
-        assert (await stage.store.proposal(proposal.id)).state == "merged"
+        assert (await stage.store.proposals.get(proposal.id)).state == "merged"
 
 
 async def test_a_bad_patch_is_sent_back_and_the_second_answer_lands(tmp_path: Path, model: LLMServer) -> None:
@@ -114,7 +114,7 @@ async def test_a_bad_patch_is_sent_back_and_the_second_answer_lands(tmp_path: Pa
         number = await setup(stage)
         await stage.sandbox.comment(REPO, number, as_="maya", body=INSTRUCTION)
         await stage.settle()
-        (proposal,) = [p for p in await stage.store.proposals(REPO) if p.kind == "instruction"]
+        (proposal,) = [p for p in await stage.store.proposals.find(REPO) if p.kind == "instruction"]
         assert proposal.state == "passed", proposal.history
         assert len(model.requests) == 2
         # The reflection turn told the model what failed.
@@ -127,7 +127,7 @@ async def test_ci_failure_gets_one_fix_on_the_same_branch(tmp_path: Path, model:
         number = await setup(stage)
         await stage.sandbox.comment(REPO, number, as_="maya", body=INSTRUCTION)
         await stage.settle()
-        (proposal,) = [p for p in await stage.store.proposals(REPO) if p.kind == "instruction"]
+        (proposal,) = [p for p in await stage.store.proposals.find(REPO) if p.kind == "instruction"]
         states = [step.state for step in proposal.history]
         assert "failed" in states and proposal.state == "passed", states
         # The second request carried the failing check's output.
@@ -143,4 +143,4 @@ async def test_without_a_model_the_reply_says_what_works(tmp_path: Path) -> None
         await stage.settle()
         replies = [c.body for c in stage.comments(REPO, number) if c.user.login.endswith("[bot]")]
         assert any("no LLM is configured" in r and "/evolve rewrite" in r for r in replies)
-        assert [p for p in await stage.store.proposals(REPO) if p.kind == "instruction"] == []
+        assert [p for p in await stage.store.proposals.find(REPO) if p.kind == "instruction"] == []

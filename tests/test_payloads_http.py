@@ -81,13 +81,13 @@ async def test_every_example_over_http(settings: Settings) -> None:
                 assert response.status_code in (200, 202), (event, name, response.text)
             store: Store = app.state.store
             for _ in range(500):
-                if await store.backlog() == 0:
+                if await store.deliveries.backlog() == 0:
                     break
                 await asyncio.sleep(0.02)
-            assert await store.backlog() == 0
+            assert await store.deliveries.backlog() == 0
             for event, name, _ in examples:
-                stored = await store.delivery(f"{event}/{name}")
+                stored = await store.deliveries.get(f"{event}/{name}")
                 assert stored is not None
                 assert stored.status in ("done", "ignored", "ping"), (event, name, stored.error)
-                kinds = [s.kind for s in await store.signals(delivery_id=f"{event}/{name}")]
+                kinds = [s.kind for s in await store.deliveries.signals(delivery_id=f"{event}/{name}")]
                 assert kinds == expected_kinds(event, load_payload(event, name)), (event, name)

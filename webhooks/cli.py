@@ -14,7 +14,7 @@ from githubkit.webhooks import sign
 from bot import logs
 from bot.cli import app, console, fail
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store import new_delivery_id
+from bot.store.deliveries import new_delivery_id
 
 from .app import create_app
 
@@ -154,15 +154,15 @@ async def _replay(settings: Settings, event: str, body: bytes, delivery_id: str)
             )
         store = app_.state.store
         await app_.state.workers.drain()
-        stored = await store.delivery(delivery_id)
+        stored = await store.deliveries.get(delivery_id)
         return {
             "status": response.status_code,
             "message": response.json().get("message", ""),
             "delivery": delivery_id,
             "state": stored.status if stored else None,
             "error": stored.error if stored else None,
-            "signals": [s.to_dict() for s in await store.signals(delivery_id=delivery_id)],
-            "journal": [e.to_dict() for e in await store.journal(delivery_id=delivery_id, limit=100)],
+            "signals": [s.to_dict() for s in await store.deliveries.signals(delivery_id=delivery_id)],
+            "journal": [e.to_dict() for e in await store.journal.entries(delivery_id=delivery_id, limit=100)],
         }
 
 

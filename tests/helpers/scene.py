@@ -9,7 +9,7 @@ from typing import Any
 from bot import proposals as pr
 from bot.sandbox import Sandbox
 from bot.sandbox.model import CheckRun, Issue, IssueComment
-from bot.store import FAILED
+from bot.store.deliveries import FAILED
 from bot.strategies import CONFIG_PATH
 from webhooks.demo import SLUG, Stage
 
@@ -52,12 +52,12 @@ class Scene:
         faults were injected, and none may have been given up on. Where faults were injected,
         waits a rate limit asked for are skipped (as if that time had passed)."""
         await self.stage.settle(expedite=failures_allowed)
-        entries = [e for e in await self.stage.store.journal(limit=1000) if e.id > self.checked]
+        entries = [e for e in await self.stage.store.journal.entries(limit=1000) if e.id > self.checked]
         self.checked = max((e.id for e in entries), default=self.checked)
         if not failures_allowed:
             failed = [e.message for e in entries if e.kind == "delivery.failed"]
             assert failed == [], failed
-        given_up = [d.delivery.delivery_id for d in await self.stage.store.deliveries(limit=1000) if d.status == FAILED]
+        given_up = [d.delivery.delivery_id for d in await self.stage.store.deliveries.recent(limit=1000) if d.status == FAILED]
         assert given_up == []
 
     async def comment(self, number: int, body: str, *, as_: str | None = None) -> IssueComment:
@@ -114,7 +114,7 @@ class Scene:
 
     async def proposals(self) -> list[pr.Proposal]:
         """Oldest first."""
-        return list(reversed(await self.stage.store.proposals(self.repo)))
+        return list(reversed(await self.stage.store.proposals.find(self.repo)))
 
     async def only_proposal(self) -> pr.Proposal:
         found = await self.proposals()
@@ -122,7 +122,7 @@ class Scene:
         return found[0]
 
     async def journal(self, proposal: pr.Proposal | None = None) -> list[Any]:
-        return await self.stage.store.journal(
+        return await self.stage.store.journal.entries(
             repository=self.repo, proposal_id=proposal.id if proposal else None, limit=1000
         )
 
