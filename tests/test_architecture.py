@@ -230,7 +230,7 @@ def test_tests_share_helpers_not_each_other() -> None:
     offenders = {
         name: sorted(bad)
         for name, path in tests.items()
-        if (bad := {m for m in imported_names(name, path) if m in tests and (m.split(".")[-1].startswith("test_") or m == "tests.conftest")})
+        if (bad := {m for m in imported_names(name, path) if m in tests and (m.split(".")[-1].startswith("test_") or m.split(".")[-1].startswith("conftest"))})
     }
     assert offenders == {}
 
