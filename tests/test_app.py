@@ -198,8 +198,14 @@ async def test_missing_event_or_delivery_header_is_400(app: Starlette, client: h
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [(b"{not json", "not valid JSON"), (b"[1, 2]", "not an object"), (b"\xff\xfe", "not UTF-8")],
-    ids=["malformed", "array", "binary"],
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "not an object"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b"[" * 200_000, "nested too deeply"),
+        (b'{"installation": {"id": ' + b"9" * 5000 + b"}}", "number too long"),
+    ],
+    ids=["malformed", "array", "binary", "deeply-nested", "huge-number"],
 )
 async def test_malformed_json_is_400(app: Starlette, client: httpx.AsyncClient, body: bytes, message: str) -> None:
     response = await client.post(HOOK, content=body, headers=signed_headers("issue_comment", body))
