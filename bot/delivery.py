@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,6 +22,16 @@ KEPT_HEADERS = (
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
+MALFORMED_FORM = "form body is malformed: {error}"
+NO_PAYLOAD_FIELD = "form body has no `payload` field"
+NOT_UTF8 = "body is not UTF-8"
+NOT_JSON = "body is not valid JSON: {error} at line {line} column {column}"
+# json.loads recurses once per `[` or `{`: a deep enough body exhausts the interpreter's stack.
+TOO_DEEP = "body is nested too deeply to read as JSON"
+# Python refuses to read integers longer than sys.get_int_max_str_digits() (CVE-2020-10735).
+NUMBER_TOO_LONG = "body has a number too long to read as JSON (more than {limit} digits)"
+NOT_AN_OBJECT = "payload is JSON but not an object"
+
 
 class PayloadError(ValueError):
     """The body is not a JSON object (directly, or in the form field `payload`)."""
@@ -32,20 +43,24 @@ def decode_payload(body: bytes, content_type: str) -> dict[str, Any]:
         try:
             fields = parse_qs(body.decode("utf-8"), strict_parsing=True)
         except (UnicodeDecodeError, ValueError) as exc:
-            raise PayloadError(f"form body is malformed: {exc}") from exc
+            raise PayloadError(MALFORMED_FORM.format(error=exc)) from exc
         if "payload" not in fields:
-            raise PayloadError("form body has no `payload` field")
+            raise PayloadError(NO_PAYLOAD_FIELD)
         text = fields["payload"][0]
     else:
         text = body.decode("utf-8", errors="strict") if _is_utf8(body) else None
         if text is None:
-            raise PayloadError("body is not UTF-8")
+            raise PayloadError(NOT_UTF8)
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PayloadError(f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        raise PayloadError(NOT_JSON.format(error=exc.msg, line=exc.lineno, column=exc.colno)) from exc
+    except RecursionError as exc:
+        raise PayloadError(TOO_DEEP) from exc
+    except ValueError as exc:
+        raise PayloadError(NUMBER_TOO_LONG.format(limit=sys.get_int_max_str_digits())) from exc
     if not isinstance(payload, dict):
-        raise PayloadError("payload is JSON but not an object")
+        raise PayloadError(NOT_AN_OBJECT)
     return payload
 
 

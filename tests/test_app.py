@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from githubkit.webhooks import sign
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_for_hypothesis
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from bot.settings import Settings
@@ -17,7 +21,7 @@ from bot.store.deliveries import Deliveries
 from tests.fixtures.webhooks import load_payload
 from tests.helpers.deliveries import SECRET, post_event, signed_headers
 from webhooks.app import create_app
-from webhooks.sansio import MAX_BODY_BYTES
+from webhooks.sansio import MAX_BODY_BYTES, WebhookError, read_delivery
 
 HOOK = "/api/github/webhooks"
 
@@ -198,8 +202,14 @@ async def test_missing_event_or_delivery_header_is_400(app: Starlette, client: h
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [(b"{not json", "not valid JSON"), (b"[1, 2]", "not an object"), (b"\xff\xfe", "not UTF-8")],
-    ids=["malformed", "array", "binary"],
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "not an object"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b"[" * 200_000, "nested too deeply"),
+        (b'{"installation": {"id": ' + b"9" * 5000 + b"}}", "number too long"),
+    ],
+    ids=["malformed", "array", "binary", "deeply-nested", "huge-number"],
 )
 async def test_malformed_json_is_400(app: Starlette, client: httpx.AsyncClient, body: bytes, message: str) -> None:
     response = await client.post(HOOK, content=body, headers=signed_headers("issue_comment", body))
@@ -297,3 +307,121 @@ async def test_custom_webhook_path(settings: Settings) -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://t") as c:
             assert (await post_event(c, "issue_comment", comment_body(), path="/hooks")).status_code == 202
             assert (await post_event(c, "issue_comment", comment_body())).status_code == 404
+
+
+@pytest.fixture
+async def any_store_client(store: Store, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The intake over the store fixture (SQLite and PostgreSQL); a 500 is answered, not raised."""
+    application = create_app(settings.model_copy(update={"workers": 0}), store=store)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            yield c
+
+
+def comment_with(**facts: object) -> dict:
+    """The issue_comment example with routing facts replaced: `repository__full_name=…`."""
+    payload = load_payload("issue_comment", "created.1")
+    for dotted, value in facts.items():
+        *parents, key = dotted.split("__")
+        place = payload
+        for parent in parents:
+            place = place[parent]
+        place[key] = value
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("facts", "field"),
+    [
+        ({"repository__full_name": 5}, "`repository.full_name`"),
+        ({"repository__full_name": ["o/r"]}, "`repository.full_name`"),
+        ({"repository__full_name": 0}, "`repository.full_name`"),
+        ({"repository__full_name": ""}, "`repository.full_name`"),
+        ({"repository__full_name": "o/\x00r"}, "`repository.full_name`"),
+        ({"repository__full_name": "o/" + "r" * 299}, "`repository.full_name`"),
+        # 300 characters that lower-case to 600: too long for the order key the store keeps.
+        ({"repository__full_name": "\u0130" * 300}, "`repository.full_name`"),
+        ({"repository": "o/r"}, "`repository`"),
+        ({"installation": {"id": 2**63}}, "`installation.id`"),
+        ({"installation": {"id": -(2**63) - 1}}, "`installation.id`"),
+        ({"installation": {"id": True}}, "`installation.id`"),
+        ({"installation": {"id": "5"}}, "`installation.id`"),
+        ({"installation": [5]}, "`installation`"),
+        ({"action": "a" * 101}, "`action`"),
+        ({"action": 7}, "`action`"),
+        ({"action": "created\x00"}, "`action`"),
+    ],
+    ids=[
+        "full-name-int", "full-name-list", "full-name-zero", "full-name-empty", "full-name-nul",
+        "full-name-too-long", "full-name-lowers-too-long", "repository-text", "installation-id-2^63",
+        "installation-id-below-range", "installation-id-bool", "installation-id-text",
+        "installation-list", "action-too-long", "action-int", "action-nul",
+    ],
+)
+async def test_wrong_routing_facts_are_400_on_every_backend(
+    store: Store, any_store_client: httpx.AsyncClient, facts: dict, field: str
+) -> None:
+    response = await post_event(any_store_client, "issue_comment", comment_with(**facts), delivery="bad")
+    assert response.status_code == 400
+    assert response.json()["message"].startswith(field)
+    assert await store.deliveries.get("bad") is None
+    assert await store.journal.entries() == []
+
+
+async def test_routing_facts_at_the_columns_limits_are_accepted_on_every_backend(
+    store: Store, any_store_client: httpx.AsyncClient
+) -> None:
+    name, action = "o/" + "r" * 298, "a" * 100
+    payload = comment_with(repository__full_name=name, installation={"id": 2**63 - 1}, action=action)
+    response = await post_event(any_store_client, "issue_comment", payload, delivery="edge")
+    assert response.status_code == 202
+    stored = (await store.deliveries.get("edge")).delivery
+    assert (stored.repository, stored.installation_id, stored.action) == (name, 2**63 - 1, action)
+
+
+# Payload shapes for the property below: any JSON where a routing fact goes, and near misses.
+ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+TEXTS = st.text(max_size=330) | st.sampled_from(["opened", "o/r", "\u0130" * 300, "o/\x00r", "\ud800", "a" * 101])
+INTEGERS = st.integers(min_value=-(2**64), max_value=2**64) | st.sampled_from([2**63 - 1, 2**63, -(2**63), -(2**63) - 1])
+ROUTING_FACTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "action": ANY_JSON | TEXTS,
+        "installation": ANY_JSON | st.fixed_dictionaries({}, optional={"id": ANY_JSON | INTEGERS}),
+        "repository": ANY_JSON | st.fixed_dictionaries({}, optional={"full_name": ANY_JSON | TEXTS}),
+    },
+)
+EVENTS = st.sampled_from(["issue_comment", "pull_request", "push", "installation", "ping", "issues"])
+
+
+@settings_for_hypothesis(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(event=EVENTS, facts=ROUTING_FACTS)
+async def test_any_payload_shape_gets_the_pure_steps_answer_never_a_500(
+    store: Store, any_store_client: httpx.AsyncClient, event: str, facts: dict
+) -> None:
+    """The answer depends on the payload alone, never on the backend: a 400 saying what is wrong
+    exactly when the sans-I/O step refuses the delivery, otherwise stored with its facts as read."""
+    payload = {**load_payload("issue_comment", "created.1"), **facts}
+    body = json.dumps(payload).encode()
+    headers = signed_headers(event, body, delivery=str(uuid.uuid4()))
+    try:
+        expected = read_delivery({k.lower(): v for k, v in headers.items()}, body, secret=SECRET)
+    except WebhookError as exc:
+        expected, refusal = None, exc.message
+    response = await any_store_client.post(HOOK, content=body, headers=headers)
+    stored = await store.deliveries.get(headers["X-GitHub-Delivery"])
+    if expected is None:
+        assert (response.status_code, response.json()["message"]) == (400, refusal)
+        assert stored is None
+    else:
+        assert response.status_code in (200, 202), response.text
+        facts_as_read = (expected.action, expected.installation_id, expected.repository, expected.order_key)
+        got = stored.delivery
+        assert (got.action, got.installation_id, got.repository, got.order_key) == facts_as_read

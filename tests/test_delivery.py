@@ -23,6 +23,9 @@ def test_json_and_form_bodies_decode_alike() -> None:
         (b"other=1", "application/x-www-form-urlencoded", "no `payload` field"),
         (b"payload=%7Bnope", "application/x-www-form-urlencoded", "not valid JSON"),
         (b'"text"', "application/json", "not an object"),
+        (b"[" * 200_000, "application/json", "nested too deeply"),
+        (b"payload=" + b"%7B%22a%22%3A" * 200_000, "application/x-www-form-urlencoded", "nested too deeply"),
+        (b"[" + b"9" * 5000 + b"]", "application/json", "number too long"),
     ],
 )
 def test_bad_bodies(body: bytes, content_type: str, message: str) -> None:

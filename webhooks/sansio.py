@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from githubkit.webhooks import verify
+from sqlalchemy import BigInteger, Column, String
 
 from bot.delivery import FORM_CONTENT_TYPE, KEPT_HEADERS, Delivery, PayloadError, decode_payload
+from bot.store.tables import deliveries
 
 # GitHub caps webhook payloads at 25 MB and drops larger ones; anything bigger is not GitHub.
 # https://docs.github.com/en/webhooks/webhook-events-and-payloads#payload-cap
 MAX_BODY_BYTES = 25 * 1024 * 1024
 
-# Delivery ids are GUIDs and event names short words; the store keeps up to 100 characters.
-MAX_HEADER_CHARS = 100
+
+def column_chars(column: Column[Any]) -> int:
+    """The most characters a text column of the store keeps."""
+    kind = column.type
+    if not isinstance(kind, String) or kind.length is None:
+        raise TypeError(f"{column} is not a text column of bounded length")
+    return kind.length
+
+
+# Delivery ids are GUIDs and event names short words; refused here when the store could not keep them.
+MAX_HEADER_CHARS = min(column_chars(deliveries.c.delivery_id), column_chars(deliveries.c.event))
 
 ACCEPTED_CONTENT_TYPES = ("application/json", FORM_CONTENT_TYPE)
 
@@ -24,6 +36,11 @@ MISSING_HEADER = "missing {header} header"
 BAD_CONTENT_TYPE = "content type {content_type!r} is not supported; use application/json or {form}"
 BAD_HEADER = "{header} must be printable and at most {limit} characters"
 TOO_LARGE = f"payload is larger than GitHub's {MAX_BODY_BYTES // (1024 * 1024)} MB cap"
+# The routing facts a delivery is stored and ordered by, when the payload's are not what GitHub sends.
+NOT_AN_OBJECT = "`{field}` must be a JSON object"
+NOT_TEXT = "`{field}` must be printable text of 1 to {limit} characters"
+NOT_AN_ID = "`{field}` must be an integer from {low} to {high}"
+ORDER_KEY_TOO_LONG = "`repository.full_name` in lower case is too long for the store's {limit}-character ordering key"
 
 
 class WebhookError(Exception):
@@ -78,6 +95,41 @@ def check_headers(headers: Mapping[str, str]) -> None:
             raise BadRequest(BAD_HEADER.format(header=header, limit=MAX_HEADER_CHARS))
 
 
+def _text(value: Any, field: str, column: Column[Any]) -> None:
+    limit = column_chars(column)
+    if value is not None and not (isinstance(value, str) and 0 < len(value) <= limit and value.isprintable()):
+        # Printable excludes NUL, which PostgreSQL cannot store, and lone surrogates, which no
+        # database can.
+        raise BadRequest(NOT_TEXT.format(field=field, limit=limit))
+
+
+def _id(value: Any, field: str, column: Column[Any]) -> None:
+    bits = 64 if isinstance(column.type, BigInteger) else 32
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+        raise BadRequest(NOT_AN_ID.format(field=field, low=low, high=high))
+
+
+def _object(value: Any, field: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRequest(NOT_AN_OBJECT.format(field=field))
+    return value
+
+
+def check_routing_facts(payload: Mapping[str, Any]) -> None:
+    """Refuse routing facts of a type GitHub never sends, or that the store's columns cannot keep.
+
+    Checked here, once, so that every backend gives the same answer: SQLite keeps an int or a
+    NUL in a text column that PostgreSQL refuses, and neither should see one.
+    """
+    _text(payload.get("action"), "action", deliveries.c.action)
+    _id(_object(payload.get("installation"), "installation").get("id"), "installation.id", deliveries.c.installation_id)
+    full_name = _object(payload.get("repository"), "repository").get("full_name")
+    _text(full_name, "repository.full_name", deliveries.c.repository)
+
+
 def read_delivery(headers: Mapping[str, str], body: bytes, *, secret: str) -> Delivery:
     """Verify and decode one delivery. `headers` keys must be lower case.
 
@@ -95,8 +147,9 @@ def read_delivery(headers: Mapping[str, str], body: bytes, *, secret: str) -> De
         payload = decode_payload(body, content_type)
     except PayloadError as exc:
         raise BadRequest(str(exc)) from exc
+    check_routing_facts(payload)
     kept = {name: headers[name] for name in KEPT_HEADERS if name in headers}
-    return Delivery.from_payload(
+    delivery = Delivery.from_payload(
         headers["x-github-event"].strip(),
         payload,
         delivery_id=headers["x-github-delivery"].strip(),
@@ -104,3 +157,7 @@ def read_delivery(headers: Mapping[str, str], body: bytes, *, secret: str) -> De
         headers=kept,
         content_type=content_type,
     )
+    # The key holds the name in lower case, which can be longer than the name ("İ" → "i̇").
+    if len(delivery.order_key) > (limit := column_chars(deliveries.c.order_key)):
+        raise BadRequest(ORDER_KEY_TOO_LONG.format(limit=limit))
+    return delivery
