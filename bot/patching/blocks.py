@@ -8,12 +8,14 @@ from bot.patching.placing import (
     AMBIGUOUS_AT,
     INDENT_NOTE,
     REINDENT_DETAIL,
+    SHIFT_UNSETTLED,
+    WINDOW,
     Problem,
     closest_hint,
     contiguous,
 )
 from bot.patching.text import Text, render
-from bot.patching.tiers import CONTIGUOUS_TIERS
+from bot.patching.tiers import CONTIGUOUS_TIERS, settle
 
 
 def apply_block(current: str, *, block: SearchReplace) -> tuple[str, Strategy, int, str] | Problem:
@@ -30,6 +32,18 @@ def apply_block(current: str, *, block: SearchReplace) -> tuple[str, Strategy, i
                 AMBIGUOUS_AT.format(count=len(cands), lines=lines, why=""),
             )
         cand = cands[0]
+        settled = settle(
+            cand.shift,
+            pairs=list(zip(search, text.lines[cand.start : cand.end], strict=True)),
+            added=list(block.replace_lines),
+            window=text.lines[max(0, cand.start - WINDOW) : cand.end + WINDOW],
+            unit=text.unit,
+        )
+        if settled is None:
+            return Problem(
+                FailureReason.CANNOT_REINDENT, SHIFT_UNSETTLED.format(width=cand.shift.width())
+            )
+        cand.shift = settled
         replaced = []
         for line in block.replace_lines:
             shifted = cand.shift.apply(line)
@@ -43,7 +57,7 @@ def apply_block(current: str, *, block: SearchReplace) -> tuple[str, Strategy, i
         out += replaced
         out += list(zip(text.lines[cand.end :], text.eols[cand.end :], strict=True))
         strategy = tier.strategy
-        if tier.reindent and not cand.shift.width():
+        if tier.reindent and not cand.shift.changes():
             strategy = Strategy.WHITESPACE
         note = INDENT_NOTE.format(shift=f"{cand.shift.width():+d}") if cand.shift.width() else ""
         rendered = render(out, eol=text.eol, final_newline=text.ends_with_newline)

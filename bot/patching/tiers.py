@@ -25,31 +25,120 @@ FUZZY_TIERS = (RSTRIP_TIER, STRIP_TIER)
 
 @dataclass(frozen=True, slots=True)
 class Shift:
-    """Indentation difference between hunk and file: drop `remove`, then prepend `add`."""
+    """Indentation difference between hunk and file: drop `remove`, then prepend `add`.
+
+    With `hunk_unit` set, the hunk is indented in another unit than the file (tabs against
+    spaces, two spaces against four): each of its lines is read as whole levels of `hunk_unit`
+    plus the rest, and written as as many levels of `file_unit` (`levels` more) plus the rest.
+    """
 
     add: str = ""
     remove: str = ""
+    hunk_unit: str = ""
+    file_unit: str = ""
+    levels: int = 0
 
     def width(self) -> int:
+        if self.hunk_unit:
+            return self.levels * _columns(self.file_unit)
         return len(self.add) - len(self.remove)
+
+    def changes(self) -> bool:
+        return bool(self.hunk_unit) or bool(self.width())
+
+    def whole_levels(self, unit: str) -> bool:
+        """Whether the shift moves lines by whole indentation units of the file."""
+        if self.hunk_unit or not self.width():
+            return True
+        moved = self.add or self.remove
+        return moved == unit * (len(moved) // len(unit)) and len(moved) >= len(unit)
 
     def apply(self, line: str) -> str | None:
         if not line.strip():
             return line
+        if self.hunk_unit:
+            levels, rest = split_indent(line, unit=self.hunk_unit)
+            if levels + self.levels < 0:
+                return None
+            return self.file_unit * (levels + self.levels) + rest
         if not line.startswith(self.remove):
             return None
         return self.add + line[len(self.remove) :]
 
 
 NO_SHIFT = Shift()
+# Units a hunk may be written in when they differ from the file's.
+HUNK_UNITS = ("\t", "  ", "    ", "        ")
+
+
+def _columns(unit: str) -> int:
+    return 8 if unit == "\t" else len(unit)
 
 
 def _indent(line: str) -> str:
     return line[: len(line) - len(line.lstrip())]
 
 
-def shift_between(pairs: list[tuple[str, str]]) -> Shift | None:
-    """The one uniform shift turning each hunk line's indentation into its file line's; or None."""
+def split_indent(line: str, *, unit: str) -> tuple[int, str]:
+    """Whole `unit`s at the start of the line's indentation, and the rest of the line."""
+    levels = 0
+    at = 0
+    while line.startswith(unit, at):
+        levels += 1
+        at += len(unit)
+    return levels, line[at:]
+
+
+def residue(line: str, *, unit: str) -> str:
+    """The indentation left after the whole units (continuation lines align by columns)."""
+    _, rest = split_indent(line, unit=unit)
+    return _indent(rest)
+
+
+def indent_unit(lines: list[str]) -> str:
+    """The file's indentation unit: a tab, or the commonest step between nested lines."""
+    tabs = spaces = 0
+    steps: dict[int, int] = {}
+    previous = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        ind = _indent(line)
+        if ind.startswith("\t"):
+            tabs += 1
+        elif ind:
+            spaces += 1
+            width = len(ind)
+            if width > previous:
+                steps[width - previous] = steps.get(width - previous, 0) + 1
+        previous = len(ind) if not ind.startswith("\t") else previous
+    if tabs > spaces:
+        return "\t"
+    common = [(n, step) for step, n in steps.items() if step in (2, 3, 4, 8)]
+    return " " * (max(common)[1] if common else 4)
+
+
+def shift_between(pairs: list[tuple[str, str]], *, unit: str = "    ") -> Shift | None:
+    """The one uniform shift turning each hunk line's indentation into its file line's; or None.
+
+    First as characters (the hunk quoted some columns off), then as indentation levels in
+    another unit (the hunk written with tabs for a file indented with spaces, or the reverse,
+    or another width); a unit is taken only if it is the one that fits.
+    """
+    found = _column_shift(pairs)
+    if found is not None:
+        return found
+    fits = []
+    for hunk_unit in HUNK_UNITS:
+        if hunk_unit == unit:
+            continue
+        shift = _unit_shift(pairs, hunk_unit=hunk_unit, file_unit=unit)
+        if shift is not None:
+            fits.append(shift)
+    return fits[0] if len(fits) == 1 else None
+
+
+def _column_shift(pairs: list[tuple[str, str]]) -> Shift | None:
     shift: Shift | None = None
     for hunk_line, file_line in pairs:
         if not hunk_line.strip():
@@ -65,3 +154,54 @@ def shift_between(pairs: list[tuple[str, str]]) -> Shift | None:
         if not h.startswith(shift.remove) or shift.add + h[len(shift.remove) :] != f:
             return None
     return shift or NO_SHIFT
+
+
+def _unit_shift(pairs: list[tuple[str, str]], *, hunk_unit: str, file_unit: str) -> Shift | None:
+    delta: int | None = None
+    for hunk_line, file_line in pairs:
+        if not hunk_line.strip():
+            continue
+        h_levels, h_rest = split_indent(hunk_line, unit=hunk_unit)
+        f_levels, f_rest = split_indent(file_line, unit=file_unit)
+        if h_rest != f_rest:
+            return None
+        if delta is None:
+            delta = f_levels - h_levels
+        elif f_levels - h_levels != delta:
+            return None
+    if delta is None:
+        return None
+    if not any(hunk_unit in _indent(h) for h, _ in pairs if h.strip()):
+        return None  # the hunk never uses the unit: nothing shows it is written in it
+    return Shift(hunk_unit=hunk_unit, file_unit=file_unit, levels=delta)
+
+
+def settle(
+    shift: Shift, *, pairs: list[tuple[str, str]], added: list[str], window: list[str], unit: str
+) -> Shift | None:
+    """The shift to give the added lines, checked against them and the file; None to refuse.
+
+    A shift by whole indentation levels moved the whole hunk: its added lines follow. A shift
+    by some columns is not how a hunk gets quoted off; more likely the context lines lost or
+    gained a character (a diff's leading space) and the added lines did not, or the hunk uses
+    another indentation width. Each reading is tried, and kept only if every added line lands
+    on the file's indentation grid (whole units, plus a rest found in the file nearby); one
+    distinct result must be left.
+    """
+    if not added or not shift.changes() or shift.whole_levels(unit):
+        return shift
+    residues = {residue(line, unit=unit) for line in window if line.strip()}
+    variants = [shift, NO_SHIFT]
+    for hunk_unit in HUNK_UNITS:
+        if hunk_unit != unit:
+            found = _unit_shift(pairs, hunk_unit=hunk_unit, file_unit=unit)
+            if found is not None:
+                variants.append(found)
+    results: dict[tuple[str, ...], Shift] = {}
+    for variant in variants:
+        lines = [variant.apply(line) for line in added]
+        if any(line is None for line in lines):
+            continue
+        if all(residue(line, unit=unit) in residues for line in lines if line and line.strip()):
+            results.setdefault(tuple(line or "" for line in lines), variant)
+    return next(iter(results.values())) if len(results) == 1 else None

@@ -1,0 +1,87 @@
+"""Shapes of reply the applier was not shown before issue 19: each handled, or refused with a reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.patching import EditApplyError, apply, find_edits
+
+METHOD = """\
+class Cache:
+    def get(self, key):
+        value = self.store.get(key)
+        if value is None:
+            return self.default
+        return value
+"""
+METHOD_LOGGED = METHOD.replace(
+    "        if value is None:\n", "        log.debug(key)\n        if value is None:\n"
+)
+
+
+def run(reply: str, files: dict[str, str]) -> dict[str, str | None]:
+    return dict(apply(files, edits=find_edits(reply)).contents)
+
+
+# -- indentation: checked against the added lines, read by unit --
+
+
+def test_context_that_lost_one_column_leaves_added_lines_as_written():
+    # The hold-out's silently wrong files: context lines lost their diff-prefix space, the
+    # applier read that as a one-column shift and moved the added line too.
+    reply = (
+        "--- a/cache.py\n+++ b/cache.py\n@@ -2,3 +2,4 @@\n"
+        "    def get(self, key):\n"
+        "        value = self.store.get(key)\n"
+        "+        log.debug(key)\n"
+        "        if value is None:\n"
+    )
+    assert run(reply, {"cache.py": METHOD})["cache.py"] == METHOD_LOGGED
+
+
+def test_a_column_shift_the_added_lines_cannot_settle_is_refused():
+    # Context two columns off on one level: a two-space hunk, or context that lost two
+    # columns? The added line fits the file's grid either way.
+    reply = (
+        "--- a/cache.py\n+++ b/cache.py\n@@ -3,2 +3,3 @@\n"
+        "   value = self.store.get(key)\n"
+        "+      log.debug(key)\n"
+        "   if value is None:\n"
+    )
+    with pytest.raises(EditApplyError, match="not by whole indentation levels"):
+        run(reply, {"cache.py": METHOD})
+
+
+def test_tabs_in_the_hunk_are_written_in_the_files_spaces():
+    reply = (
+        "--- a/cache.py\n+++ b/cache.py\n@@ -2,3 +2,4 @@\n"
+        " \tdef get(self, key):\n"
+        " \t\tvalue = self.store.get(key)\n"
+        "+\t\tlog.debug(key)\n"
+        " \t\tif value is None:\n"
+    )
+    assert run(reply, {"cache.py": METHOD})["cache.py"] == METHOD_LOGGED
+
+
+def test_spaces_in_the_hunk_are_written_in_the_files_tabs():
+    tabbed = METHOD.replace("    ", "\t")
+    reply = (
+        "--- a/cache.py\n+++ b/cache.py\n@@ -2,3 +2,4 @@\n"
+        "     def get(self, key):\n"
+        "         value = self.store.get(key)\n"
+        "+        log.debug(key)\n"
+        "         if value is None:\n"
+    )
+    assert run(reply, {"cache.py": tabbed})["cache.py"] == METHOD_LOGGED.replace("    ", "\t")
+
+
+def test_two_space_hunk_on_a_four_space_file_is_read_by_level():
+    reply = (
+        "--- a/cache.py\n+++ b/cache.py\n@@ -2,4 +2,5 @@\n"
+        "   def get(self, key):\n"
+        "     value = self.store.get(key)\n"
+        "+    log.debug(key)\n"
+        "     if value is None:\n"
+        "       return self.default\n"
+    )
+    assert run(reply, {"cache.py": METHOD})["cache.py"] == METHOD_LOGGED
