@@ -85,3 +85,53 @@ def test_two_space_hunk_on_a_four_space_file_is_read_by_level():
         "       return self.default\n"
     )
     assert run(reply, {"cache.py": METHOD})["cache.py"] == METHOD_LOGGED
+
+
+# -- the request's own facts: which file a reply without a (right) path changes --
+
+BARE_HUNK = """\
+```diff
+@@ -3,2 +3,3 @@
+         value = self.store.get(key)
++        log.debug(key)
+         if value is None:
+```
+"""
+
+
+def test_bare_hunk_goes_to_the_one_file_the_request_targets():
+    change = apply({"pkg/cache.py": METHOD}, edits=find_edits(BARE_HUNK), targets=["pkg/cache.py"])
+    assert change.contents == {"pkg/cache.py": METHOD_LOGGED}
+
+
+def test_bare_hunk_goes_to_the_one_target_whose_lines_it_finds():
+    files = {"pkg/cache.py": METHOD, "pkg/other.py": "x = 1\n"}
+    change = apply(files, edits=find_edits(BARE_HUNK), targets=sorted(files))
+    assert change.contents == {"pkg/cache.py": METHOD_LOGGED}
+
+
+def test_bare_hunk_that_fits_several_targets_is_refused_naming_them():
+    files = {"pkg/cache.py": METHOD, "pkg/copy.py": METHOD}
+    with pytest.raises(EditApplyError, match="fits 2 of the files .*: pkg/cache.py, pkg/copy.py"):
+        apply(files, edits=find_edits(BARE_HUNK), targets=sorted(files))
+
+
+def test_bare_hunk_without_targets_is_refused():
+    with pytest.raises(EditApplyError, match="names no file"):
+        apply({"pkg/cache.py": METHOD}, edits=find_edits(BARE_HUNK))
+
+
+@pytest.mark.parametrize(
+    "written", ["a/pkg/cache.py", "./pkg/cache.py", "myrepo/pkg/cache.py", "cache.py"]
+)
+def test_almost_right_path_is_read_against_the_files(written):
+    reply = f"--- {written}\n+++ {written}\n" + BARE_HUNK.split("\n", 1)[1].rsplit("```", 1)[0]
+    change = apply({"pkg/cache.py": METHOD}, edits=find_edits(reply), targets=["pkg/cache.py"])
+    assert change.contents == {"pkg/cache.py": METHOD_LOGGED}
+
+
+def test_sub_folder_path_matching_several_files_is_refused_naming_them():
+    reply = "--- cache.py\n+++ cache.py\n" + BARE_HUNK.split("\n", 1)[1].rsplit("```", 1)[0]
+    files = {"pkg/cache.py": METHOD, "tests/cache.py": METHOD}
+    with pytest.raises(EditApplyError, match="fits 2 files: pkg/cache.py, tests/cache.py"):
+        apply(files, edits=find_edits(reply))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from bot.patching.blocks import apply_block
-from bot.patching.edits import EditKind, FileEdit, Hunk, LineKind, SearchReplace
+from bot.patching.edits import UNNAMED, EditKind, FileEdit, Hunk, LineKind, SearchReplace
+from bot.patching.naming import UnclearFile, name_files
 from bot.patching.outcomes import (
     AppliedChange,
     AppliedHunk,
@@ -97,12 +98,37 @@ def _apply_hunks(
     return render_file(text, segments=segments), journal, []
 
 
-def apply(files: Mapping[str, str], *, edits: Sequence[FileEdit]) -> AppliedChange:
+def apply(
+    files: Mapping[str, str],
+    *,
+    edits: Sequence[FileEdit],
+    targets: Collection[str] = (),
+    existing: Collection[str] = (),
+) -> AppliedChange:
     """Apply `edits` to `files` (path -> text); raise EditApplyError listing every failure.
+
+    `targets` are the files the request asks to change and `existing` every file the
+    repository has (besides `files`): an edit that names no file, or a path that is almost
+    right, goes to the one of them that fits (see naming).
 
     Either every hunk and block applies, or nothing is returned: there is no partial result and
     no silent fallback to the old content.
     """
+    try:
+        edits = place_files(files, edits=edits, targets=targets, existing=existing)
+    except UnclearFile as exc:
+        unit = next((u for e in edits for u in _units(e)), None)
+        failure = HunkFailure(
+            UNNAMED,
+            1,
+            1,
+            "file",
+            unit.text if unit else "",
+            unit.reply_line if unit else 1,
+            FailureReason.UNCLEAR_FILE,
+            str(exc),
+        )
+        raise EditApplyError([failure], total=sum(max(1, len(_units(e))) for e in edits)) from exc
     state: dict[str, str | None] = {}
     journal: list[AppliedHunk] = []
     failures: list[HunkFailure] = []
@@ -191,6 +217,40 @@ def apply(files: Mapping[str, str], *, edits: Sequence[FileEdit]) -> AppliedChan
     if failures:
         raise EditApplyError(failures, total=total)
     return AppliedChange(contents=dict(state), journal=tuple(journal))
+
+
+def place_files(
+    files: Mapping[str, str],
+    *,
+    edits: Sequence[FileEdit],
+    targets: Collection[str] = (),
+    existing: Collection[str] = (),
+) -> tuple[FileEdit, ...]:
+    """`edits` with each path read against the request (see naming): `targets` are the files
+    it asks to change, `existing` every file there is besides `files` (path -> text), in
+    which an edit is tried when several files could be meant. Raises UnclearFile (a
+    ReplyError) when the reply and the request leave more than one file, or none."""
+    return name_files(
+        edits,
+        targets=targets,
+        existing={*files, *existing},
+        fits=functools.partial(_fits, files),
+    )
+
+
+def _fits(files: Mapping[str, str], edit: FileEdit, path: str) -> bool:
+    """Whether every hunk and block of `edit` finds its place in `files[path]`."""
+    text = files.get(path)
+    if text is None:
+        return False
+    if edit.hunks and _apply_hunks(path, original=text, edit=edit)[2]:
+        return False
+    for block in edit.blocks:
+        outcome = apply_block(text, block=block)
+        if isinstance(outcome, Problem):
+            return False
+        text = outcome[0]
+    return True
 
 
 def _units(edit: FileEdit) -> tuple[Hunk | SearchReplace, ...]:

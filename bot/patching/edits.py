@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+# The path of an edit whose reply named no file; the request's targets decide (see naming).
+UNNAMED = "<unnamed>"
+
 
 class EditKind(StrEnum):
     """What an edit does to its file."""

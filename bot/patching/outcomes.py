@@ -32,6 +32,7 @@ class FailureReason(StrEnum):
     NO_ANCHOR = "cannot be placed"
     CANNOT_REINDENT = "cannot re-indent"
     DELETE_MISMATCH = "deletion does not match the file"
+    UNCLEAR_FILE = "unclear which file it changes"
 
 
 class TieBreak(StrEnum):

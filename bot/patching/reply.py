@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import unidiff
 
 from bot.patching.edits import (
+    UNNAMED,
     EditKind,
     FileEdit,
     HeaderState,
@@ -50,14 +51,6 @@ TRUNCATED_BLOCK = (
 BLOCK_NOT_CLOSED = (
     "the SEARCH/REPLACE block for {path} opened on reply line {line} has no {missing!r} line "
     "before the next block starts on reply line {next_line}"
-)
-BLOCK_WITHOUT_PATH = (
-    "the SEARCH/REPLACE block on reply line {line} has no file path: put the path on the line "
-    "before the block (or before its ``` fence)"
-)
-HUNK_WITHOUT_PATH = (
-    "the hunk on reply line {line} has no ---/+++ file header and no file path on the line "
-    "before it, so it is unclear which file it changes"
 )
 HEADER_WITHOUT_HUNKS = "the diff for {path} (reply line {line}) has a file header but no hunk"
 RENAME_UNSUPPORTED = (
@@ -288,9 +281,8 @@ class _Scanner:
                 i = self._read_diff_file(i)
                 continue
             if HUNK_HEADER_RE.match(line) or LONE_HUNK_MARK_RE.match(line):
-                path = self._path_before(i)
-                if path is None:
-                    raise MalformedEdit(HUNK_WITHOUT_PATH.format(line=i + 1))
+                # Without a path the request's own files decide (see naming).
+                path = self._path_before(i) or UNNAMED
                 i = self._read_diff_file(i, path=path)
                 continue
             i += 1
@@ -316,9 +308,7 @@ class _Scanner:
 
     def _read_block(self, i: int) -> int:
         start = i
-        path = self._path_before(i, after_block=True)
-        if path is None:
-            raise MalformedEdit(BLOCK_WITHOUT_PATH.format(line=i + 1))
+        path = self._path_before(i, after_block=True) or UNNAMED
         search: list[str] = []
         replace: list[str] = []
         part = search
