@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.patching import NoEditFound, RefusedReply, find_edits
-from bot.patching.edits import EditKind, HeaderState, LineKind
-from bot.patching.edits import UNNAMED
+from bot.patching.edits import UNNAMED, EditKind, HeaderState, LineKind
 from bot.patching.reply import MalformedEdit, TruncatedReply
 
 FENCED_WITH_CHATTER = """\

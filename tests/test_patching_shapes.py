@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.patching import EditApplyError, apply, find_edits
+from bot.patching import EditApplyError, ReplyError, apply, find_edits
 
 METHOD = """\
 class Cache:
@@ -135,3 +135,57 @@ def test_sub_folder_path_matching_several_files_is_refused_naming_them():
     files = {"pkg/cache.py": METHOD, "tests/cache.py": METHOD}
     with pytest.raises(EditApplyError, match="fits 2 files: pkg/cache.py, tests/cache.py"):
         apply(files, edits=find_edits(reply))
+
+
+# -- wrong counts: recounted when the hunk is plainly complete, refused when it was cut off --
+
+OVERCOUNTED = """\
+--- a/cache.py
++++ b/cache.py
+@@ -2,6 +2,9 @@
+     def get(self, key):
+         value = self.store.get(key)
++        log.debug(key)
+         if value is None:
+             return self.default
+"""
+
+
+def test_complete_last_hunk_with_too_large_counts_is_recounted():
+    assert run(OVERCOUNTED, {"cache.py": METHOD})["cache.py"] == METHOD_LOGGED
+
+
+def test_hunk_cut_off_after_its_change_is_refused():
+    cut = OVERCOUNTED.split("         if value", 1)[0]  # ends after the added line
+    with pytest.raises(ReplyError, match="the reply stops inside hunk 1"):
+        find_edits(cut)
+
+
+def test_hunk_cut_off_mid_line_is_refused():
+    with pytest.raises(ReplyError, match="the reply stops inside hunk 1"):
+        find_edits(OVERCOUNTED[:-1])
+
+
+def test_short_last_hunk_after_hunks_that_counted_right_is_refused():
+    # The model counted the first hunk right: the second's shortfall is a cut, not a miscount.
+    reply = (
+        "--- a/cache.py\n+++ b/cache.py\n@@ -1,2 +1,2 @@\n-class Cache:\n+class Store:\n"
+        "     def get(self, key):\n" + OVERCOUNTED.split("\n", 2)[2].replace("@@ -2,6", "@@ -4,6")
+    )
+    with pytest.raises(ReplyError, match="the reply stops inside hunk 2"):
+        find_edits(reply)
+
+
+def test_short_hunk_ending_with_less_context_than_it_starts_with_must_reach_the_file_end():
+    at_end = OVERCOUNTED.replace("@@ -2,6", "@@ -4,6").replace(
+        "     def get(self, key):\n         value = self.store.get(key)\n+        log.debug(key)\n",
+        "         if value is None:\n             return self.default\n+        log.debug(key)\n",
+    )
+    at_end = at_end.rsplit("         if value", 1)[0] + "         return value\n"
+    logged_at_end = METHOD.replace(
+        "            return self.default\n",
+        "            return self.default\n        log.debug(key)\n",
+    )
+    assert run(at_end, {"cache.py": METHOD})["cache.py"] == logged_at_end
+    with pytest.raises(EditApplyError, match="short of the end of the file"):
+        run(at_end, {"cache.py": METHOD + "\n\nCACHE = Cache()\n"})

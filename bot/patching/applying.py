@@ -31,6 +31,10 @@ from bot.patching.ties import break_ties
 
 FILE_MISSING_DETAIL = "{path} does not exist"
 FILE_EXISTS_DETAIL = "{path} already exists"
+CUT_OFF_DETAIL = (
+    "its header announces more lines than it has, and its context stops at file line {line}, "
+    "short of the end of the file"
+)
 DELETE_MISMATCH_DETAIL = "file line {at} is {found!r}, the deletion lists {expected!r}"
 
 
@@ -78,6 +82,8 @@ def _apply_hunks(
             taken=taken,
             ceiling=functools.partial(ceiling, index - 1),
         )
+        if not isinstance(placed, Problem) and hunk.ends_file and placed.end < len(text.lines):
+            placed = Problem(FailureReason.CUT_OFF, CUT_OFF_DETAIL.format(line=placed.end + 1))
         if isinstance(placed, Problem):
             problems.append((index, hunk, placed))
             continue

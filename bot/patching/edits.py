@@ -53,6 +53,9 @@ class Hunk:
     reply_line: int  # 1-based line of the reply where the hunk starts
     old_missing_newline: bool = False  # "\ No newline at end of file" after the last old line
     new_missing_newline: bool = False
+    # Shorter than its header and ending with fewer context lines than it starts with: either
+    # the last hunk of the file or a reply cut off; the applier accepts only the former.
+    ends_file: bool = False
 
     @property
     def old_lines(self) -> tuple[str, ...]:

@@ -33,6 +33,7 @@ class FailureReason(StrEnum):
     CANNOT_REINDENT = "cannot re-indent"
     DELETE_MISMATCH = "deletion does not match the file"
     UNCLEAR_FILE = "unclear which file it changes"
+    CUT_OFF = "cut off"
 
 
 class TieBreak(StrEnum):

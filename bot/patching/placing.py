@@ -53,9 +53,7 @@ SHIFT_UNSETTLED = (
 )
 OFFSET_NOTE = "{distance} lines {direction} the stated line {stated}"
 NO_NUMBERS_NOTE = "located by its context alone (no line numbers)"
-MISCOUNTED_NOTE = (
-    "located by its context alone (header counts disagree with the body, numbers ignored)"
-)
+MISCOUNTED_NOTE = "header counts disagree with the body: recounted"
 INDENT_NOTE = "indentation shifted by {shift} columns"
 UNIT_NOTE = "indented with {hunk} per level; written with the file's {file}"
 FUZZY_NOTE = "{skipped_hunk} hunk context lines not in the file, {skipped_file} file lines missing from its context"
@@ -544,8 +542,12 @@ def _pick(
 
 
 def stated_position(hunk: Hunk) -> int | None:
-    """0-based file line where the hunk says it starts, if its header can be trusted."""
-    if hunk.header is not HeaderState.STATED or hunk.old_start is None:
+    """0-based file line where the hunk says it starts, if its header states one.
+
+    A miscounted header's start is still the model's word on where the hunk goes, as for
+    `git apply --recount`: it is weighed only where the context fits in several places.
+    """
+    if hunk.header is HeaderState.MISSING or hunk.old_start is None:
         return None
     if not any(line.kind is not LineKind.ADDED for line in hunk.lines):
         return hunk.old_start  # "-N,0" inserts after line N
@@ -665,8 +667,10 @@ def _describe(
     tier: Tier, *, fuzzy: bool, cand: Candidate, stated: int | None, hunk: Hunk
 ) -> tuple[Strategy, str]:
     notes = []
+    if hunk.header is HeaderState.MISCOUNTED:
+        notes.append(MISCOUNTED_NOTE)
     if stated is None:
-        notes.append(MISCOUNTED_NOTE if hunk.header is HeaderState.MISCOUNTED else NO_NUMBERS_NOTE)
+        notes.append(NO_NUMBERS_NOTE)
     elif cand.start != stated:
         distance = cand.start - stated
         notes.append(

@@ -222,6 +222,7 @@ class _RawHunk:
     body: list[str]
     start: int  # 0-based reply line of the header (or of the first body line)
     counts_match: bool
+    ends_file: bool = False  # complete only if it reaches the end of the file
 
 
 def find_edits(reply: str) -> tuple[FileEdit, ...]:
@@ -253,6 +254,9 @@ class _Scanner:
         self.edits: list[FileEdit] = []
         self.last_block_path: str | None = None
         self.empty_diff_fence: _Fence | None = None
+        # A token limit stops the reply anywhere, most often inside a line.
+        self.ends_mid_line = bool(text) and not text.endswith("\n")
+        self.counted_right = False  # some hunk of the reply has counts that match its body
 
     # -- main loop --
 
@@ -485,9 +489,10 @@ class _Scanner:
             trimmed -= 1
         body_end = trimmed
         counts_match = False
+        ends_file = False
         if ranges is not None:
             counted = _counted_end(self.lines, i=i, end=end, want_old=ranges[1], want_new=ranges[3])
-            if counted is None and end >= n:
+            if counted is None and end >= n and self._cut_off(self.lines[i:end]):
                 got_old, got_new = _count(self.lines[i:end])
                 raise TruncatedReply(
                     TRUNCATED_HUNK.format(
@@ -500,11 +505,28 @@ class _Scanner:
                         got_new=got_new,
                     )
                 )
+            if counted is None and end >= n and _short_tail(self.lines[i:end]):
+                ends_file = True
             if counted is not None and trimmed <= counted <= end:
                 body_end = counted
                 counts_match = True
+                self.counted_right = True
         body = self.lines[i:body_end]
-        return _RawHunk(header_line, ranges, body, start, counts_match), body_end
+        return _RawHunk(header_line, ranges, body, start, counts_match, ends_file), body_end
+
+    def _cut_off(self, body: list[str]) -> bool:
+        """Whether a hunk that runs to the end of the reply, shorter than its header says, was
+        cut off rather than miscounted (then it is recounted, like `git apply --recount`).
+
+        A reply cut off by a token limit stops mid-line, or mid-change; a diff tool's hunk ends
+        with context lines (if it ends with fewer than it starts with, the applier checks that it
+        reaches the end of the file: see `Hunk.ends_file`). And a model whose other hunks
+        counted right would have counted this one right too.
+        """
+        if self.ends_mid_line or self.counted_right:
+            return True
+        kinds = [line[:1] if line[:1] in ("+", "-") else " " for line in body if line[:1] != "\\"]
+        return not kinds or kinds[-1] != " "
 
     def _next_file_starts(self, i: int) -> bool:
         # Inside a hunk only a full "--- x" + "+++ y" pair starts the next file: a lone "--- x"
@@ -559,6 +581,15 @@ class _Scanner:
                 if any(line.kind is not LineKind.ADDED for line in parsed.lines):
                     raise MalformedEdit(ADD_WITH_OLD_LINES.format(index=index, path=path))
         return FileEdit(path, kind, hunks=hunks)
+
+
+def _short_tail(body: list[str]) -> bool:
+    """Whether the hunk ends with fewer context lines than it starts with: complete only if it
+    reaches the end of the file, which the applier checks."""
+    kinds = [line[:1] if line[:1] in ("+", "-") else " " for line in body if line[:1] != "\\"]
+    lead = next((k for k, kind in enumerate(kinds) if kind != " "), len(kinds))
+    trail = next((k for k, kind in enumerate(reversed(kinds)) if kind != " "), len(kinds))
+    return trail < lead
 
 
 def _is_body_line(line: str) -> bool:
@@ -637,6 +668,7 @@ def _to_hunk(uh: unidiff.Hunk, *, raw: _RawHunk, lines: list[str]) -> Hunk:
         reply_line=raw.start + 1,
         old_missing_newline=old_nl,
         new_missing_newline=new_nl,
+        ends_file=raw.ends_file,
     )
 
 
