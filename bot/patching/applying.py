@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
 from bot.patching.blocks import apply_block
-from bot.patching.edits import UNNAMED, EditKind, FileEdit, Hunk, LineKind, SearchReplace
+from bot.patching.edits import (
+    UNNAMED,
+    EditKind,
+    FileEdit,
+    Hunk,
+    HunkLine,
+    LineKind,
+    SearchReplace,
+)
 from bot.patching.naming import UnclearFile, name_files
 from bot.patching.outcomes import (
     AppliedChange,
@@ -186,6 +195,7 @@ def apply(
                 )
                 continue
             result = existing
+            edit = _without_repeats(edit)
             if edit.hunks:
                 result, entries, problems = _apply_hunks(edit.path, original=existing, edit=edit)
                 for index, hunk, problem in problems:
@@ -242,6 +252,21 @@ def place_files(
         existing={*files, *existing},
         fits=functools.partial(_fits, files),
     )
+
+
+def _without_repeats(edit: FileEdit) -> FileEdit:
+    """The edit with a hunk the reply gives twice, line for line and at the same stated line,
+    kept once: the second copy would find its context already changed by the first. (Two
+    copies stating different lines may mean two like places in the file: both are kept.)"""
+    seen: set[tuple[tuple[HunkLine, ...], int | None]] = set()
+    kept = []
+    for hunk in edit.hunks:
+        key = (hunk.lines, hunk.old_start)
+        if key in seen and hunk.changes_something:
+            continue
+        seen.add(key)
+        kept.append(hunk)
+    return replace(edit, hunks=tuple(kept)) if len(kept) < len(edit.hunks) else edit
 
 
 def _fits(files: Mapping[str, str], edit: FileEdit, path: str) -> bool:

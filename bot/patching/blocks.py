@@ -38,6 +38,7 @@ def apply_block(current: str, *, block: SearchReplace) -> tuple[str, Strategy, i
             added=list(block.replace_lines),
             window=text.lines[max(0, cand.start - WINDOW) : cand.end + WINDOW],
             unit=text.unit,
+            tabbed=text.tabbed,
         )
         if settled is None:
             return Problem(

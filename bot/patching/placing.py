@@ -25,6 +25,7 @@ CLOSEST_MATCH = (
     "closest are file lines {first}-{last}, matching {hits} of the {wanted} lines the hunk "
     "expects; first difference at file line {at}: the hunk expects {expected!r}, the file has {found!r}"
 )
+TAKEN = "its lines are file lines {first}-{last}, which another hunk of the reply changes"
 NOTHING_CLOSE = "none of the lines the hunk expects occurs in the file"
 ALREADY_APPLIED = "the file already has this hunk's new lines at line {line} (applied twice?)"
 AMBIGUOUS_AT = "matches at {count} places (file lines {lines}){why}"
@@ -329,6 +330,7 @@ def assemble(
         added=[line.text for line in hunk.lines if line.kind is LineKind.ADDED],
         window=text.lines[max(0, cand.start - WINDOW) : cand.end + WINDOW],
         unit=text.unit,
+        tabbed=text.tabbed,
     )
     if settled is None:
         return Problem(
@@ -737,6 +739,8 @@ def closest_hint(text: Text, *, hunk: Hunk) -> str:
                 expected=old[k],
                 found=text.lines[best_start + k],
             )
+    if best_start + m <= n:
+        return TAKEN.format(first=best_start + 1, last=best_start + m)
     return CLOSEST_MATCH.format(
         first=best_start + 1,
         last=n,

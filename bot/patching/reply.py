@@ -41,6 +41,10 @@ TRUNCATED_HUNK = (
     "the reply stops inside hunk {index} of {path}: its header {header!r} announces "
     "{want_old} old / {want_new} new lines but the reply ends after {got_old} / {got_new}"
 )
+TRUNCATED_LINE = (
+    "the reply stops inside hunk {index} of {path}, in an added line without its newline: "
+    "the output was cut off"
+)
 TRUNCATED_HEADER = (
     "the diff for {path} ends after its file header, before any hunk: the output was cut off"
 )
@@ -512,6 +516,10 @@ class _Scanner:
                 counts_match = True
                 self.counted_right = True
         body = self.lines[i:body_end]
+        if self.ends_mid_line and body_end >= n and body and body[-1].startswith("+"):
+            # An added line with nothing after it, not even its newline: a complete reply ends
+            # a hunk with context, or marks a missing final newline; a cut one stops anywhere.
+            raise TruncatedReply(TRUNCATED_LINE.format(index=index, path=path))
         return _RawHunk(header_line, ranges, body, start, counts_match, ends_file), body_end
 
     def _cut_off(self, body: list[str]) -> bool:

@@ -50,6 +50,11 @@ class Text:
         return self._unit
 
     @property
+    def tabbed(self) -> bool:
+        """Whether any line starts with a tab."""
+        return any(line.startswith("\t") for line in self.lines)
+
+    @property
     def ends_with_newline(self) -> bool:
         return not self.eols or self.eols[-1] != ""
 

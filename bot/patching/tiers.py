@@ -44,10 +44,12 @@ class Shift:
         return len(self.add) - len(self.remove)
 
     def changes(self) -> bool:
-        return bool(self.hunk_unit) or bool(self.width())
+        return bool(self.hunk_unit) or bool(self.width()) or self == LOST_MARKER
 
     def whole_levels(self, unit: str) -> bool:
         """Whether the shift moves lines by whole indentation units of the file."""
+        if self is LOST_MARKER or self == LOST_MARKER:
+            return False
         if self.hunk_unit or not self.width():
             return True
         moved = self.add or self.remove
@@ -67,6 +69,9 @@ class Shift:
 
 
 NO_SHIFT = Shift()
+# Context lines written without their diff marker lose their first column, the others do not:
+# the added lines, which kept theirs, stand as written (if settle finds them on the file's grid).
+LOST_MARKER = Shift(remove=" ", add=" ")
 # Units a hunk may be written in when they differ from the file's.
 HUNK_UNITS = ("\t", "  ", "    ", "        ")
 
@@ -128,6 +133,8 @@ def shift_between(pairs: list[tuple[str, str]], *, unit: str = "    ") -> Shift 
     found = _column_shift(pairs)
     if found is not None:
         return found
+    if _lost_marker(pairs):
+        return LOST_MARKER
     fits = []
     for hunk_unit in HUNK_UNITS:
         if hunk_unit == unit:
@@ -156,6 +163,22 @@ def _column_shift(pairs: list[tuple[str, str]]) -> Shift | None:
     return shift or NO_SHIFT
 
 
+def _lost_marker(pairs: list[tuple[str, str]]) -> bool:
+    """Whether every hunk line is indented as its file line, or one space less, some of each."""
+    short = False
+    for hunk_line, file_line in pairs:
+        if not hunk_line.strip():
+            continue
+        h, f = _indent(hunk_line), _indent(file_line)
+        if h == f:
+            continue
+        if f.endswith(" ") and h == f[:-1]:
+            short = True
+            continue
+        return False
+    return short
+
+
 def _unit_shift(pairs: list[tuple[str, str]], *, hunk_unit: str, file_unit: str) -> Shift | None:
     delta: int | None = None
     for hunk_line, file_line in pairs:
@@ -177,7 +200,13 @@ def _unit_shift(pairs: list[tuple[str, str]], *, hunk_unit: str, file_unit: str)
 
 
 def settle(
-    shift: Shift, *, pairs: list[tuple[str, str]], added: list[str], window: list[str], unit: str
+    shift: Shift,
+    *,
+    pairs: list[tuple[str, str]],
+    added: list[str],
+    window: list[str],
+    unit: str,
+    tabbed: bool = True,
 ) -> Shift | None:
     """The shift to give the added lines, checked against them and the file; None to refuse.
 
@@ -187,8 +216,28 @@ def settle(
     another indentation width. Each reading is tried, and kept only if every added line lands
     on the file's indentation grid (whole units, plus a rest found in the file nearby); one
     distinct result must be left.
+
+    `tabbed`: whether any line of the file starts with a tab; if none does, added lines
+    indented with tabs in a file indented with spaces are read a level per tab.
     """
-    if not added or not shift.changes() or shift.whole_levels(unit):
+    if not added:
+        return shift
+    if not shift.changes() or shift.whole_levels(unit):
+        shift = _tabs_read(shift, added=added, unit=unit, tabbed=tabbed)
+        if shift.changes() or _indented(pairs):
+            return shift
+        # No context line is indented: nothing shows the hunk's unit. Added lines written as
+        # they stand, unless they are off the file's grid where another unit would put them on.
+        residues = {residue(line, unit=unit) for line in window if line.strip()}
+        if all(residue(line, unit=unit) in residues for line in added if line.strip()):
+            return shift
+        for hunk_unit in HUNK_UNITS:
+            other = Shift(hunk_unit=hunk_unit, file_unit=unit)
+            lines = [other.apply(line) or "" for line in added]
+            if hunk_unit != unit and all(
+                residue(line, unit=unit) in residues for line in lines if line.strip()
+            ):
+                return None
         return shift
     residues = {residue(line, unit=unit) for line in window if line.strip()}
     variants = [shift, NO_SHIFT]
@@ -205,3 +254,21 @@ def settle(
         if all(residue(line, unit=unit) in residues for line in lines if line and line.strip()):
             results.setdefault(tuple(line or "" for line in lines), variant)
     return next(iter(results.values())) if len(results) == 1 else None
+
+
+def _indented(pairs: list[tuple[str, str]]) -> bool:
+    return any(hunk_line[:1] in (" ", "\t") and hunk_line.strip() for hunk_line, _ in pairs)
+
+
+def _tabs_read(shift: Shift, *, added: list[str], unit: str, tabbed: bool) -> Shift:
+    """A shift the context showed none of, or whole levels of, with the added lines written
+    with tabs for a file that never starts a line with one: each tab is one of its levels."""
+    if tabbed or unit == "\t" or shift.hunk_unit:
+        return shift
+    if not any(line.startswith("\t") for line in added):
+        return shift
+    moved = shift.add or shift.remove
+    if moved.strip(" "):
+        return shift
+    levels = len(moved) // len(unit) * (1 if shift.add else -1)
+    return Shift(hunk_unit="\t", file_unit=unit, levels=levels)
