@@ -189,3 +189,82 @@ def test_short_hunk_ending_with_less_context_than_it_starts_with_must_reach_the_
     assert run(at_end, {"cache.py": METHOD})["cache.py"] == logged_at_end
     with pytest.raises(EditApplyError, match="short of the end of the file"):
         run(at_end, {"cache.py": METHOD + "\n\nCACHE = Cache()\n"})
+
+
+def test_context_lines_that_lost_their_marker_beside_unindented_ones():
+    # Only the indented context lines lost a column (an unindented one cannot lose its marker
+    # and still read as a diff line); the added line stands as written.
+    reply = (
+        "--- a/cache.py\n+++ b/cache.py\n@@ -1,3 +1,4 @@\n"
+        " class Cache:\n"
+        "    def get(self, key):\n"
+        "        value = self.store.get(key)\n"
+        "+        log.debug(key)\n"
+    )
+    reply += "        if value is None:\n"
+    assert run(reply, {"cache.py": METHOD})["cache.py"] == METHOD_LOGGED
+
+
+def test_tab_indented_added_lines_under_unindented_context_take_the_files_spaces():
+    source = "ITEMS = [\n    1,\n]\nNAME = 'x'\n"
+    reply = "--- a/m.py\n+++ b/m.py\n@@ -3,2 +3,3 @@\n ]\n+\tassert ITEMS\n NAME = 'x'\n"
+    assert (
+        run(reply, {"m.py": source})["m.py"]
+        == "ITEMS = [\n    1,\n]\n    assert ITEMS\nNAME = 'x'\n"
+    )
+
+
+def test_added_lines_off_the_grid_under_unindented_context_are_refused():
+    # Two spaces in a four-space file, and no indented context to say which unit the hunk
+    # uses: as written, or one level of two spaces?
+    source = "ITEMS = [\n    1,\n]\nNAME = 'x'\n"
+    reply = "--- a/m.py\n+++ b/m.py\n@@ -3,2 +3,4 @@\n ]\n+X = [\n+  2,\n NAME = 'x'\n"
+    with pytest.raises(EditApplyError, match="do not show which indentation"):
+        run(reply, {"m.py": source})
+
+
+def test_reply_ending_inside_an_added_line_is_refused():
+    reply = (
+        "--- a/cache.py\n+++ b/cache.py\n@@ -5,2 +5,2 @@\n"
+        "             return self.default\n-        return value\n+        return val"
+    )
+    with pytest.raises(ReplyError, match="in an added line without its newline"):
+        find_edits(reply)
+
+
+# -- hunks out of order, a hunk repeated --
+
+TWO_HUNKS = """\
+--- a/cache.py
++++ b/cache.py
+@@ -1,2 +1,2 @@
+-class Cache:
++class Store:
+     def get(self, key):
+@@ -5,2 +5,2 @@
+             return self.default
+-        return value
++        return value or None
+"""
+TWO_FIXED = METHOD.replace("class Cache:", "class Store:").replace(
+    "        return value\n", "        return value or None\n"
+)
+
+
+def test_hunks_in_reverse_order_apply():
+    head, first, second = TWO_HUNKS.split("@@ -")
+    reply = head + "@@ -" + second + "@@ -" + first
+    assert run(reply, {"cache.py": METHOD})["cache.py"] == TWO_FIXED
+
+
+def test_a_hunk_given_twice_applies_once():
+    head, first, second = TWO_HUNKS.split("@@ -")
+    reply = head + "@@ -" + first + "@@ -" + first + "@@ -" + second
+    assert run(reply, {"cache.py": METHOD})["cache.py"] == TWO_FIXED
+
+
+def test_one_change_given_at_two_stated_lines_is_refused_when_the_file_has_one_place():
+    head, first, second = TWO_HUNKS.split("@@ -")
+    reply = head + "@@ -" + second + "@@ -" + second.replace("5,2 +5,2", "9,2 +9,2")
+    with pytest.raises(EditApplyError, match="which another hunk of the reply changes"):
+        run(reply, {"cache.py": METHOD})
