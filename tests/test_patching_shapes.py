@@ -268,3 +268,33 @@ def test_one_change_given_at_two_stated_lines_is_refused_when_the_file_has_one_p
     reply = head + "@@ -" + second + "@@ -" + second.replace("5,2 +5,2", "9,2 +9,2")
     with pytest.raises(EditApplyError, match="which another hunk of the reply changes"):
         run(reply, {"cache.py": METHOD})
+
+
+# -- OpenAI's *** Begin Patch envelope --
+
+TWINS = "class A:\n    def f(self):\n        return 1\n\n    def g(self):\n        return 1\n"
+
+
+def test_begin_patch_envelope_with_an_anchor_and_end_of_file():
+    reply = (
+        "Here is the patch:\n*** Begin Patch\n*** Update File: m.py\n@@ def g(self):\n"
+        "-        return 1\n+        return 2\n*** End of File\n*** End Patch\n"
+    )
+    assert run(reply, {"m.py": TWINS})["m.py"] == TWINS[: -len("1\n")] + "2\n"
+
+
+def test_begin_patch_envelope_adds_and_deletes_files():
+    reply = "*** Begin Patch\n*** Add File: n.py\n+x = 1\n*** Delete File: m.py\n*** End Patch\n"
+    assert run(reply, {"m.py": TWINS}) == {"n.py": "x = 1\n", "m.py": None}
+
+
+def test_begin_patch_hunk_that_fits_twice_without_an_anchor_is_refused():
+    reply = "*** Begin Patch\n*** Update File: m.py\n@@\n-        return 1\n+        return 2\n*** End Patch\n"
+    with pytest.raises(EditApplyError, match="matches at 2 places"):
+        run(reply, {"m.py": TWINS})
+
+
+def test_begin_patch_without_its_end_is_cut_off():
+    reply = "*** Begin Patch\n*** Update File: m.py\n@@ def g(self):\n-        return 1\n"
+    with pytest.raises(ReplyError, match="has no \\*\\*\\* End Patch"):
+        find_edits(reply)

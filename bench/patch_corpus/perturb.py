@@ -241,6 +241,26 @@ def hunk_repeated(d: RealDiff, *, rng: random.Random, n: int) -> tuple[str, str,
     return render(d.path, hunks=hunks), d.old, d.new
 
 
+def apply_patch_envelope(d: RealDiff, *, rng: random.Random, n: int) -> tuple[str, str, str]:
+    """OpenAI's `*** Begin Patch` format: "@@" hunks without numbers, every other case with
+    the nearest `def`/`class` line above as anchor, "*** End of File" where a hunk ends the file."""
+    old_lines = d.old.split("\n")
+    lines = ["*** Begin Patch", f"*** Update File: {d.path}"]
+    for h in d.hunks:
+        anchor = ""
+        if n % 2:
+            for k in range(h.old_start - 2, -1, -1):
+                if old_lines[k].lstrip().startswith(("def ", "class ", "async def ")):
+                    anchor = " " + old_lines[k].strip()
+                    break
+        lines.append("@@" + anchor)
+        lines.extend(line for line in hunk_body(h) if not line.startswith("\\"))
+        if h.old_start + h.old_len - 1 >= d.old.count("\n") + (not d.old.endswith("\n")):
+            lines.append("*** End of File")
+    lines.append("*** End Patch")
+    return "\n".join(lines) + "\n", d.old, d.new
+
+
 PERTURBATIONS: dict[str, Callable[..., tuple[str, str, str]]] = {
     "clean": clean,
     "prose around the diff": prose,
@@ -259,6 +279,7 @@ PERTURBATIONS: dict[str, Callable[..., tuple[str, str, str]]] = {
     "context off by a column": context_off_by_a_column,
     "hunks out of order": hunks_out_of_order,
     "hunk repeated": hunk_repeated,
+    "apply_patch envelope": apply_patch_envelope,
     "cut off (refusal is right)": cut_off,
 }
 REFUSAL_RIGHT = frozenset({"cut off (refusal is right)"})

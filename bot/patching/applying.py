@@ -83,11 +83,16 @@ def _apply_hunks(
         stated = stated_position(hunk)
         # Line numbers that are off tend to be off by the same amount in every hunk.
         expected = stated + delta if stated is not None and delta is not None else stated
+        below = floor
+        if hunk.anchor and (seen := _anchor_line(text, anchor=hunk.anchor, floor=floor)):
+            # apply_patch's anchor: the hunk's context is the first fit below that line.
+            below = seen
+            expected = seen if expected is None else expected
         placed = place_hunk(
             text,
             hunk,
             expected=expected,
-            floor=floor,
+            floor=below,
             taken=taken,
             ceiling=functools.partial(ceiling, index - 1),
         )
@@ -252,6 +257,15 @@ def place_files(
         existing={*files, *existing},
         fits=functools.partial(_fits, files),
     )
+
+
+def _anchor_line(text: Text, *, anchor: str, floor: int) -> int | None:
+    """The line after the first file line at or below `floor` that reads as `anchor`."""
+    wanted = anchor.strip()
+    for at in range(floor, len(text.lines)):
+        if text.lines[at].strip() == wanted:
+            return at + 1
+    return None
 
 
 def _without_repeats(edit: FileEdit) -> FileEdit:

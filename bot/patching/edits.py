@@ -56,6 +56,8 @@ class Hunk:
     # Shorter than its header and ending with fewer context lines than it starts with: either
     # the last hunk of the file or a reply cut off; the applier accepts only the former.
     ends_file: bool = False
+    # apply_patch's "@@ def name():": a line above the change, to look for before the context.
+    anchor: str = ""
 
     @property
     def old_lines(self) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from bot.patching.edits import (
     LineKind,
     SearchReplace,
 )
+from bot.patching.envelope import read_envelope, starts_envelope
 
 DEV_NULL = "/dev/null"
 DIFF_FENCE_INFOS = ("diff", "patch", "udiff")
@@ -281,6 +282,15 @@ class _Scanner:
                     self.empty_diff_fence = self.fence
                 self.fence = None
                 i += 1
+                continue
+            if starts_envelope(line):
+                edits, i, problem = read_envelope(self.lines, start=i)
+                if problem and i >= n:
+                    raise TruncatedReply(problem)
+                if problem:
+                    raise MalformedEdit(problem)
+                self.edits.extend(edits)
+                self._mark_fence()
                 continue
             if SEARCH_RE.match(line):
                 i = self._read_block(i)
