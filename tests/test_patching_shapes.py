@@ -264,7 +264,7 @@ def test_a_hunk_given_twice_applies_once():
 
 
 def test_one_change_given_at_two_stated_lines_is_refused_when_the_file_has_one_place():
-    head, first, second = TWO_HUNKS.split("@@ -")
+    head, _, second = TWO_HUNKS.split("@@ -")
     reply = head + "@@ -" + second + "@@ -" + second.replace("5,2 +5,2", "9,2 +9,2")
     with pytest.raises(EditApplyError, match="which another hunk of the reply changes"):
         run(reply, {"cache.py": METHOD})
@@ -298,3 +298,62 @@ def test_begin_patch_without_its_end_is_cut_off():
     reply = "*** Begin Patch\n*** Update File: m.py\n@@ def g(self):\n-        return 1\n"
     with pytest.raises(ReplyError, match="has no \\*\\*\\* End Patch"):
         find_edits(reply)
+
+
+# -- a whole file instead of a diff; a snippet is not one --
+
+LONG = "".join(f"def f{k}():\n    return {k}\n\n\n" for k in range(8))
+
+
+def test_whole_file_in_a_code_block_replaces_the_file():
+    new = LONG.replace("return 3", "return 33")
+    reply = f"Here is the updated file.\n\n`m.py`:\n```python\n{new}```\n"
+    assert run(reply, {"m.py": LONG})["m.py"] == new
+
+
+def test_whole_file_without_a_path_goes_to_the_one_target():
+    new = LONG.replace("return 3", "return 33")
+    reply = f"Updated:\n```python\n{new}```\n"
+    change = apply({"m.py": LONG}, edits=find_edits(reply), targets=["m.py"])
+    assert change.contents == {"m.py": new}
+
+
+def test_snippet_in_a_code_block_does_not_replace_the_file():
+    reply = "`m.py`:\n```python\ndef f3():\n    return 33\n```\n"
+    with pytest.raises(EditApplyError, match="not the whole file"):
+        run(reply, {"m.py": LONG})
+
+
+def test_whole_file_with_an_elision_is_refused():
+    new = LONG.replace("def f5():\n    return 5\n", "# ... rest of the code unchanged ...\n")
+    reply = f"`m.py`:\n```python\n{new}```\n"
+    with pytest.raises(EditApplyError, match="reads as an elision"):
+        run(reply, {"m.py": LONG})
+
+
+# -- a reading of the context that breaks the file is refused --
+
+
+def test_fuzzy_placement_that_stops_the_file_compiling_is_refused():
+    source = "@old\ndef f():\n    x = 1\n    return x\n"
+    # The hunk leaves out "def f():", between the decorator it replaces and the body line it
+    # adds before: read as written, the added body line lands above the def.
+    reply = (
+        "--- a/m.py\n+++ b/m.py\n@@ -1,3 +1,3 @@\n-@old\n+@new\n+    log()\n     x = 1\n"
+        "     return x\n"
+    )
+    with pytest.raises(EditApplyError, match="the file would no longer compile"):
+        run(reply, {"m.py": source})
+
+
+def test_two_space_line_aligned_past_its_levels_is_refused():
+    reply = (
+        "--- a/cache.py\n+++ b/cache.py\n@@ -2,4 +2,5 @@\n"
+        "   def get(self, key):\n"
+        "     value = self.store.get(key)\n"
+        "+       # seven columns: three levels and one, or two and three?\n"
+        "     if value is None:\n"
+        "       return self.default\n"
+    )
+    with pytest.raises(EditApplyError, match="do not show which indentation"):
+        run(reply, {"cache.py": METHOD})

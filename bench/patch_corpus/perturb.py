@@ -261,6 +261,23 @@ def apply_patch_envelope(d: RealDiff, *, rng: random.Random, n: int) -> tuple[st
     return "\n".join(lines) + "\n", d.old, d.new
 
 
+def whole_file(d: RealDiff, *, rng: random.Random, n: int) -> tuple[str, str, str]:
+    """The whole new file in a ```python block instead of a diff; every other case without a path."""
+    named = f"`{d.path}`:\n" if n % 2 == 0 else ""
+    body = d.new if d.new.endswith("\n") else d.new + "\n"
+    return f"Here is the updated file.\n\n{named}```python\n{body}```\n", d.old, d.new
+
+
+def snippet(d: RealDiff, *, rng: random.Random, n: int) -> tuple[str, str, str]:
+    """Only the changed part of the new file (its first hunk, ten lines either side) in a code
+    block, as if it were the file: it cannot be placed, and must not replace the file."""
+    h = d.hunks[0]
+    lines = d.new.split("\n")
+    lo = max(0, h.new_start - 11)
+    part = "\n".join(lines[lo : h.new_start + h.new_len + 10]).rstrip("\n") + "\n"
+    return f"Here is the change.\n\n`{d.path}`:\n```python\n{part}```\n", d.old, d.new
+
+
 PERTURBATIONS: dict[str, Callable[..., tuple[str, str, str]]] = {
     "clean": clean,
     "prose around the diff": prose,
@@ -280,9 +297,13 @@ PERTURBATIONS: dict[str, Callable[..., tuple[str, str, str]]] = {
     "hunks out of order": hunks_out_of_order,
     "hunk repeated": hunk_repeated,
     "apply_patch envelope": apply_patch_envelope,
+    "whole file instead of a diff": whole_file,
     "cut off (refusal is right)": cut_off,
+    "snippet as a whole file (refusal is right)": snippet,
 }
-REFUSAL_RIGHT = frozenset({"cut off (refusal is right)"})
+REFUSAL_RIGHT = frozenset(
+    {"cut off (refusal is right)", "snippet as a whole file (refusal is right)"}
+)
 
 
 def cases(diffs: list[RealDiff], *, seed: int) -> list[Case]:

@@ -36,10 +36,14 @@ from bot.patching.placing import (
     stated_position,
 )
 from bot.patching.text import Text
-from bot.patching.ties import break_ties
+from bot.patching.ties import break_ties, breaks_syntax
+from bot.patching.whole import not_whole, whole_file
 
 FILE_MISSING_DETAIL = "{path} does not exist"
 FILE_EXISTS_DETAIL = "{path} already exists"
+INFERRED_BREAKS_SYNTAX = "it fits only with its context re-indented or partly skipped"
+# How a hunk was placed when the placement rests on a reading of its context, not its letter.
+INFERRED = frozenset({Strategy.REINDENT, Strategy.FUZZY_CONTEXT})
 CUT_OFF_DETAIL = (
     "its header announces more lines than it has, and its context stops at file line {line}, "
     "short of the end of the file"
@@ -115,7 +119,14 @@ def _apply_hunks(
         AppliedHunk(path, p.index, p.strategy, p.start + 1, p.note, p.tie_break) for p in placements
     ]
     segments = [Segment(p.start, p.end, p.lines, p.hunk) for p in placements]
-    return render_file(text, segments=segments), journal, []
+    result = render_file(text, segments=segments)
+    inferred = [p for p in placements if p.strategy in INFERRED]
+    if inferred and breaks_syntax(path, original=original, result=result):
+        # Context that had to be re-indented or partly skipped is the reply's word, read one
+        # way; a file that compiled and no longer does says the reading was wrong.
+        problem = Problem(FailureReason.BREAKS_SYNTAX, INFERRED_BREAKS_SYNTAX)
+        return original, [], [(p.index, p.hunk, problem) for p in inferred]
+    return result, journal, []
 
 
 def apply(
@@ -198,6 +209,25 @@ def apply(
                     reason=FailureReason.FILE_MISSING,
                     detail=FILE_MISSING_DETAIL.format(path=edit.path),
                 )
+                continue
+            if edit.whole is not None:
+                problem = not_whole(existing, new=edit.whole)
+                if problem:
+                    failures.append(
+                        HunkFailure(
+                            edit.path,
+                            1,
+                            1,
+                            "file",
+                            edit.whole[:200],
+                            edit.whole_line,
+                            FailureReason.NOT_WHOLE_FILE,
+                            problem,
+                        )
+                    )
+                    continue
+                state[edit.path] = whole_file(existing, new=edit.whole)
+                journal.append(AppliedHunk(edit.path, 1, Strategy.WHOLE_FILE, 1))
                 continue
             result = existing
             edit = _without_repeats(edit)

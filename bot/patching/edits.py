@@ -100,10 +100,12 @@ class FileEdit:
     kind: EditKind
     hunks: tuple[Hunk, ...] = ()
     blocks: tuple[SearchReplace, ...] = ()
+    whole: str | None = None  # the reply gave the whole new file instead of a diff
+    whole_line: int = 0  # the reply line of its fence
 
     @property
     def changes_something(self) -> bool:
-        if self.kind is not EditKind.MODIFY:
+        if self.kind is not EditKind.MODIFY or self.whole is not None:
             return True
         return any(h.changes_something for h in self.hunks) or any(
             b.search != b.replace for b in self.blocks

@@ -19,6 +19,7 @@ class Strategy(StrEnum):
     REINDENT = "reindent"  # matched with the indentation shifted uniformly; added lines follow
     FUZZY_CONTEXT = "fuzzy-context"  # some context lines are missing from or extra to the file
     NEW_FILE = "new-file"
+    WHOLE_FILE = "whole-file"  # the reply gave the whole new file
     DELETED_FILE = "deleted-file"
 
 
@@ -34,6 +35,8 @@ class FailureReason(StrEnum):
     DELETE_MISMATCH = "deletion does not match the file"
     UNCLEAR_FILE = "unclear which file it changes"
     CUT_OFF = "cut off"
+    NOT_WHOLE_FILE = "not the whole file"
+    BREAKS_SYNTAX = "the file would no longer compile"
 
 
 class TieBreak(StrEnum):

@@ -237,6 +237,8 @@ def find_edits(reply: str) -> tuple[FileEdit, ...]:
     if not edits:
         if match := REFUSAL_RE.search(reply):
             raise RefusedReply(REFUSED.format(quote=_sentence_around(reply, pos=match.start())))
+        edits = scanner.whole_files()
+    if not edits:
         if (fence := scanner.empty_diff_fence) is not None:
             raise NoEditFound(NO_EDITS_IN_DIFF_FENCE.format(info=fence.info, line=fence.line + 1))
         raise NoEditFound(NO_EDITS)
@@ -262,6 +264,8 @@ class _Scanner:
         # A token limit stops the reply anywhere, most often inside a line.
         self.ends_mid_line = bool(text) and not text.endswith("\n")
         self.counted_right = False  # some hunk of the reply has counts that match its body
+        # Fenced blocks that hold no edit: (opening line, content), a whole file if nothing else
+        self.code_blocks: list[tuple[int, list[str]]] = []
 
     # -- main loop --
 
@@ -280,6 +284,8 @@ class _Scanner:
                 if self.fence.info in DIFF_FENCE_INFOS and not self.fence.holds_edit:
                     # Only an error if the whole reply turns out to hold no edit.
                     self.empty_diff_fence = self.fence
+                elif not self.fence.holds_edit:
+                    self.code_blocks.append((self.fence.line, self.lines[self.fence.line + 1 : i]))
                 self.fence = None
                 i += 1
                 continue
@@ -307,6 +313,20 @@ class _Scanner:
         if self.fence is not None:
             raise TruncatedReply(TRUNCATED_FENCE.format(line=self.fence.line + 1))
         return self.edits
+
+    def whole_files(self) -> list[FileEdit]:
+        """A reply with no diff and no block may give whole files instead: a fenced block per
+        file, its path on the line before (or none, for the request's one target). Whether a
+        block really is the whole file, and not a snippet, the applier checks against it."""
+        edits: list[FileEdit] = []
+        for line, content in self.code_blocks:
+            path = self._path_before(line) or UNNAMED
+            if any(edit.path == path for edit in edits):
+                return []  # two blocks for one file: snippets, not whole files
+            edits.append(
+                FileEdit(path, EditKind.MODIFY, whole=_join_lines(content), whole_line=line + 1)
+            )
+        return edits
 
     def _closes_fence(self, line: str) -> bool:
         fence = self.fence

@@ -222,13 +222,36 @@ def settle(
     """
     if not added:
         return shift
+    residues = {residue(line, unit=unit) for line in window if line.strip()}
     if not shift.changes() or shift.whole_levels(unit):
         shift = _tabs_read(shift, added=added, unit=unit, tabbed=tabbed)
+        if shift.hunk_unit:
+            # Read in another unit: an added line's columns past its whole units must be a
+            # rest the context showed in both hunk and file, or the reading is a guess.
+            shown = {residue(h, unit=shift.hunk_unit) for h, _ in pairs if h.strip()}
+            narrow = shift.hunk_unit != "\t" and any(
+                rest and len(rest) % len(shift.hunk_unit) == 0 for rest in residues
+            )
+            rests = [residue(line, unit=shift.hunk_unit) for line in added if line.strip()]
+            if shift.hunk_unit != "\t" and any(rests):
+                # Seven columns in two-space levels are three levels and one, or two levels
+                # and three: an aligned line in a narrower unit does not say which.
+                return None
+            if narrow and any(_indent(line) for line in added if line.strip()):
+                # The file aligns some lines past its levels by whole levels of the hunk's
+                # unit: a hunk's indent may then be read as more levels or as more rest.
+                return None
+            if any(
+                residue(line, unit=shift.hunk_unit) not in shown | {""}
+                for line in added
+                if line.strip()
+            ):
+                return None
+            return shift
         if shift.changes() or _indented(pairs):
             return shift
         # No context line is indented: nothing shows the hunk's unit. Added lines written as
         # they stand, unless they are off the file's grid where another unit would put them on.
-        residues = {residue(line, unit=unit) for line in window if line.strip()}
         if all(residue(line, unit=unit) in residues for line in added if line.strip()):
             return shift
         for hunk_unit in HUNK_UNITS:
@@ -239,7 +262,6 @@ def settle(
             ):
                 return None
         return shift
-    residues = {residue(line, unit=unit) for line in window if line.strip()}
     variants = [shift, NO_SHIFT]
     for hunk_unit in HUNK_UNITS:
         if hunk_unit != unit:
