@@ -357,3 +357,25 @@ def test_two_space_line_aligned_past_its_levels_is_refused():
     )
     with pytest.raises(EditApplyError, match="do not show which indentation"):
         run(reply, {"cache.py": METHOD})
+
+
+# -- SEARCH text copied loosely --
+
+
+def test_search_block_with_drifted_quotes_and_spacing_keeps_the_files_unchanged_lines():
+    source = "NAMES = {'a': 1, 'b': 2}\nLIMIT = 3\n"
+    reply = (
+        "m.py\n<<<<<<< SEARCH\n"
+        'NAMES = {"a": 1,  "b": 2}\nLIMIT = 3\n'
+        "=======\n"
+        'NAMES = {"a": 1,  "b": 2}\nLIMIT = 4\n'
+        ">>>>>>> REPLACE\n"
+    )
+    assert run(reply, {"m.py": source})["m.py"] == "NAMES = {'a': 1, 'b': 2}\nLIMIT = 4\n"
+
+
+def test_drifted_search_block_that_fits_twice_is_refused():
+    source = "A = 'x'\nB = 1\n\nA = 'x'\nB = 1\n"
+    reply = 'm.py\n<<<<<<< SEARCH\nA = "x"\nB = 1\n=======\nA = "x"\nB = 2\n>>>>>>> REPLACE\n'
+    with pytest.raises(EditApplyError, match="matches at 2 places"):
+        run(reply, {"m.py": source})

@@ -278,6 +278,48 @@ def snippet(d: RealDiff, *, rng: random.Random, n: int) -> tuple[str, str, str]:
     return f"Here is the change.\n\n`{d.path}`:\n```python\n{part}```\n", d.old, d.new
 
 
+def _drift(line: str, *, rng: random.Random) -> str:
+    """The line as a model may copy it: quotes swapped, or spacing inside it changed."""
+    body = line.rstrip("\n")
+    indent = body[: len(body) - len(body.lstrip())]
+    rest = body[len(indent) :]
+    roll = rng.random()
+    if roll < 0.3 and "'" in rest and '"' not in rest:
+        rest = rest.replace("'", '"')
+    elif roll < 0.6 and ", " in rest:
+        rest = rest.replace(", ", ",  ", 1)
+    elif roll < 0.8:
+        rest = rest + "  "
+    return indent + rest
+
+
+def search_replace_drift(d: RealDiff, *, rng: random.Random, n: int) -> tuple[str, str, str]:
+    """SEARCH/REPLACE blocks, one per hunk, whose copied lines drifted: quotes swapped, spacing
+    inside a line changed, trailing spaces; the model's own new lines are as it meant them."""
+    parts = [f"{d.path}"]
+    for h in d.hunks:
+        search, replace_ = [], []
+        for tag, text in h.lines:
+            if tag == " ":
+                copied = _drift(text, rng=rng)
+                search.append(copied)
+                replace_.append(copied)
+            elif tag == "-":
+                search.append(_drift(text, rng=rng))
+            else:
+                replace_.append(text.rstrip("\n"))
+        parts += [
+            "```python",
+            "<<<<<<< SEARCH",
+            *search,
+            "=======",
+            *replace_,
+            ">>>>>>> REPLACE",
+            "```",
+        ]
+    return "\n".join(parts) + "\n", d.old, d.new
+
+
 PERTURBATIONS: dict[str, Callable[..., tuple[str, str, str]]] = {
     "clean": clean,
     "prose around the diff": prose,
@@ -298,6 +340,7 @@ PERTURBATIONS: dict[str, Callable[..., tuple[str, str, str]]] = {
     "hunk repeated": hunk_repeated,
     "apply_patch envelope": apply_patch_envelope,
     "whole file instead of a diff": whole_file,
+    "SEARCH/REPLACE, copied lines drifted": search_replace_drift,
     "cut off (refusal is right)": cut_off,
     "snippet as a whole file (refusal is right)": snippet,
 }

@@ -42,15 +42,20 @@ SOURCES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("sphinx", "7.2.5", "7.2.6"),
         ("alembic", "1.13.0", "1.13.1"),
     ),
-    "text (kept aside)": (
+    "assorted (kept aside)": (
         ("mako", "1.3.0", "1.3.2"),
         ("markdown", "3.5.1", "3.5.2"),
         ("tomlkit", "0.12.1", "0.12.4"),
         ("more-itertools", "10.1.0", "10.2.0"),
         ("docutils", "0.20", "0.20.1"),
+        ("sqlparse", "0.4.4", "0.5.0"),
+        ("pyparsing", "3.1.1", "3.1.2"),
+        ("isort", "5.12.0", "5.13.2"),
+        ("tqdm", "4.66.1", "4.66.4"),
+        ("networkx", "3.2", "3.2.1"),
     ),
 }
-KEPT_ASIDE = "text (kept aside)"
+KEPT_ASIDE = "assorted (kept aside)"
 PAIRS: tuple[tuple[str, str, str], ...] = tuple(p for pairs in SOURCES.values() for p in pairs)
 CACHE = Path(
     os.environ.get("EVOLVE_BENCH_CACHE", Path.home() / ".cache" / "evolve-bot" / "patch_corpus")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from bot.patching.edits import HeaderState, Hunk, HunkLine, LineKind, SearchReplace
 from bot.patching.outcomes import FailureReason, Strategy
 from bot.patching.placing import (
@@ -15,13 +17,13 @@ from bot.patching.placing import (
     contiguous,
 )
 from bot.patching.text import Text, render
-from bot.patching.tiers import CONTIGUOUS_TIERS, settle
+from bot.patching.tiers import CONTIGUOUS_TIERS, DRIFT_TIER, settle
 
 
 def apply_block(current: str, *, block: SearchReplace) -> tuple[str, Strategy, int, str] | Problem:
     text = Text.of(current)
     search = list(block.search_lines)
-    for tier in CONTIGUOUS_TIERS:
+    for tier in (*CONTIGUOUS_TIERS, DRIFT_TIER):
         cands = contiguous(text, old=search, tier=tier)
         if not cands:
             continue
@@ -46,19 +48,27 @@ def apply_block(current: str, *, block: SearchReplace) -> tuple[str, Strategy, i
             )
         cand.shift = settled
         replaced = []
-        for line in block.replace_lines:
-            shifted = cand.shift.apply(line)
-            if shifted is None:
-                return Problem(
-                    FailureReason.CANNOT_REINDENT,
-                    REINDENT_DETAIL.format(line=line, width=-cand.shift.width()),
-                )
-            replaced.append((shifted, text.eol))
+        # Lines the block keeps (equal in SEARCH and REPLACE) are written as the file has them:
+        # the model's copy may have drifted in spacing or quotes; only its changes are its own.
+        matcher = difflib.SequenceMatcher(None, search, list(block.replace_lines), autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                at = cand.start + i1
+                replaced += list(zip(text.lines[at : at + i2 - i1], text.eols[at : at + i2 - i1]))
+                continue
+            for line in block.replace_lines[j1:j2]:
+                shifted = cand.shift.apply(line)
+                if shifted is None:
+                    return Problem(
+                        FailureReason.CANNOT_REINDENT,
+                        REINDENT_DETAIL.format(line=line, width=-cand.shift.width()),
+                    )
+                replaced.append((shifted, text.eol))
         out = list(zip(text.lines[: cand.start], text.eols[: cand.start], strict=True))
         out += replaced
         out += list(zip(text.lines[cand.end :], text.eols[cand.end :], strict=True))
         strategy = tier.strategy
-        if tier.reindent and not cand.shift.changes():
+        if tier.strategy is Strategy.REINDENT and not cand.shift.changes():
             strategy = Strategy.WHITESPACE
         note = INDENT_NOTE.format(shift=f"{cand.shift.width():+d}") if cand.shift.width() else ""
         rendered = render(out, eol=text.eol, final_newline=text.ends_with_newline)

@@ -17,7 +17,8 @@ class Strategy(StrEnum):
     OFFSET = "offset"  # text matched exactly, but not at the stated line (or none was stated)
     WHITESPACE = "whitespace"  # matched once trailing whitespace is ignored
     REINDENT = "reindent"  # matched with the indentation shifted uniformly; added lines follow
-    FUZZY_CONTEXT = "fuzzy-context"  # some context lines are missing from or extra to the file
+    FUZZY_CONTEXT = "fuzzy-context"
+    DRIFT = "drift"  # a block's search text matched once spacing and quote style are ignored  # some context lines are missing from or extra to the file
     NEW_FILE = "new-file"
     WHOLE_FILE = "whole-file"  # the reply gave the whole new file
     DELETED_FILE = "deleted-file"

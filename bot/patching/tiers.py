@@ -20,6 +20,14 @@ EXACT_TIER = Tier("exact", Strategy.EXACT, lambda s: s, reindent=False)
 RSTRIP_TIER = Tier("rstrip", Strategy.WHITESPACE, str.rstrip, reindent=False)
 STRIP_TIER = Tier("strip", Strategy.REINDENT, str.strip, reindent=True)
 CONTIGUOUS_TIERS = (EXACT_TIER, RSTRIP_TIER, STRIP_TIER)
+# SEARCH text copied loosely: runs of spaces inside a line, and ' for " (a block's unchanged
+# lines are then written as the file has them, see blocks).
+DRIFT_TIER = Tier(
+    "drift",
+    Strategy.DRIFT,
+    lambda s: " ".join(s.split()).replace("'", '"'),
+    reindent=True,
+)
 FUZZY_TIERS = (RSTRIP_TIER, STRIP_TIER)
 
 
