@@ -25,6 +25,22 @@ from bot.patching import EditApplyError, ReplyError, TieBreak, apply, find_edits
 
 DEFAULT_SEED = 20261121  # picks the corpus's diffs; each draw's seed perturbs them
 DEFAULT_DRAWS = (20261121, 1, 2)
+SHAPE_SOURCES = (
+    "Why these shapes (what vendors and coding-agent projects document and complain about): "
+    "the `*** Begin Patch` grammar (Add/Delete/Update File, `@@` with an optional anchor line, "
+    "`*** End of File`) as OpenAI's Codex documents it "
+    "(https://raw.githubusercontent.com/anomalyco/opencode/2b8f912c8623a79688e236aa94d1e384fac3a325/packages/core/src/tool/patch.txt, "
+    "https://docs.rs/hanzo-apply-patch/0.6.74/hanzo_apply_patch/constant.APPLY_PATCH_TOOL_INSTRUCTIONS.html, "
+    "and the grammar in kilocode's parser, "
+    "https://gitverse.ru/outbreak/kilocode/content/main/src/core/tools/apply-patch/parser.ts), "
+    "and openai/openai-agents-python#4468 (grammar and runtime disagree on move-only "
+    "updates: renames are refused here); aider's write-ups on model replies — lazy "
+    "`...existing code...` comments, unreliable line numbers, the SEARCH/REPLACE, udiff and "
+    "whole-file formats (https://aider.chat/docs/unified-diffs.html, "
+    "https://aider.chat/2023/12/21/unified-diffs.html); `git apply --recount` and patchutils' "
+    "recountdiff for hunk counts that do not match the body "
+    "(https://man.archlinux.org/man/recountdiff, git's t4100-apply-stat test with --recount)."
+)
 TOOLS = ("evolve-bot", "git apply --recount", "GNU patch")
 RIGHT, REJECTED, WRONG = "right", "rejected", "wrong"
 
@@ -178,8 +194,7 @@ def main() -> None:
         "request knows (the target file, the package's other files), as `bot/instruction.py` "
         "does.\n\n"
         f"Classes (one at a time, applied to every hunk of the diff):\n\n{classes}\n\n"
-        + "\n\n".join(tables)
-        + f"\n\n{verdict}\n\n"
+        f"{SHAPE_SOURCES}\n\n" + "\n\n".join(tables) + f"\n\n{verdict}\n\n"
         f"Wall time for all cases (incl. process start for the peers): {timing}.\n"
     )
     write_section("patch_apply", body)

@@ -379,3 +379,26 @@ def test_drifted_search_block_that_fits_twice_is_refused():
     reply = 'm.py\n<<<<<<< SEARCH\nA = "x"\nB = 1\n=======\nA = "x"\nB = 2\n>>>>>>> REPLACE\n'
     with pytest.raises(EditApplyError, match="matches at 2 places"):
         run(reply, {"m.py": source})
+
+
+# -- "... existing code ..." inside a SEARCH block --
+
+BODY = "def f():\n    a = 1\n    b = 2\n    c = 3\n    return a\n"
+
+
+def test_search_block_with_an_elision_keeps_the_left_out_lines():
+    reply = (
+        "m.py\n<<<<<<< SEARCH\ndef f():\n    # ... existing code ...\n    return a\n=======\n"
+        "def f(x):\n    # ... existing code ...\n    return a + x\n>>>>>>> REPLACE\n"
+    )
+    expected = BODY.replace("def f():", "def f(x):").replace("return a\n", "return a + x\n")
+    assert run(reply, {"m.py": BODY})["m.py"] == expected
+
+
+def test_search_block_eliding_code_its_replace_text_does_not_place_is_refused():
+    reply = (
+        "m.py\n<<<<<<< SEARCH\ndef f():\n    # ... existing code ...\n    return a\n=======\n"
+        "def f(x):\n    return a + x\n>>>>>>> REPLACE\n"
+    )
+    with pytest.raises(EditApplyError, match="does not say where that code goes"):
+        run(reply, {"m.py": BODY})

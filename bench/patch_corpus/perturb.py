@@ -320,6 +320,50 @@ def search_replace_drift(d: RealDiff, *, rng: random.Random, n: int) -> tuple[st
     return "\n".join(parts) + "\n", d.old, d.new
 
 
+def search_replace_elided(d: RealDiff, *, rng: random.Random, n: int) -> tuple[str, str, str]:
+    """SEARCH/REPLACE blocks, one per hunk; where a hunk has unchanged lines between two
+    changes, the block leaves them out with "# ... existing code ..." in both halves."""
+    parts = [f"{d.path}"]
+    for h in d.hunks:
+        tags = [tag for tag, _ in h.lines]
+        changed = [k for k, tag in enumerate(tags) if tag != " "]
+        runs = [
+            k for k in range(changed[0] + 1, changed[-1]) if tags[k] == " " and tags[k - 1] != " "
+        ]
+        cut: tuple[int, int] | None = None
+        for k in runs:
+            end = k
+            while tags[end] == " ":
+                end += 1
+            if end - k >= 2:
+                cut = (k, end)
+                break
+        search, replace_ = [], []
+        for k, (tag, text) in enumerate(h.lines):
+            line = text.rstrip("\n")
+            if cut and cut[0] <= k < cut[1]:
+                if k == cut[0]:
+                    indent = line[: len(line) - len(line.lstrip())]
+                    marker = indent + "# ... existing code ..."
+                    search.append(marker)
+                    replace_.append(marker)
+                continue
+            if tag != "+":
+                search.append(line)
+            if tag != "-":
+                replace_.append(line)
+        parts += [
+            "```python",
+            "<<<<<<< SEARCH",
+            *search,
+            "=======",
+            *replace_,
+            ">>>>>>> REPLACE",
+            "```",
+        ]
+    return "\n".join(parts) + "\n", d.old, d.new
+
+
 PERTURBATIONS: dict[str, Callable[..., tuple[str, str, str]]] = {
     "clean": clean,
     "prose around the diff": prose,
@@ -341,6 +385,7 @@ PERTURBATIONS: dict[str, Callable[..., tuple[str, str, str]]] = {
     "apply_patch envelope": apply_patch_envelope,
     "whole file instead of a diff": whole_file,
     "SEARCH/REPLACE, copied lines drifted": search_replace_drift,
+    "SEARCH/REPLACE with an elision": search_replace_elided,
     "cut off (refusal is right)": cut_off,
     "snippet as a whole file (refusal is right)": snippet,
 }

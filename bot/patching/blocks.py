@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 from bot.patching.edits import HeaderState, Hunk, HunkLine, LineKind, SearchReplace
 from bot.patching.outcomes import FailureReason, Strategy
@@ -19,8 +20,66 @@ from bot.patching.placing import (
 from bot.patching.text import Text, render
 from bot.patching.tiers import CONTIGUOUS_TIERS, DRIFT_TIER, settle
 
+ELISION_RE = re.compile(
+    r"""
+    ^\s*(?:\#|//|/\*|<!--)\s*              # a comment
+    (?:\.\.\.|…|\[\.\.\.\]|.*\bexisting[ ]code\b)  # that says code is left out here
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+ELISION_UNPAIRED = (
+    "its SEARCH text leaves code out ({line!r}) but its REPLACE text does not say where that "
+    "code goes"
+)
+ELISION_OUT_OF_ORDER = "the text after its elision is not found below the text before it"
+
 
 def apply_block(current: str, *, block: SearchReplace) -> tuple[str, Strategy, int, str] | Problem:
+    """`block` applied to `current`; its search text must be found exactly once. A search
+    text that fits nowhere as written may leave code out with an elision comment ("# ...
+    existing code ..."): then each side of it must fit once, in order, and the replace text
+    must elide at the same point, keeping the left-out lines."""
+    found = _apply_plain(current, block=block)
+    if not isinstance(found, Problem) or found.reason is not FailureReason.CONTEXT_NOT_FOUND:
+        return found
+    elided = _apply_elided(current, block=block)
+    return found if elided is None else elided
+
+
+def _apply_elided(
+    current: str, *, block: SearchReplace
+) -> tuple[str, Strategy, int, str] | Problem | None:
+    search, replace = list(block.search_lines), list(block.replace_lines)
+    cuts = [k for k, line in enumerate(search) if ELISION_RE.match(line)]
+    if len(cuts) != 1 or cuts[0] in (0, len(search) - 1):
+        return None
+    k = cuts[0]
+    marks = [j for j, line in enumerate(replace) if line.strip() == search[k].strip()]
+    if len(marks) != 1:
+        return Problem(FailureReason.CONTEXT_NOT_FOUND, ELISION_UNPAIRED.format(line=search[k]))
+    j = marks[0]
+    halves = [(search[:k], replace[:j]), (search[k + 1 :], replace[j + 1 :])]
+    result, first_line, notes = current, 0, []
+    for index, (part, new) in enumerate(halves):
+        half = SearchReplace(
+            "".join(x + "\n" for x in part),
+            "".join(x + "\n" for x in new),
+            block.text,
+            block.reply_line,
+        )
+        outcome = _apply_plain(result, block=half)
+        if isinstance(outcome, Problem):
+            return outcome
+        result, _, line, note = outcome
+        if index == 0:
+            first_line, floor = line, line + len(new)
+        elif line < floor:
+            return Problem(FailureReason.CONTEXT_NOT_FOUND, ELISION_OUT_OF_ORDER)
+        notes += [note] if note else []
+    return result, Strategy.ELIDED, first_line, "; ".join(notes)
+
+
+def _apply_plain(current: str, *, block: SearchReplace) -> tuple[str, Strategy, int, str] | Problem:
     text = Text.of(current)
     search = list(block.search_lines)
     for tier in (*CONTIGUOUS_TIERS, DRIFT_TIER):

@@ -18,6 +18,7 @@ class Strategy(StrEnum):
     WHITESPACE = "whitespace"  # matched once trailing whitespace is ignored
     REINDENT = "reindent"  # matched with the indentation shifted uniformly; added lines follow
     FUZZY_CONTEXT = "fuzzy-context"
+    ELIDED = "elided"  # a block whose search text left code out, applied on both sides of it
     DRIFT = "drift"  # a block's search text matched once spacing and quote style are ignored  # some context lines are missing from or extra to the file
     NEW_FILE = "new-file"
     WHOLE_FILE = "whole-file"  # the reply gave the whole new file
