@@ -142,7 +142,7 @@ def test_sub_folder_path_matching_several_files_is_refused_naming_them():
 OVERCOUNTED = """\
 --- a/cache.py
 +++ b/cache.py
-@@ -2,6 +2,9 @@
+@@ -2,4 +2,9 @@
      def get(self, key):
          value = self.store.get(key)
 +        log.debug(key)
@@ -170,14 +170,14 @@ def test_short_last_hunk_after_hunks_that_counted_right_is_refused():
     # The model counted the first hunk right: the second's shortfall is a cut, not a miscount.
     reply = (
         "--- a/cache.py\n+++ b/cache.py\n@@ -1,2 +1,2 @@\n-class Cache:\n+class Store:\n"
-        "     def get(self, key):\n" + OVERCOUNTED.split("\n", 2)[2].replace("@@ -2,6", "@@ -4,6")
+        "     def get(self, key):\n" + OVERCOUNTED.split("\n", 2)[2].replace("@@ -2,4", "@@ -4,4")
     )
     with pytest.raises(ReplyError, match="the reply stops inside hunk 2"):
         find_edits(reply)
 
 
 def test_short_hunk_ending_with_less_context_than_it_starts_with_must_reach_the_file_end():
-    at_end = OVERCOUNTED.replace("@@ -2,6", "@@ -4,6").replace(
+    at_end = OVERCOUNTED.replace("@@ -2,4", "@@ -4,3").replace(
         "     def get(self, key):\n         value = self.store.get(key)\n+        log.debug(key)\n",
         "         if value is None:\n             return self.default\n+        log.debug(key)\n",
     )
@@ -402,3 +402,11 @@ def test_search_block_eliding_code_its_replace_text_does_not_place_is_refused():
     )
     with pytest.raises(EditApplyError, match="does not say where that code goes"):
         run(reply, {"m.py": BODY})
+
+
+def test_last_hunk_short_of_both_its_counts_is_refused_as_cut():
+    # Short of old and new lines alike, as a cut is (it always leaves out context): a miscount
+    # that looks like that cannot be told from a cut.
+    both_short = OVERCOUNTED.replace("@@ -2,4 +2,9 @@", "@@ -2,7 +2,9 @@")
+    with pytest.raises(ReplyError, match="the reply stops inside hunk 1"):
+        find_edits(both_short)

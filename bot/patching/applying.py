@@ -11,6 +11,7 @@ from bot.patching.edits import (
     UNNAMED,
     EditKind,
     FileEdit,
+    HeaderState,
     Hunk,
     HunkLine,
     LineKind,
@@ -301,12 +302,13 @@ def _anchor_line(text: Text, *, anchor: str, floor: int) -> int | None:
 def _without_repeats(edit: FileEdit) -> FileEdit:
     """The edit with a hunk the reply gives twice, line for line and at the same stated line,
     kept once: the second copy would find its context already changed by the first. (Two
-    copies stating different lines may mean two like places in the file: both are kept.)"""
+    copies stating different lines, or none, may mean two like places in the file: both are
+    kept.)"""
     seen: set[tuple[tuple[HunkLine, ...], int | None]] = set()
     kept = []
     for hunk in edit.hunks:
         key = (hunk.lines, hunk.old_start)
-        if key in seen and hunk.changes_something:
+        if key in seen and hunk.changes_something and hunk.header is HeaderState.STATED:
             continue
         seen.add(key)
         kept.append(hunk)

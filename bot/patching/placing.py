@@ -544,12 +544,12 @@ def _pick(
 
 
 def stated_position(hunk: Hunk) -> int | None:
-    """0-based file line where the hunk says it starts, if its header states one.
+    """0-based file line where the hunk says it starts, if its header can be trusted.
 
-    A miscounted header's start is still the model's word on where the hunk goes, as for
-    `git apply --recount`: it is weighed only where the context fits in several places.
+    Not a miscounted header's: "@@ -1 +1 @@" is as often a placeholder as a guess, and a
+    guessed start would choose between like places by chance.
     """
-    if hunk.header is HeaderState.MISSING or hunk.old_start is None:
+    if hunk.header is not HeaderState.STATED or hunk.old_start is None:
         return None
     if not any(line.kind is not LineKind.ADDED for line in hunk.lines):
         return hunk.old_start  # "-N,0" inserts after line N

@@ -526,7 +526,11 @@ class _Scanner:
         ends_file = False
         if ranges is not None:
             counted = _counted_end(self.lines, i=i, end=end, want_old=ranges[1], want_new=ranges[3])
-            if counted is None and end >= n and self._cut_off(self.lines[i:end]):
+            if (
+                counted is None
+                and end >= n
+                and self._cut_off(self.lines[i:end], want_old=ranges[1], want_new=ranges[3])
+            ):
                 got_old, got_new = _count(self.lines[i:end])
                 raise TruncatedReply(
                     TRUNCATED_HUNK.format(
@@ -552,7 +556,7 @@ class _Scanner:
             raise TruncatedReply(TRUNCATED_LINE.format(index=index, path=path))
         return _RawHunk(header_line, ranges, body, start, counts_match, ends_file), body_end
 
-    def _cut_off(self, body: list[str]) -> bool:
+    def _cut_off(self, body: list[str], *, want_old: int, want_new: int) -> bool:
         """Whether a hunk that runs to the end of the reply, shorter than its header says, was
         cut off rather than miscounted (then it is recounted, like `git apply --recount`).
 
@@ -562,6 +566,11 @@ class _Scanner:
         counted right would have counted this one right too.
         """
         if self.ends_mid_line or self.counted_right:
+            return True
+        got_old, got_new = _count(body)
+        if got_old < want_old and got_new < want_new:
+            # What a cut leaves out always includes context, which counts on both sides; a
+            # miscount that is short on both sides cannot be told from a cut.
             return True
         kinds = [line[:1] if line[:1] in ("+", "-") else " " for line in body if line[:1] != "\\"]
         return not kinds or kinds[-1] != " "

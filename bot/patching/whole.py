@@ -56,7 +56,10 @@ def not_whole(old: str, *, new: str) -> str:
         head = sum(1 for line in old_lines[: blocks[0].a] if line.strip())
         end = blocks[-1].a + blocks[-1].size
         tail = sum(1 for line in old_lines[end:] if line.strip())
-        if max(head, tail) > MAX_DROPPED_EDGE:
+        # A changed first or last line is replaced by something; a dropped one is not.
+        head_gone = head and not blocks[0].b
+        tail_gone = tail and blocks[-1].b + blocks[-1].size == len(new_lines)
+        if max(head, tail) > MAX_DROPPED_EDGE or head_gone or tail_gone:
             return ENDS_DROPPED.format(count=max(head, tail))
     return ""
 
