@@ -410,3 +410,12 @@ def test_last_hunk_short_of_both_its_counts_is_refused_as_cut():
     both_short = OVERCOUNTED.replace("@@ -2,4 +2,9 @@", "@@ -2,7 +2,9 @@")
     with pytest.raises(ReplyError, match="the reply stops inside hunk 1"):
         find_edits(both_short)
+
+
+def test_last_hunk_short_of_both_counts_after_a_miscounted_hunk_is_recounted():
+    reply = (
+        "--- a/cache.py\n+++ b/cache.py\n@@ -1,1 +1,3 @@\n-class Cache:\n+class Store:\n"
+        + OVERCOUNTED.split("\n", 2)[2].replace("@@ -2,4", "@@ -2,7")
+    )
+    expected = METHOD_LOGGED.replace("class Cache:", "class Store:")
+    assert run(reply, {"cache.py": METHOD})["cache.py"] == expected

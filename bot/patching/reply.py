@@ -264,6 +264,7 @@ class _Scanner:
         # A token limit stops the reply anywhere, most often inside a line.
         self.ends_mid_line = bool(text) and not text.endswith("\n")
         self.counted_right = False  # some hunk of the reply has counts that match its body
+        self.miscounted = False  # some earlier hunk's counts do not match its body
         # Fenced blocks that hold no edit: (opening line, content), a whole file if nothing else
         self.code_blocks: list[tuple[int, list[str]]] = []
 
@@ -549,6 +550,8 @@ class _Scanner:
                 body_end = counted
                 counts_match = True
                 self.counted_right = True
+            elif counted is not None or end < n:
+                self.miscounted = True
         body = self.lines[i:body_end]
         if self.ends_mid_line and body_end >= n and body and body[-1].startswith("+"):
             # An added line with nothing after it, not even its newline: a complete reply ends
@@ -568,9 +571,10 @@ class _Scanner:
         if self.ends_mid_line or self.counted_right:
             return True
         got_old, got_new = _count(body)
-        if got_old < want_old and got_new < want_new:
-            # What a cut leaves out always includes context, which counts on both sides; a
-            # miscount that is short on both sides cannot be told from a cut.
+        if got_old < want_old and got_new < want_new and not self.miscounted:
+            # What a cut leaves out always includes context, which counts on both sides; short
+            # on both sides, a hunk is taken for a miscount only from a model that miscounted
+            # an earlier hunk of the reply.
             return True
         kinds = [line[:1] if line[:1] in ("+", "-") else " " for line in body if line[:1] != "\\"]
         return not kinds or kinds[-1] != " "
