@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.results import write_section
 from bot.store import Store
-from webhooks.stage import Stage
+from webhooks.demo import Stage
 
 REPO = "maya/bench"
 
@@ -53,7 +53,7 @@ async def latencies(runs: int) -> list[float]:
 
 
 async def measured(store: Store, command_pr: int) -> list[float]:
-    deliveries = sorted(await store.deliveries(limit=10_000), key=lambda d: d.seq)
+    deliveries = sorted(await store.deliveries.recent(limit=10_000), key=lambda d: d.seq)
     commands: dict[str, float] = {}
     opened: dict[int, float] = {}
     for d in deliveries:
@@ -64,7 +64,7 @@ async def measured(store: Store, command_pr: int) -> list[float]:
         elif d.delivery.event == "pull_request" and d.delivery.action == "opened" and payload["sender"]["type"] == "Bot":
             opened[payload["pull_request"]["number"]] = d.received_at.timestamp()
     result = []
-    for p in await store.proposals(REPO):
+    for p in await store.proposals.find(REPO):
         pattern = str(p.spec.get("pattern"))
         if p.pr_number in opened and pattern in commands:
             result.append(opened[p.pr_number] - commands[pattern])

@@ -35,7 +35,7 @@ from githubkit import GitHub
 from githubkit.auth.base import BaseAuthStrategy
 from githubkit.throttling import BaseThrottler
 
-from bot.retry import RetryPolicy, SerialWrites
+from bot.github_retry import RetryPolicy, SerialWrites
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -380,14 +380,6 @@ class GitHubApp:
 
     async def installation_token(self, installation_id: int) -> InstallationToken:
         return await self.tokens.get(installation_id)
-
-    async def repo_installation_id(self, owner: str, repo: str) -> int:
-        """The id of this App's installation on `owner/repo`."""
-        response = await self.policy.call(
-            lambda: self.gh.rest(REST_API_VERSION).apps.async_get_repo_installation(owner, repo),
-            what=f"installation of the App on {owner}/{repo}",
-        )
-        return int(response.json()["id"])
 
     async def slug(self) -> str:
         """The App's slug (its bot is `<slug>[bot]`), asked of GitHub with the App's JWT."""

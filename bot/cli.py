@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.settings import SettingsError, load_settings
-from bot.store import Store, StoreError
+from bot.store import Store
+from bot.store.engine import StoreError
 
 app = typer.Typer(
     name="evolve-bot",
@@ -50,7 +51,7 @@ def journal(
     async def run() -> list[dict[str, object]]:
         store = await open_store()
         try:
-            entries = await store.journal(limit=limit, repository=repository, delivery_id=delivery)
+            entries = await store.journal.entries(limit=limit, repository=repository, delivery_id=delivery)
         finally:
             await store.close()
         return [e.to_dict() for e in entries]
@@ -95,14 +96,14 @@ def stats(
     async def run() -> str:
         store = await open_store()
         try:
-            proposals = await store.proposals(repository, limit=100_000)
+            proposals = await store.proposals.find(repository, limit=100_000)
         finally:
             await store.close()
         at = dt.datetime.now(dt.UTC)
         outcomes = [
             o
             for p in proposals
-            if (o := outcome_of(p, now=at, settle_days=settle_days, thumbs_down=int(p.spec.get("thumbs_down", 0)), thumbs_up=int(p.spec.get("thumbs_up", 0))))
+            if (o := outcome_of(p, now=at, settle_days=settle_days, thumbs_down=p.thumbs_down, thumbs_up=p.thumbs_up))
             is not None
         ]
         return render_stats(summarise(outcomes, repository=repository))
@@ -121,10 +122,10 @@ def rules(
     async def run() -> tuple[list, dict[str, str], list, list]:
         store = await open_store()
         try:
-            examples = await store.examples(repository)
-            retired = await store.retired_rules(repository)
-            taught = await store.retired_examples(repository)
-            proposals = [p for p in await store.proposals(repository, limit=100_000) if p.kind == "learned_rule"]
+            examples = await store.learning.examples(repository)
+            retired = await store.learning.retired_rules(repository)
+            taught = await store.learning.retired_examples(repository)
+            proposals = [p for p in await store.proposals.find(repository, limit=100_000) if p.kind == "learned_rule"]
         finally:
             await store.close()
         return learn_rules(examples, min_examples=min_examples), retired, taught, proposals

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot import proposals as pr
+from bot import proposals as lifecycle
 from bot.proposals import Evidence, Proposal
 
 # Outcome reasons: short enough for a table cell, specific enough for the Reflector to count.
@@ -147,22 +147,22 @@ def outcome_of(
         )
 
     last_at = proposal.history[-1].at if proposal.history else now
-    if proposal.state == pr.REVERTED:
-        return outcome(False, _last_step_at(proposal, pr.REVERTED) or last_at, REVERTED)
-    if proposal.state == pr.CLOSED:
-        closed_at = _last_step_at(proposal, pr.CLOSED) or last_at
+    if proposal.state == lifecycle.REVERTED:
+        return outcome(False, _last_step_at(proposal, lifecycle.REVERTED) or last_at, REVERTED)
+    if proposal.state == lifecycle.CLOSED:
+        closed_at = _last_step_at(proposal, lifecycle.CLOSED) or last_at
         if _closed_after_ci_failed(proposal):
             return outcome(False, closed_at, CI_FAILED)
         # The bot closes its own PR when a newer proposal supersedes it: nobody said no.
-        if proposal.spec.get("closed_by_human") is not False:
+        if proposal.closed_by_human is not False:
             return outcome(False, closed_at, CLOSED_UNMERGED)
-    if proposal.state == pr.SKIPPED and proposal.spec.get("ignored"):
-        return outcome(False, _last_step_at(proposal, pr.SKIPPED) or last_at, IGNORED)
+    if proposal.state == lifecycle.SKIPPED and proposal.ignored:
+        return outcome(False, _last_step_at(proposal, lifecycle.SKIPPED) or last_at, IGNORED)
     if thumbs_down > thumbs_up:
         # Reactions carry no time here; the last step keeps the answer the same on every call.
         return outcome(False, last_at, THUMBS_DOWN)
-    if proposal.state == pr.MERGED:
-        merged_at = _last_step_at(proposal, pr.MERGED) or last_at
+    if proposal.state == lifecycle.MERGED:
+        merged_at = _last_step_at(proposal, lifecycle.MERGED) or last_at
         settled_at = merged_at + dt.timedelta(days=settle_days)
         if now >= settled_at:
             return outcome(True, settled_at, MERGED)
@@ -176,12 +176,12 @@ def _last_step_at(proposal: Proposal, state: str) -> dt.datetime | None:
 def _closed_after_ci_failed(proposal: Proposal) -> bool:
     """Was the last CI verdict before the (last) close a failure?"""
     steps = list(proposal.history)
-    close = max((i for i, s in enumerate(steps) if s.state == pr.CLOSED), default=len(steps))
-    verdicts = (pr.PASSED, pr.FAILED, pr.UNTESTED)
+    close = max((i for i, s in enumerate(steps) if s.state == lifecycle.CLOSED), default=len(steps))
+    verdicts = (lifecycle.PASSED, lifecycle.FAILED, lifecycle.UNTESTED)
     for step in reversed(steps[:close]):
         if step.state in verdicts:
-            return step.state == pr.FAILED
-        if step.state == pr.PR_OPEN:
+            return step.state == lifecycle.FAILED
+        if step.state == lifecycle.PR_OPEN:
             return False  # the verdicts before that belong to an earlier head
     return False
 

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 from collections.abc import Sequence
+from typing import Protocol
 
-from bot.journal import JournalEntry
 from bot.proposals import Proposal
 
 # A hidden marker in every PR body and comment, so the bot can find its own words again.
 MARKER = "<!-- evolve-bot:proposal={id} -->"
-MARKER_PATTERN = re.compile(
-    r"""
-    <!--\s*evolve-bot:proposal=   # the marker's fixed start
-    (?P<id>[A-Za-z0-9._-]+)       # the proposal id
-    \s*-->
-    """,
-    re.VERBOSE,
-)
 
 PREVIEW_LINES = 200
 
@@ -79,12 +71,6 @@ HUMAN_PUSH = "@{actor} pushed to this branch, so I stop rewriting it. It's yours
 
 def marker(proposal_id: str) -> str:
     return MARKER.format(id=proposal_id)
-
-
-def proposal_id_in(text: str) -> str | None:
-    """The proposal a PR body or comment of the bot's is about, from its hidden marker."""
-    match = MARKER_PATTERN.search(text or "")
-    return match["id"] if match else None
 
 
 def confidence_line(p: Proposal) -> str:
@@ -152,7 +138,16 @@ def revert_body(*, original: Proposal | None, number: int, merge_sha: str, reaso
     )
 
 
-def why_chain(p: Proposal, entries: Sequence[JournalEntry]) -> str:
+class JournalStep(Protocol):
+    """What `/evolve why` reads of a journal entry (the store's `JournalEntry` is one): the texts
+    stay pure, with no store underneath."""
+
+    at: dt.datetime
+    kind: str
+    message: str
+
+
+def why_chain(p: Proposal, entries: Sequence[JournalStep]) -> str:
     """The answer to `/evolve why`: the proposal's steps with their reasons, oldest first."""
     lines = [marker(p.id), f"**Why `{p.id}`** ({p.kind}, now {p.state.replace('_', ' ')})", "", f"Rationale: {p.rationale}"]
     if p.signals:

@@ -23,7 +23,7 @@ from githubkit import GitHub
 from githubkit.exception import GraphQLFailed
 
 from bot.app_auth import REST_API_VERSION, GitHubApp, InstallationAuthStrategy, github_client
-from bot.retry import GitHubError
+from bot.github_retry import GitHubError
 
 T = TypeVar("T")
 
@@ -759,16 +759,6 @@ class RepoClient:
         )
         data = response.json()
         return Comment(id=data["id"], html_url=data["html_url"])
-
-    async def react_to_issue(self, number: int, content: ReactionContent) -> int:
-        """React to issue or pull request `number`; returns the reaction id."""
-        response = await self._call(
-            lambda: self._rest.reactions.async_create_for_issue(
-                self.owner, self.name, number, data={"content": content}
-            ),
-            f"react {content} to #{number}",
-        )
-        return int(response.json()["id"])
 
     async def issue_reactions(self, number: int) -> dict[str, int]:
         """How many of each reaction issue or pull request `number` has (its first 100)."""

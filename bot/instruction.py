@@ -275,7 +275,7 @@ def _int_or_none(value: Any) -> int | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
+class PromptContext:
     """Everything the prompt shows: files to change, related files, the repository's shape."""
 
     request: Request
@@ -380,7 +380,7 @@ async def build_context(
     *,
     playbook: str = "",
     related_bytes: int = RELATED_BYTES,
-) -> Context:
+) -> PromptContext:
     """Read the files the request is about, and a bounded set of related ones."""
     repo_paths = await files.paths()
     known = set(repo_paths)
@@ -424,7 +424,7 @@ async def build_context(
     contents = await files.read(allowed) if allowed else {}
     targets = {p: t for p in allowed if (t := contents.get(p)) is not None and "\x00" not in t}
     related = await _related(targets, files=files, config=config, known=known, limit=related_bytes)
-    return Context(
+    return PromptContext(
         request=request,
         targets=targets,
         related=related,
@@ -557,7 +557,7 @@ def _tests_of(path: str, *, known: set[str]) -> list[str]:
 # --- the prompt -----------------------------------------------------------------------------
 
 
-def render_prompt(context: Context, *, config: RepoConfig) -> str:
+def render_prompt(context: PromptContext, *, config: RepoConfig) -> str:
     """The first user message: request, untrusted context, lessons, files, rules."""
     request = context.request
     parts = [
@@ -659,7 +659,7 @@ def _fence_info(path: str) -> str:
 async def _check(
     completion: Completion,
     *,
-    context: Context,
+    context: PromptContext,
     shown: dict[str, str],
     files: Files,
     config: RepoConfig,
@@ -722,7 +722,7 @@ async def _check(
 async def _path_problems(
     edits: Sequence[FileEdit],
     *,
-    context: Context,
+    context: PromptContext,
     shown: dict[str, str],
     files: Files,
     config: RepoConfig,
@@ -797,7 +797,7 @@ def _listing(errors: Sequence[str]) -> str:
 
 
 async def patch_with_model(
-    context: Context,
+    context: PromptContext,
     files: Files,
     config: RepoConfig,
     *,

@@ -7,11 +7,26 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-# Kinds are strings so later strategies (and stored proposals of kinds this version does not
-# know) need no migration; these are the ones the loop knows how to patch.
-KINDS = ("rewrite", "instruction", "learned_rule", "revert", "playbook", "onboarding")
+
+class Kind(StrEnum):
+    """The kinds of change the loop knows how to patch.
+
+    A `StrEnum`, so a kind is stored, compared and written as the same string as before; a
+    stored proposal of a kind this version does not know still loads (its `kind` is a str).
+    """
+
+    REWRITE = "rewrite"
+    INSTRUCTION = "instruction"
+    LEARNED_RULE = "learned_rule"
+    REVERT = "revert"
+    PLAYBOOK = "playbook"
+    ONBOARDING = "onboarding"
+
+
+KINDS = tuple(Kind)
 
 PROPOSED = "proposed"
 SUGGESTED = "suggested"  # suggest_only: commented with a preview, nothing more unless applied
@@ -89,7 +104,7 @@ class Proposal:
     key: str  # stable across retries: the same change asked again has the same key
     repository: str
     installation_id: int | None
-    kind: str
+    kind: str  # a Kind, or a kind this version does not know
     title: str
     rationale: str
     spec: dict[str, Any]  # what the patch strategy needs (pattern/fix/glob, instruction, …)
@@ -111,6 +126,16 @@ class Proposal:
     human_pushed: bool = False
     auto_merge: bool = False  # the gate said open_and_merge: merge once the checks pass
     attempts: int = 0
+    # Lifecycle flags. Stored inside `spec` under their own names (see LIFECYCLE_FLAGS), as they
+    # always were, so stored proposals need no migration.
+    thumbs_up: int = 0  # 👍 on the bot's PR when last read (GitHub sends no reaction webhooks)
+    thumbs_down: int = 0
+    retried: int = 0  # the attempt a person's `/evolve retry` started (0: never retried)
+    ignored: bool = False  # a person said `/evolve ignore`
+    ci_fix_tried: bool = False  # the model had its one try at fixing failing CI on the branch
+    approved_by: str | None = None  # who said `/evolve apply` (a held proposal must not ask again)
+    ab_reported: bool = False  # the before/after report on the default branch is written
+    closed_by_human: bool | None = None  # None: closed by no one the bot knows of
     # The store's revision of this record (0 = never saved); a save based on an older one fails.
     version: int = 0
 
@@ -119,13 +144,21 @@ class Proposal:
         return self.state in OPEN_PR_STATES
 
     def to_dict(self) -> dict[str, Any]:
+        """The stored form: lifecycle flags that are set go inside `spec`, under their names."""
         data = dataclasses.asdict(self)
         data["history"] = [{"state": s.state, "at": s.at.isoformat(), "reason": s.reason} for s in self.history]
+        flags = {name: data.pop(name) for name in LIFECYCLE_FLAGS}
+        data["spec"] = {**data["spec"], **{k: v for k, v in flags.items() if v != _FLAG_DEFAULTS[k]}}
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Proposal:
         values = dict(data)
+        spec = dict(values.get("spec") or {})
+        for name in LIFECYCLE_FLAGS:
+            if name in spec:
+                values[name] = spec.pop(name)
+        values["spec"] = spec
         values["history"] = tuple(
             Step(state=s["state"], at=dt.datetime.fromisoformat(s["at"]), reason=s["reason"]) for s in values.get("history", ())
         )
@@ -134,6 +167,12 @@ class Proposal:
             values[name] = tuple(values.get(name) or ())
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+LIFECYCLE_FLAGS = (
+    "thumbs_up", "thumbs_down", "retried", "ignored", "ci_fix_tried", "approved_by", "ab_reported", "closed_by_human",
+)  # fmt: skip
+_FLAG_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Proposal) if f.name in LIFECYCLE_FLAGS}
 
 
 def stable_key(kind: str, repository: str, spec: dict[str, Any]) -> str:

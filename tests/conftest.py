@@ -1,27 +1,36 @@
-"""Shared fixtures: a store on every configured backend, settings, and a signed-request poster."""
+"""Shared fixtures (store, settings, stage, github, prism, model); the code they use is in tests/helpers/."""
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from githubkit.webhooks import sign
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.github import InstallationClient
+from bot.sandbox.sandbox import Sandbox
 from bot.settings import Settings
 from bot.store import Store
+from tests.helpers.deliveries import SECRET
+from tests.helpers.github_world import FILES, GitHubWorld, Waits, make_app
+from tests.helpers.llm_server import LLMServer
+from tests.helpers.prism import (
+    PRISM_SKIPPED,
+    PrismProxy,
+    start_prism_early,
+    stop_prism_started_early,
+    take_prism,
+)
+from tests.helpers.scene import OWNER, READER, WRITER
+from webhooks.demo import Stage
 
 pytest_plugins = ["tests.conftest_sandbox"]
 
-SECRET = "It's a Secret to Everybody"
 POSTGRES_URL = os.environ.get("EVOLVE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 
@@ -38,15 +47,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.collectonly:
         return
     if any("prism" in getattr(item, "fixturenames", ()) for item in session.items):
-        from tests.test_conformance import start_prism_early
-
         start_prism_early()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    conformance = sys.modules.get("tests.test_conformance")
-    if conformance is not None:
-        conformance.stop_prism_started_early()
+    stop_prism_started_early()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -87,60 +92,48 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
-def signed_headers(event: str, body: bytes, *, delivery: str | None = None, secret: str = SECRET) -> dict[str, str]:
-    return {
-        "Content-Type": "application/json",
-        "X-GitHub-Event": event,
-        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
-        "X-Hub-Signature-256": sign(secret, body),
-        "User-Agent": "GitHub-Hookshot/test",
-    }
+@pytest.fixture
+async def stage(tmp_path: Path) -> AsyncIterator[Stage]:
+    """The sandbox and the bot, with alice, bob and carol, and the App on all of alice's repos."""
+    async with Stage(tmp_path) as opened:
+        sandbox = opened.sandbox
+        for login in (OWNER, WRITER, READER):
+            sandbox.add_user(login)
+        # Installed before any repository exists: repositories created later are covered without
+        # an installation event, so there is no onboarding PR unless a test asks for one.
+        await sandbox.install(opened.app, account=OWNER, repos=None)
+        await opened.settle()
+        yield opened
 
 
-async def post_event(
-    client: httpx.AsyncClient,
-    event: str,
-    payload: dict[str, Any] | bytes,
-    *,
-    path: str = "/api/github/webhooks",
-    delivery: str | None = None,
-) -> httpx.Response:
-    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return await client.post(path, content=body, headers=signed_headers(event, body, delivery=delivery))
+@pytest.fixture
+async def github(tmp_path: Path) -> AsyncIterator[GitHubWorld]:
+    """The GitHub world: a served sandbox with alice/demo, the App installed on it, our client for it."""
+    async with Sandbox(root=tmp_path / "sandbox", ci=False) as sandbox:
+        sandbox_app = sandbox.register_app(slug="evolve-bot")
+        await sandbox.create_repo("alice/demo", files=FILES, ci_command=None)
+        installation = await sandbox.install(sandbox_app, account="alice", repos=["alice/demo"])
+        async with sandbox.serve() as base_url:
+            waits = Waits()
+            app = make_app(sandbox_app, base_url, waits)
+            repo = InstallationClient(app, installation.id).repo("alice", "demo")
+            yield GitHubWorld(sandbox, installation, app, repo, base_url, waits)
 
 
-def route(event: str, payload: dict[str, Any], *, delivery: str = "d-test") -> list[Any]:
-    """The signals the intake's router makes of one payload (no HTTP, no store)."""
-    from bot.delivery import Delivery
-    from webhooks.routes import router
+@pytest.fixture
+def prism() -> Iterator[PrismProxy]:
+    """The Prism started early for this test, or one started now; stopped after the test."""
+    if os.environ.get("EVOLVE_SKIP_PRISM") == "1":
+        pytest.skip(PRISM_SKIPPED)
+    proxy = take_prism()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
 
-    body = json.dumps(payload).encode()
-    return router.signals(Delivery.from_payload(event, payload, delivery_id=delivery, body=body))
 
-
-class running:
-    """`async with running(asgi_app) as url:` serves the app with uvicorn on a free loopback port."""
-
-    def __init__(self, app: Any) -> None:
-        import uvicorn
-
-        from bot.sandbox.prompt_server import PromptServer
-
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
-        self.server = PromptServer(config)
-        self.task: Any = None
-
-    async def __aenter__(self) -> str:
-        import asyncio
-
-        self.task = asyncio.create_task(self.server.serve())
-        while not self.server.started:
-            if self.task.done():
-                self.task.result()
-            await asyncio.sleep(0.01)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        await self.task
+@pytest.fixture
+async def model() -> AsyncIterator[LLMServer]:
+    """A scripted model server speaking the OpenAI and Anthropic APIs."""
+    async with LLMServer() as server:
+        yield server

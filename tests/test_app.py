@@ -13,8 +13,9 @@ from starlette.applications import Starlette
 
 from bot.settings import Settings
 from bot.store import Store
-from tests.conftest import SECRET, post_event, signed_headers
+from bot.store.deliveries import Deliveries
 from tests.fixtures.webhooks import load_payload
+from tests.helpers.deliveries import SECRET, post_event, signed_headers
 from webhooks.app import create_app
 from webhooks.sansio import MAX_BODY_BYTES
 
@@ -35,7 +36,7 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def stored_ids(app: Starlette) -> list[str]:
-    return [d.delivery.delivery_id for d in await app.state.store.deliveries()]
+    return [d.delivery.delivery_id for d in await app.state.store.deliveries.recent()]
 
 
 def comment_body() -> bytes:
@@ -50,7 +51,7 @@ async def test_signed_delivery_is_committed_before_202(app: Starlette, client: h
     # A second connection, as another process would open, already sees it: it was committed.
     other = await Store.open(settings.database_url)
     try:
-        stored = await other.delivery("d-1")
+        stored = await other.deliveries.get("d-1")
     finally:
         await other.close()
     assert stored is not None
@@ -67,16 +68,17 @@ async def test_installation_id_is_stored(app: Starlette, client: httpx.AsyncClie
     payload = load_payload("installation", "created.1")
     response = await post_event(client, "installation", payload, delivery="inst-1")
     assert response.status_code == 202
-    stored = await app.state.store.delivery("inst-1")
+    stored = await app.state.store.deliveries.get("inst-1")
     assert stored.delivery.installation_id == payload["installation"]["id"]
 
 
 async def test_store_failure_is_not_answered_202(settings: Settings) -> None:
-    class BrokenStore(Store):
+    class BrokenDeliveries(Deliveries):
         async def accept(self, delivery, *, status="pending", note=""):  # type: ignore[no-untyped-def]
             raise RuntimeError("disk full")
 
-    broken = await BrokenStore.open(settings.database_url)
+    broken = await Store.open(settings.database_url)
+    broken.deliveries = BrokenDeliveries(broken.db, broken.journal)
     application = create_app(settings.model_copy(update={"workers": 0}), store=broken)
     try:
         async with application.router.lifespan_context(application):
@@ -113,7 +115,7 @@ async def test_bad_signature_is_401_and_nothing_stored(
     assert response.status_code == 401
     assert message in response.json()["message"]
     assert await stored_ids(app) == []
-    assert await app.state.store.journal() == []
+    assert await app.state.store.journal.entries() == []
 
 
 async def test_body_changed_after_signing_is_401(app: Starlette, client: httpx.AsyncClient) -> None:
@@ -131,7 +133,7 @@ async def test_form_encoded_delivery_is_accepted(app: Starlette, client: httpx.A
     headers["Content-Type"] = "application/x-www-form-urlencoded"
     response = await client.post(HOOK, content=body, headers=headers)
     assert response.status_code == 202
-    stored = await app.state.store.delivery("form-1")
+    stored = await app.state.store.deliveries.get("form-1")
     assert stored.delivery.payload() == payload
     assert stored.delivery.repository == "Codertocat/Hello-World"
 
@@ -221,7 +223,7 @@ async def test_redelivery_is_200_and_stored_once(app: Starlette, client: httpx.A
     assert again.status_code == 200
     assert "duplicate" in again.json()["message"]
     assert await stored_ids(app) == ["same"]
-    kinds = [e.kind for e in await app.state.store.journal()]
+    kinds = [e.kind for e in await app.state.store.journal.entries()]
     assert kinds == ["delivery.accepted", "delivery.duplicate"]
 
 
@@ -229,8 +231,8 @@ async def test_ping_is_200(app: Starlette, client: httpx.AsyncClient) -> None:
     response = await post_event(client, "ping", load_payload("ping", "default.1"), delivery="ping-1")
     assert response.status_code == 200
     assert response.json()["message"] == "pong"
-    assert (await app.state.store.delivery("ping-1")).status == "ping"
-    assert await app.state.store.backlog() == 0
+    assert (await app.state.store.deliveries.get("ping-1")).status == "ping"
+    assert await app.state.store.deliveries.backlog() == 0
 
 
 @pytest.mark.parametrize(
@@ -244,10 +246,10 @@ async def test_unused_events_are_202_recorded_as_ignored(
     response = await post_event(client, event, payload, delivery="unused")
     assert response.status_code == 202
     assert response.json()["message"].startswith("ignored")
-    stored = await app.state.store.delivery("unused")
+    stored = await app.state.store.deliveries.get("unused")
     assert stored.status == "ignored"
-    assert await app.state.store.backlog() == 0
-    assert [e.kind for e in await app.state.store.journal()] == ["delivery.ignored"]
+    assert await app.state.store.deliveries.backlog() == 0
+    assert [e.kind for e in await app.state.store.journal.entries()] == ["delivery.ignored"]
 
 
 async def test_healthz_reports_the_database(client: httpx.AsyncClient) -> None:

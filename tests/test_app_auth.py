@@ -21,12 +21,9 @@ from bot.app_auth import (
     InstallationTokens,
 )
 from bot.github import InstallationClient
-from bot.retry import GitHubError
+from bot.github_retry import GitHubError
 from bot.settings import SettingsError, load_settings
-from tests import test_github
-from tests.test_github import TOKEN_ENDPOINT, World
-
-world = test_github.world  # the sandbox fixture, shared with tests/test_github.py
+from tests.helpers.github_world import TOKEN_ENDPOINT, GitHubWorld
 
 ENV_NAMES = ("APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "GHE_HOST", "EVOLVE_GITHUB_API_URL")
 
@@ -243,55 +240,51 @@ def test_jwt_is_minted_fresh_and_never_expired(rsa_key: rsa.RSAPrivateKey, rsa_p
 # --- against the sandbox ----------------------------------------------------------------------
 
 
-async def test_concurrent_tasks_make_one_token_request_to_github(world: World) -> None:
+async def test_concurrent_tasks_make_one_token_request_to_github(github: GitHubWorld) -> None:
     """Twenty tasks start cold at once; the sandbox sees one access-token request, then 20 reads."""
     results = await asyncio.gather(
-        *(world.repo.read_file("README.md", ref="main") for _ in range(20))
+        *(github.repo.read_file("README.md", ref="main") for _ in range(20))
     )
     assert all(r is not None and r.text == "# demo\n" for r in results)
-    counts = world.sandbox.requests.counts(by="endpoint")
+    counts = github.sandbox.requests.counts(by="endpoint")
     assert counts[TOKEN_ENDPOINT] == 1
     assert counts["GET /repos/{owner}/{repo}/contents/{path}"] == 20
     # The reads all used the installation's token, not the App's JWT.
-    reads = [r for r in world.sandbox.requests.records if r.endpoint != TOKEN_ENDPOINT]
-    assert {r.installation_id for r in reads} == {world.installation.id}
+    reads = [r for r in github.sandbox.requests.records if r.endpoint != TOKEN_ENDPOINT]
+    assert {r.installation_id for r in reads} == {github.installation.id}
 
 
-async def test_cached_token_is_reused_across_clients_of_the_app(world: World) -> None:
-    other = InstallationClient(world.app, world.installation.id).repo("alice", "demo")
-    await world.repo.read_file("README.md", ref="main")
+async def test_cached_token_is_reused_across_clients_of_the_app(github: GitHubWorld) -> None:
+    other = InstallationClient(github.app, github.installation.id).repo("alice", "demo")
+    await github.repo.read_file("README.md", ref="main")
     await other.read_file("README.md", ref="main")
-    assert world.sandbox.requests.counts(by="endpoint")[TOKEN_ENDPOINT] == 1
+    assert github.sandbox.requests.counts(by="endpoint")[TOKEN_ENDPOINT] == 1
 
 
-async def test_token_request_refused_by_github_says_so(world: World) -> None:
+async def test_token_request_refused_by_github_says_so(github: GitHubWorld) -> None:
     """A token for an installation that does not exist: GitHub's 404, named, not retried."""
     with pytest.raises(
         GitHubError, match=r"installation token for installation 999: 404 Not Found"
     ):
-        await world.app.installation_token(999)
-    assert world.sleeps == []
+        await github.app.installation_token(999)
+    assert github.sleeps == []
 
 
-async def test_wrong_private_key_is_reported_by_github_not_retried(world: World) -> None:
+async def test_wrong_private_key_is_reported_by_github_not_retried(github: GitHubWorld) -> None:
     impostor = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = impostor.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
     app = GitHubApp(
-        AppCredentials.from_pem(world.installation.app.id, private_key=pem), base_url=world.base_url
+        AppCredentials.from_pem(github.installation.app.id, private_key=pem), base_url=github.base_url
     )
-    repo = InstallationClient(app, world.installation.id).repo("alice", "demo")
+    repo = InstallationClient(app, github.installation.id).repo("alice", "demo")
     with pytest.raises(
         GitHubError,
         match=r"installation token for installation \d+: 401 A JSON web token could not be decoded",
     ):
         await repo.read_file("README.md", ref="main")
-    assert world.sandbox.requests.counts(by="endpoint") == {TOKEN_ENDPOINT: 1}
-
-
-async def test_repo_installation_is_found_with_the_app_jwt(world: World) -> None:
-    assert await world.app.repo_installation_id("alice", "demo") == world.installation.id
+    assert github.sandbox.requests.counts(by="endpoint") == {TOKEN_ENDPOINT: 1}
 
 
 def test_every_client_shares_one_verifying_tls_context() -> None:

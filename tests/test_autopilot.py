@@ -3,179 +3,32 @@
 Every test runs the sandbox GitHub (real git, real CI running `python -m pytest -q`) and the
 bot's real server, wired by signed webhooks, and asserts what people see on GitHub: pull
 requests, comments, reactions, branch contents and merges, plus the bot's proposal states and
-journal. The helpers here are shared by the other `test_autopilot_*.py` files.
+journal. The scene they share is `tests/helpers/scene.py`; the `stage` fixture is in conftest.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-from bot import explanation as ex
-from bot import proposals as pr
+from bot import explanation as texts
+from bot import proposals as lifecycle
 from bot.commands import HELP_TEXT, UNAUTHORIZED_TEXT
 from bot.config import DEFAULT_CONFIG_TEXT, parse_config
-from bot.sandbox import Sandbox
-from bot.sandbox.model import CheckRun, Issue, IssueComment
-from bot.store import FAILED
 from bot.strategies import CONFIG_PATH
-from webhooks.stage import SLUG, Stage
-
-OWNER = "alice"  # owns every repository (admin)
-WRITER = "bob"  # write access
-READER = "carol"  # read access only
-BOT = f"{SLUG}[bot]"
-
-# A tiny project: one `x == None` to rewrite, and a test that passes before and after.
-APP = "def check(x):\n    if x == None:\n        return 0\n    return x\n"
-APP_TEST = "from app import check\n\n\ndef test_check():\n    assert check(None) == 0\n    assert check(3) == 3\n"
-FILES = {"app.py": APP, "test_app.py": APP_TEST}
-REWRITE = "/evolve rewrite $X == None -> $X is None in **/*.py"
-FIXED = APP.replace("x == None", "x is None")
-
-
-def config(mode: str, **settings: Any) -> str:
-    lines = [f"mode: {mode}", *(f"{key}: {value}" for key, value in settings.items())]
-    return "\n".join(lines) + "\n"
-
-
-@dataclass
-class Scene:
-    """One repository on the stage, owned by alice, with bob (write) and carol (read)."""
-
-    stage: Stage
-    repo: str
-    checked: int = 0  # the journal entry up to which settle() has looked for failures
-
-    @property
-    def owner(self) -> str:
-        return self.repo.split("/")[0]
-
-    @property
-    def sandbox(self) -> Sandbox:
-        return self.stage.sandbox
-
-    async def settle(self, *, failures_allowed: bool = False) -> None:
-        """Wait until the loop is idle; no delivery may have failed since the last settle unless
-        faults were injected, and none may have been given up on. Where faults were injected,
-        waits a rate limit asked for are skipped (as if that time had passed)."""
-        await self.stage.settle(expedite=failures_allowed)
-        entries = [e for e in await self.stage.store.journal(limit=1000) if e.id > self.checked]
-        self.checked = max((e.id for e in entries), default=self.checked)
-        if not failures_allowed:
-            failed = [e.message for e in entries if e.kind == "delivery.failed"]
-            assert failed == [], failed
-        given_up = [d.delivery.delivery_id for d in await self.stage.store.deliveries(limit=1000) if d.status == FAILED]
-        assert given_up == []
-
-    async def comment(self, number: int, body: str, *, as_: str | None = None) -> IssueComment:
-        return await self.sandbox.comment(self.repo, number, as_=as_ or self.owner, body=body)
-
-    async def command(self, number: int, body: str, *, as_: str | None = None) -> IssueComment:
-        """Comment and wait until the bot has done everything it is going to do about it."""
-        comment = await self.comment(number, body, as_=as_)
-        await self.settle()
-        return comment
-
-    async def human_pr(self, files: Mapping[str, str | None] | None = None, *, branch: str = "topic") -> int:
-        """A pull request by the owner, where commands are written; its own CI is not run (the
-        bot ignores it, and CI runs one job at a time: skipping it keeps the suite fast)."""
-        enabled, self.sandbox.ci_enabled = self.sandbox.ci_enabled, False
-        try:
-            await self.sandbox.push(self.repo, as_=self.owner, branch=branch, files=files or {"README.md": "hello\n"})
-            pull: Issue = await self.sandbox.open_pull_request(self.repo, as_=self.owner, head=branch, title=f"Work on {branch}")
-        finally:
-            self.sandbox.ci_enabled = enabled
-        return pull.number
-
-    def comments(self, number: int) -> list[IssueComment]:
-        return self.stage.comments(self.repo, number)
-
-    def bot_comments(self, number: int) -> list[str]:
-        return [c.body for c in self.comments(number) if c.user.login == BOT]
-
-    def check_runs(self, sha: str) -> dict[str, CheckRun]:
-        """The check runs on a commit by name (the newest of each), as the sandbox holds them."""
-        runs = sorted((r for r in self.sandbox.world.check_runs.values() if r.head_sha == sha), key=lambda r: r.id)
-        return {r.name: r for r in runs}
-
-    def pull(self, number: int) -> Issue:
-        return self.sandbox.pull(self.sandbox.repo(self.repo), number)
-
-    def pulls(self) -> list[Issue]:
-        """Every pull request, oldest first."""
-        repo = self.sandbox.repo(self.repo)
-        return sorted((i for i in repo.issues.values() if i.pull is not None), key=lambda i: i.number)
-
-    def bot_pulls(self) -> list[Issue]:
-        return [p for p in self.pulls() if p.user.login == BOT]
-
-    async def file(self, ref: str, path: str) -> str | None:
-        git = self.sandbox.repo(self.repo).git
-        sha = await git.resolve(ref)
-        assert sha is not None, f"no ref {ref}"
-        data = await git.read_file(sha, path)
-        return None if data is None else data.decode()
-
-    async def branch_exists(self, branch: str) -> bool:
-        return await self.sandbox.repo(self.repo).git.ref(f"refs/heads/{branch}") is not None
-
-    async def proposals(self) -> list[pr.Proposal]:
-        """Oldest first."""
-        return list(reversed(await self.stage.store.proposals(self.repo)))
-
-    async def only_proposal(self) -> pr.Proposal:
-        found = await self.proposals()
-        assert len(found) == 1, [(p.id, p.state) for p in found]
-        return found[0]
-
-    async def journal(self, proposal: pr.Proposal | None = None) -> list[Any]:
-        return await self.stage.store.journal(
-            repository=self.repo, proposal_id=proposal.id if proposal else None, limit=1000
-        )
-
-
-def states(proposal: pr.Proposal) -> list[str]:
-    return [step.state for step in proposal.history]
-
-
-@pytest.fixture
-async def stage(tmp_path: Path) -> AsyncIterator[Stage]:
-    """The sandbox and the bot, with alice, bob and carol, and the App on all of alice's repos."""
-    async with Stage(tmp_path) as opened:
-        sandbox = opened.sandbox
-        for login in (OWNER, WRITER, READER):
-            sandbox.add_user(login)
-        # Installed before any repository exists: repositories created later are covered without
-        # an installation event, so there is no onboarding PR unless a test asks for one.
-        await sandbox.install(opened.app, account=OWNER, repos=None)
-        await opened.settle()
-        yield opened
-
-
-async def scene(
-    stage: Stage,
-    name: str,
-    *,
-    files: Mapping[str, str] = FILES,
-    evolve_yml: str | None = None,
-    owner: str = OWNER,
-    **options: Any,
-) -> Scene:
-    """A new repository of `owner` (alice: the bot is installed on all of hers already)."""
-    repo = f"{owner}/{name}"
-    contents = dict(files)
-    if evolve_yml is not None:
-        contents[CONFIG_PATH] = evolve_yml
-    await stage.sandbox.create_repo(repo, files=contents, **options)
-    stage.sandbox.grant(repo, WRITER, "write")
-    stage.sandbox.grant(repo, READER, "read")
-    return Scene(stage, repo)
-
+from tests.helpers.scene import (
+    APP,
+    APP_TEST,
+    BOT,
+    FIXED,
+    OWNER,
+    READER,
+    REWRITE,
+    WRITER,
+    config,
+    scene,
+    states,
+)
+from webhooks.demo import Stage
 
 # -- onboarding -------------------------------------------------------------------------------
 
@@ -193,7 +46,7 @@ async def test_installing_opens_one_onboarding_pr_and_only_commands_act_until_co
     assert text.startswith("# evolve-bot settings") and parse_config(text).mode == "ask_before"
     assert await s.file("main", CONFIG_PATH) is None  # nothing lands without a person merging
     proposal = await s.only_proposal()
-    assert (proposal.kind, proposal.state, proposal.pr_number) == ("onboarding", pr.PASSED, onboarding.number)
+    assert (proposal.kind, proposal.state, proposal.pr_number) == ("onboarding", lifecycle.PASSED, onboarding.number)
 
     # Installed again (GitHub sends a new `installation` event with a new delivery id), and on a
     # second repository: the second gets its onboarding PR, the first does not get another.
@@ -204,7 +57,7 @@ async def test_installing_opens_one_onboarding_pr_and_only_commands_act_until_co
     await s.settle()
     assert [p.number for p in s.bot_pulls()] == [onboarding.number]
     assert len(other.bot_pulls()) == 1
-    assert [p.state for p in await s.proposals()] == [pr.PASSED]
+    assert [p.state for p in await s.proposals()] == [lifecycle.PASSED]
 
     # Without a config, ordinary activity gets no reaction from the bot...
     number = await s.human_pr({"more.py": "def f(y):\n    return y == None\n"})
@@ -214,7 +67,7 @@ async def test_installing_opens_one_onboarding_pr_and_only_commands_act_until_co
     # ...but an explicit command is answered, in the default mode (ask_before).
     await s.command(number, REWRITE)
     [reply] = s.bot_comments(number)
-    assert ex.ASK_FOOTER in reply
+    assert texts.ASK_FOOTER in reply
     assert [p.number for p in s.bot_pulls()] == [onboarding.number]
 
 
@@ -231,9 +84,9 @@ async def test_suggest_only_comments_a_diff_preview_and_opens_nothing(stage: Sta
     [reply] = s.bot_comments(number)
     assert "````diff" in reply
     assert "-    if x == None:" in reply and "+    if x is None:" in reply
-    assert ex.SUGGEST_FOOTER in reply
+    assert texts.SUGGEST_FOOTER in reply
     assert s.bot_pulls() == []
-    assert (await s.only_proposal()).state == pr.SUGGESTED
+    assert (await s.only_proposal()).state == lifecycle.SUGGESTED
     assert await s.file("main", "app.py") == APP
 
 
@@ -247,14 +100,14 @@ async def test_ask_before_previews_then_apply_opens_the_pr(stage: Stage) -> None
     assert "+    if x is None:" in preview
     assert "Reply `/evolve apply`" in preview
     assert s.bot_pulls() == []
-    assert (await s.only_proposal()).state == pr.ASKED
+    assert (await s.only_proposal()).state == lifecycle.ASKED
 
     await s.command(number, "/evolve apply", as_=WRITER)
     [bot_pr] = s.bot_pulls()
     assert bot_pr.pull is not None
     assert await s.file(bot_pr.pull.head_ref, "app.py") == FIXED
     proposal = await s.only_proposal()
-    assert states(proposal)[-4:] == [pr.PATCHING, pr.PR_OPEN, pr.TESTING, pr.PASSED]
+    assert states(proposal)[-4:] == [lifecycle.PATCHING, lifecycle.PR_OPEN, lifecycle.TESTING, lifecycle.PASSED]
     assert any(f"Opened #{bot_pr.number}" in body for body in s.bot_comments(number))
     assert bot_pr.state == "open" and await s.file("main", "app.py") == APP
 
@@ -268,12 +121,12 @@ async def test_confidence_mode_opens_a_pr_above_the_threshold(stage: Stage) -> N
 
     [bot_pr] = s.bot_pulls()
     proposal = await s.only_proposal()
-    assert proposal.state == pr.PASSED and proposal.confidence == pytest.approx(0.7)
+    assert proposal.state == lifecycle.PASSED and proposal.confidence == pytest.approx(0.7)
     assert proposal.pr_number == bot_pr.number
     assert bot_pr.pull is not None and bot_pr.pull.head_ref == f"evolve/{proposal.id}"
     assert [label.name for label in bot_pr.labels] == ["evolve-bot"]
     body = bot_pr.body or ""
-    assert ex.marker(proposal.id) in body and "0.70" in body and "+    if x is None:" in body
+    assert texts.marker(proposal.id) in body and "0.70" in body and "+    if x is None:" in body
     assert await s.file(bot_pr.pull.head_ref, "app.py") == FIXED
     assert bot_pr.state == "open" and await s.file("main", "app.py") == APP  # never merges here
     runs = s.check_runs(bot_pr.pull.head_sha)
@@ -293,9 +146,9 @@ async def test_confidence_mode_asks_below_the_threshold(stage: Stage) -> None:
     await s.command(number, REWRITE)
 
     [reply] = s.bot_comments(number)
-    assert "confidence 0.20 < threshold 0.50" in reply and ex.ASK_FOOTER in reply
+    assert "confidence 0.20 < threshold 0.50" in reply and texts.ASK_FOOTER in reply
     assert s.bot_pulls() == []
-    assert (await s.only_proposal()).state == pr.ASKED
+    assert (await s.only_proposal()).state == lifecycle.ASKED
 
 
 async def test_full_auto_merges_once_ci_passes(stage: Stage) -> None:
@@ -314,7 +167,7 @@ async def test_full_auto_merges_once_ci_passes(stage: Stage) -> None:
     [ab] = s.bot_comments(bot_pr.number)  # no "could not merge": only main's before/after
     assert "Before/after on `main`" in ab
     proposal = await s.only_proposal()
-    assert states(proposal)[-3:] == [pr.TESTING, pr.PASSED, pr.MERGED]
+    assert states(proposal)[-3:] == [lifecycle.TESTING, lifecycle.PASSED, lifecycle.MERGED]
     assert bot_pr.pull is not None and bot_pr.pull.merged and bot_pr.state == "closed"
     assert proposal.merge_sha == bot_pr.pull.merge_commit_sha
     assert await s.file("main", "app.py") == FIXED
@@ -394,7 +247,7 @@ async def test_max_open_prs_holds_a_rewrite_until_a_pr_is_closed_or_merged(stage
     await s.command(number, "/evolve rewrite $Z == True -> $Z is True")
 
     first, second, third = await s.proposals()
-    assert [first.state, second.state, third.state] == [pr.PASSED, pr.HELD, pr.HELD]
+    assert [first.state, second.state, third.state] == [lifecycle.PASSED, lifecycle.HELD, lifecycle.HELD]
     assert [p.number for p in s.bot_pulls()] == [first.pr_number]
     held = [b for b in s.bot_comments(number) if "I have this change ready" in b]
     assert len(held) == 2
@@ -405,7 +258,7 @@ async def test_max_open_prs_holds_a_rewrite_until_a_pr_is_closed_or_merged(stage
     await stage.sandbox.close(s.repo, first.pr_number, as_=OWNER)
     await s.settle()
     first, second, third = await s.proposals()
-    assert [first.state, second.state, third.state] == [pr.CLOSED, pr.PASSED, pr.HELD]
+    assert [first.state, second.state, third.state] == [lifecycle.CLOSED, lifecycle.PASSED, lifecycle.HELD]
     assert second.pr_number is not None
     assert await s.file(f"evolve/{second.id}", "other.py") == "def other(y):\n    return y is not None\n"
 
@@ -413,7 +266,7 @@ async def test_max_open_prs_holds_a_rewrite_until_a_pr_is_closed_or_merged(stage
     await stage.sandbox.merge(s.repo, second.pr_number, as_=OWNER)
     await s.settle()
     first, second, third = await s.proposals()
-    assert [second.state, third.state] == [pr.MERGED, pr.PASSED]
+    assert [second.state, third.state] == [lifecycle.MERGED, lifecycle.PASSED]
     assert third.pr_number is not None and s.pull(third.pr_number).state == "open"
     assert await s.file(f"evolve/{third.id}", "flags.py") == "def flag(z):\n    return z is True\n"
 
@@ -429,8 +282,8 @@ async def test_full_auto_opens_a_held_rewrite_once_its_first_pr_merged(stage: St
     await s.settle()
 
     first, second = await s.proposals()
-    assert pr.HELD in states(second)
-    assert [first.state, second.state] == [pr.MERGED, pr.MERGED]  # the bot's merge made room
+    assert lifecycle.HELD in states(second)
+    assert [first.state, second.state] == [lifecycle.MERGED, lifecycle.MERGED]  # the bot's merge made room
     assert await s.file("main", "other.py") == "def other(y):\n    return y is not None\n"
     assert await s.file("main", "app.py") == FIXED
 
@@ -442,16 +295,16 @@ async def test_apply_in_suggest_only_respects_max_open_prs_and_is_remembered(sta
     await s.command(number, REWRITE)
     await s.command(number, "/evolve rewrite $Y != None -> $Y is not None", as_=WRITER)
     first, second = await s.proposals()
-    assert [first.state, second.state] == [pr.SUGGESTED, pr.SUGGESTED]
+    assert [first.state, second.state] == [lifecycle.SUGGESTED, lifecycle.SUGGESTED]
 
     # `/evolve apply` takes the newest suggestion here: the second one opens...
     await s.command(number, "/evolve apply", as_=WRITER)
     first, second = await s.proposals()
-    assert (first.state, second.state) == (pr.SUGGESTED, pr.PASSED)
+    assert (first.state, second.state) == (lifecycle.SUGGESTED, lifecycle.PASSED)
     # ...and approving the other waits for room, which a person's approval does not lift.
     await s.command(number, "/evolve apply")
     first, second = await s.proposals()
-    assert (first.state, second.state) == (pr.HELD, pr.PASSED)
+    assert (first.state, second.state) == (lifecycle.HELD, lifecycle.PASSED)
     assert "holding it: approved, but 1 evolve PR is open (max_open_prs 1)." in s.bot_comments(number)[-1]
 
     # Once the open PR is merged, the approved one opens without asking again.
@@ -459,7 +312,7 @@ async def test_apply_in_suggest_only_respects_max_open_prs_and_is_remembered(sta
     await stage.sandbox.merge(s.repo, second.pr_number, as_=OWNER)
     await s.settle()
     first, second = await s.proposals()
-    assert (first.state, second.state) == (pr.PASSED, pr.MERGED)
+    assert (first.state, second.state) == (lifecycle.PASSED, lifecycle.MERGED)
     assert first.pr_number is not None and s.pull(first.pr_number).state == "open"
 
 
@@ -472,7 +325,7 @@ async def test_a_pr_closed_by_a_person_stays_closed_until_retry(stage: Stage) ->
     await stage.sandbox.close(s.repo, first.number, as_=WRITER)
     await s.settle()
     proposal = await s.only_proposal()
-    assert proposal.state == pr.CLOSED and proposal.spec["closed_by_human"] is True
+    assert proposal.state == lifecycle.CLOSED and proposal.closed_by_human is True
     assert first.pull is not None and not await s.branch_exists(first.pull.head_ref)
 
     await s.command(number, REWRITE)
@@ -487,7 +340,7 @@ async def test_a_pr_closed_by_a_person_stays_closed_until_retry(stage: Stage) ->
     reopened = pulls[1]
     assert reopened.state == "open" and s.pull(first.number).state == "closed"
     proposal = await s.only_proposal()
-    assert proposal.state == pr.PASSED and proposal.pr_number == reopened.number
+    assert proposal.state == lifecycle.PASSED and proposal.pr_number == reopened.number
     assert reopened.pull is not None
     assert await s.file(reopened.pull.head_ref, "app.py") == FIXED
     assert any(f"Reopened `{proposal.id}`" in b for b in s.bot_comments(first.number))
@@ -503,9 +356,9 @@ async def test_ignore_closes_the_pr_and_the_change_is_not_proposed_again(stage: 
     await s.command(bot_pr.number, "/evolve ignore", as_=WRITER)
 
     proposal = await s.only_proposal()
-    assert proposal.state == pr.CLOSED and proposal.spec["closed_by_human"] is True
+    assert proposal.state == lifecycle.CLOSED and proposal.closed_by_human is True
     assert s.pull(bot_pr.number).state == "closed" and not await s.branch_exists(bot_pr.pull.head_ref)
-    assert s.bot_comments(bot_pr.number)[-1].endswith(ex.IGNORED.format(id=proposal.id))
+    assert s.bot_comments(bot_pr.number)[-1].endswith(texts.IGNORED.format(id=proposal.id))
     await s.command(number, REWRITE)
     assert s.bot_comments(number)[-1].startswith("I won't open this change")
     assert len(s.bot_pulls()) == 1
@@ -538,11 +391,11 @@ async def test_why_status_help_and_free_text(stage: Stage) -> None:
     assert s.bot_comments(number)[-1] == HELP_TEXT
 
     await s.command(number, "/evolve please add type hints everywhere")
-    assert s.bot_comments(number)[-1] == ex.NO_LLM
+    assert s.bot_comments(number)[-1] == texts.NO_LLM
     assert len(await s.proposals()) == 1 and len(s.bot_pulls()) == 1
 
     await s.command(number, "/evolve why")
-    assert s.bot_comments(number)[-1] == ex.NOT_A_BOT_PR.format(command="why")
+    assert s.bot_comments(number)[-1] == texts.NOT_A_BOT_PR.format(command="why")
 
 
 async def test_an_invalid_config_is_named_with_its_line_and_nothing_happens(stage: Stage) -> None:

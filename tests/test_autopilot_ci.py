@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import explanation as ex
-from bot import proposals as pr
-from bot.autopilot import AB_TITLE
-from webhooks.stage import Stage
-
-from .test_autopilot import (
+from bot import explanation as texts
+from bot import proposals as lifecycle
+from bot.loop.reverting import AB_TITLE
+from tests.helpers.scene import (
     APP,
     APP_TEST,
     FILES,
@@ -18,11 +16,9 @@ from .test_autopilot import (
     WRITER,
     config,
     scene,
-    stage,
     states,
 )
-
-__all__ = ["stage"]  # the fixture, shared with test_autopilot.py
+from webhooks.demo import Stage
 
 
 async def test_failing_ci_closes_the_pr_as_a_regression(stage: Stage) -> None:
@@ -37,20 +33,20 @@ async def test_failing_ci_closes_the_pr_as_a_regression(stage: Stage) -> None:
     bot_pr = s.bot_pulls()[0]
     assert bot_pr.pull is not None
     proposal, held = await s.proposals()
-    assert states(proposal)[-3:] == [pr.TESTING, pr.FAILED, pr.CLOSED]
+    assert states(proposal)[-3:] == [lifecycle.TESTING, lifecycle.FAILED, lifecycle.CLOSED]
     assert bot_pr.state == "closed" and not bot_pr.pull.merged
     assert not await s.branch_exists(bot_pr.pull.head_ref)
     assert "return 1" not in (await s.file("main", "app.py") or "")
     [closing] = s.bot_comments(bot_pr.number)
-    assert closing.startswith(ex.marker(proposal.id))
+    assert closing.startswith(texts.marker(proposal.id))
     assert "CI failed on this change, so I'm closing it as a regression" in closing
     assert "- **ci**" in closing  # the failing check, by name...
     assert "FAILED test_app.py::test_check" in closing and "assert 1 == 0" in closing  # ...with its output
-    assert proposal.spec["closed_by_human"] is False
+    assert proposal.closed_by_human is False
     [failed] = [e for e in await s.journal(proposal) if e.kind == "outcome.ci_failed"]
     assert failed.data["failing"] == ["ci"]
     # Closing it made room for the held rewrite, which went on to pass and merge (full_auto).
-    assert pr.HELD in states(held) and held.state == pr.MERGED
+    assert lifecycle.HELD in states(held) and held.state == lifecycle.MERGED
     assert await s.file("main", "app.py") == FIXED
 
 
@@ -60,7 +56,7 @@ async def test_a_check_failing_after_ci_passed_closes_the_pr(stage: Stage) -> No
     await s.settle()
     await s.command(number, REWRITE)
     [bot_pr] = s.bot_pulls()
-    assert (await s.only_proposal()).state == pr.PASSED and bot_pr.pull is not None
+    assert (await s.only_proposal()).state == lifecycle.PASSED and bot_pr.pull is not None
 
     # Another CI system reports later, on the same head commit, and fails.
     repo, linter = stage.sandbox.repo(s.repo), stage.sandbox.user(s.owner)
@@ -68,7 +64,7 @@ async def test_a_check_failing_after_ci_passed_closes_the_pr(stage: Stage) -> No
     await s.settle()
 
     proposal = await s.only_proposal()
-    assert states(proposal)[-3:] == [pr.PASSED, pr.FAILED, pr.CLOSED]
+    assert states(proposal)[-3:] == [lifecycle.PASSED, lifecycle.FAILED, lifecycle.CLOSED]
     assert s.pull(bot_pr.number).state == "closed"
     [closing] = s.bot_comments(bot_pr.number)
     assert "- **lint**" in closing and "E711 comparison to None" in closing
@@ -89,7 +85,7 @@ async def test_full_auto_leaves_a_pr_it_cannot_merge_to_people(stage: Stage) -> 
     await s.settle()
 
     proposal = await s.only_proposal()
-    assert proposal.state == pr.PASSED and not proposal.auto_merge
+    assert proposal.state == lifecycle.PASSED and not proposal.auto_merge
     assert s.pull(bot_pr.number).state == "open" and not bot_pr.pull.merged
     [blocked] = s.bot_comments(bot_pr.number)
     assert "I could not merge it" in blocked and "Pull Request is not mergeable" in blocked
@@ -109,10 +105,10 @@ async def test_an_invalid_config_stops_automatic_merges(stage: Stage) -> None:
     await s.settle()
 
     proposal = await s.only_proposal()
-    assert proposal.state == pr.PASSED
+    assert proposal.state == lifecycle.PASSED
     assert s.pull(bot_pr.number).state == "open" and not bot_pr.pull.merged
     [reply] = s.bot_comments(bot_pr.number)
-    assert reply.startswith(ex.marker(proposal.id)) and "`.github/evolve.yml` is invalid" in reply
+    assert reply.startswith(texts.marker(proposal.id)) and "`.github/evolve.yml` is invalid" in reply
     assert "line 2: mode: given twice" in reply
 
 
@@ -131,15 +127,15 @@ async def test_a_human_push_makes_the_branch_theirs(stage: Stage) -> None:
     await stage.sandbox.push(s.repo, as_=WRITER, branch=branch, files={"test_app.py": broken}, message="tighten the test")
     await s.settle()
     proposal = await s.only_proposal()
-    assert proposal.human_pushed and proposal.state == pr.FAILED  # CI failed on their commit...
+    assert proposal.human_pushed and proposal.state == lifecycle.FAILED  # CI failed on their commit...
     assert s.pull(bot_pr.number).state == "open" and await s.branch_exists(branch)  # ...it stays open
     [yours] = s.bot_comments(bot_pr.number)
-    assert yours == f"{ex.marker(proposal.id)}\n" + ex.HUMAN_PUSH.format(actor=WRITER)
+    assert yours == f"{texts.marker(proposal.id)}\n" + texts.HUMAN_PUSH.format(actor=WRITER)
 
     fixed = await stage.sandbox.push(s.repo, as_=WRITER, branch=branch, files={"test_app.py": APP_TEST}, message="undo")
     await s.settle()
     proposal = await s.only_proposal()
-    assert proposal.state == pr.PASSED and proposal.head_sha == fixed
+    assert proposal.state == lifecycle.PASSED and proposal.head_sha == fixed
     assert s.pull(bot_pr.number).state == "open"  # green, but full_auto never merges a person's branch
     assert await s.file("main", "app.py") == APP
     assert s.bot_comments(bot_pr.number) == [yours]  # said once
@@ -175,7 +171,7 @@ async def test_the_bot_never_rewrites_a_branch_a_person_pushed_to(stage: Stage) 
     assert await git.ref(f"refs/heads/{branch}") == mine
     proposal = (await s.proposals())[0]
     assert proposal.pr_number == retried.number and not proposal.human_pushed
-    assert proposal.state == pr.PASSED
+    assert proposal.state == lifecycle.PASSED
     assert s.pull(newer.number).state == "closed"  # the retried one supersedes the newer again
 
 
@@ -185,7 +181,7 @@ async def test_a_repository_without_ci_gets_untested_prs_that_never_merge(stage:
     await s.settle()
     await s.command(number, REWRITE)
     [bot_pr] = s.bot_pulls()
-    assert (await s.only_proposal()).state == pr.TESTING  # nothing reported yet: still waiting
+    assert (await s.only_proposal()).state == lifecycle.TESTING  # nothing reported yet: still waiting
 
     # Two minutes later, the reconciliation sweep finds nothing ever reported.
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)
@@ -195,9 +191,9 @@ async def test_a_repository_without_ci_gets_untested_prs_that_never_merge(stage:
     await s.settle()
 
     proposal = await s.only_proposal()
-    assert proposal.state == pr.UNTESTED
+    assert proposal.state == lifecycle.UNTESTED
     [untested] = s.bot_comments(bot_pr.number)
-    assert ex.UNTESTED.format(minutes=1) in untested
+    assert texts.UNTESTED.format(minutes=1) in untested
     assert s.pull(bot_pr.number).state == "open"
     assert bot_pr.pull is not None and not bot_pr.pull.merged
     assert await s.file("main", "app.py") == APP
@@ -233,7 +229,7 @@ async def test_a_bot_merge_that_breaks_the_default_branch_is_reverted(stage: Sta
 
     original = (await s.proposals())[0]
     assert original.kind == "rewrite"
-    assert pr.MERGED in states(original) and original.state == pr.REVERTED
+    assert lifecycle.MERGED in states(original) and original.state == lifecycle.REVERTED
     merge_sha = original.merge_sha
     assert merge_sha is not None and (await git.read_commit(merge_sha)).parents[0] == removed
     assert (await stage.sandbox.wait_ci(s.repo, merge_sha)).conclusion == "failure"
@@ -245,7 +241,7 @@ async def test_a_bot_merge_that_breaks_the_default_branch_is_reverted(stage: Sta
     assert any(f"Opened #{revert_pr.number} to revert this" in b for b in s.bot_comments(bot_pr.number))
     # full_auto: the revert merged once its own CI passed, and main is green again.
     revert = next(p for p in await s.proposals() if p.kind == "revert")
-    assert revert.state == pr.MERGED and revert_pr.pull is not None and revert_pr.pull.merged
+    assert revert.state == lifecycle.MERGED and revert_pr.pull is not None and revert_pr.pull.merged
     assert await s.file("main", "caller.py") == CALLER
     main = await git.ref("refs/heads/main")
     assert main is not None and (await stage.sandbox.wait_ci(s.repo, main)).conclusion == "success"
@@ -270,8 +266,8 @@ async def test_evolve_revert_on_a_merged_bot_pr_opens_a_revert(stage: Stage) -> 
     assert refusal.hits == 1
 
     original, revert = await s.proposals()
-    assert original.state == pr.REVERTED and revert.kind == "revert"
-    assert revert.state == pr.PASSED  # confidence mode: a person merges the revert
+    assert original.state == lifecycle.REVERTED and revert.kind == "revert"
+    assert revert.state == lifecycle.PASSED  # confidence mode: a person merges the revert
     assert revert.pr_number is not None
     revert_pr = s.pull(revert.pr_number)
     assert revert_pr.state == "open" and revert_pr.pull is not None
@@ -279,7 +275,7 @@ async def test_evolve_revert_on_a_merged_bot_pr_opens_a_revert(stage: Stage) -> 
     assert await s.file(revert_pr.pull.head_ref, "app.py") == APP
 
     await s.command(number, "/evolve revert")  # not a bot PR
-    assert s.bot_comments(number)[-1].startswith(ex.NOT_A_BOT_PR.format(command="revert"))
+    assert s.bot_comments(number)[-1].startswith(texts.NOT_A_BOT_PR.format(command="revert"))
 
 
 async def test_a_merged_bot_pr_gets_before_after_figures(stage: Stage) -> None:
@@ -296,7 +292,7 @@ async def test_a_merged_bot_pr_gets_before_after_figures(stage: Stage) -> None:
     await s.settle()
 
     proposal = await s.only_proposal()
-    assert proposal.state == pr.MERGED
+    assert proposal.state == lifecycle.MERGED
     [ab] = [b for b in s.bot_comments(bot_pr.number) if AB_TITLE.format(branch="main") in b]
     assert "**A/B: same**" in ab
     # ci's conclusion, then passed/failed/skipped/errors: the same before and after.

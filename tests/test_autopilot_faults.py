@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import socket
 
-from bot import proposals as pr
-from bot.autopilot import AB_TITLE
+from bot import proposals as lifecycle
+from bot.loop.reverting import AB_TITLE
 from bot.sandbox.faults import Fault
-from webhooks.stage import Stage
-
-from .test_autopilot import APP, FILES, FIXED, REWRITE, WRITER, Scene, config, scene, stage, states
-
-__all__ = ["stage"]  # the fixture, shared with test_autopilot.py
+from tests.helpers.scene import APP, FILES, FIXED, REWRITE, WRITER, Scene, config, scene, states
+from webhooks.demo import Stage
 
 CONFIDENT = config("confidence", confidence_threshold=0.6)
 
@@ -56,7 +53,7 @@ async def test_the_same_outcomes_when_webhooks_and_the_api_misbehave(stage: Stag
     # Confidence mode: one PR, CI passed, one reply with its link.
     [bot_pr] = passing.bot_pulls()
     proposal = await passing.only_proposal()
-    assert proposal.state == pr.PASSED and proposal.pr_number == bot_pr.number
+    assert proposal.state == lifecycle.PASSED and proposal.pr_number == bot_pr.number
     assert bot_pr.pull is not None and await passing.file(bot_pr.pull.head_ref, "app.py") == FIXED
     [reply] = passing.bot_comments(numbers[passing.repo])
     assert f"Opened #{bot_pr.number}" in reply
@@ -64,7 +61,7 @@ async def test_the_same_outcomes_when_webhooks_and_the_api_misbehave(stage: Stag
     # Failing CI: closed as a regression, once, with its branch gone.
     [broken] = failing.bot_pulls()
     proposal = await failing.only_proposal()
-    assert states(proposal)[-2:] == [pr.FAILED, pr.CLOSED] and broken.state == "closed"
+    assert states(proposal)[-2:] == [lifecycle.FAILED, lifecycle.CLOSED] and broken.state == "closed"
     assert broken.pull is not None and not broken.pull.merged and not await failing.branch_exists(broken.pull.head_ref)
     [closing] = failing.bot_comments(broken.number)
     assert "CI failed on this change" in closing and "- **ci**" in closing
@@ -73,7 +70,7 @@ async def test_the_same_outcomes_when_webhooks_and_the_api_misbehave(stage: Stag
     # full_auto: merged once, by the bot.
     [merged] = merging.bot_pulls()
     proposal = await merging.only_proposal()
-    assert proposal.state == pr.MERGED and merged.pull is not None and merged.pull.merged
+    assert proposal.state == lifecycle.MERGED and merged.pull is not None and merged.pull.merged
     assert await merging.file("main", "app.py") == FIXED
 
     # A person merges a bot PR: A/B figures once the default branch's CI ran.
@@ -85,12 +82,12 @@ async def test_the_same_outcomes_when_webhooks_and_the_api_misbehave(stage: Stag
     # The faults really happened: every rule fired as often as it was set to, and webhooks came twice.
     assert [rule.times for rule in rules] == [0] * len(rules), [(r.kind, r.path, r.hits) for r in rules]
     assert stage.sandbox.requests.counts(by="status").get("502", 0) > 1  # the random ones too
-    assert "delivery.duplicate" in [e.kind for e in await stage.store.journal(limit=5000)]
+    assert "delivery.duplicate" in [e.kind for e in await stage.store.journal.entries(limit=5000)]
 
 
 async def assert_ab_reported(s: Scene, number: int) -> None:
     proposal = await s.only_proposal()
-    assert proposal.state == pr.MERGED
+    assert proposal.state == lifecycle.MERGED
     reports = [b for b in s.bot_comments(number) if AB_TITLE.format(branch="main") in b]
     assert len(reports) == 1, reports
     assert "| ci | success | 1 | 0 | 0 | 0 |" in reports[0]  # before and after alike
@@ -123,7 +120,7 @@ async def test_a_merge_webhook_redelivered_after_the_default_branch_ci_still_get
     stage.app.webhook_url, stage.sandbox.ci_enabled = url, True
     s.sandbox.start_ci(s.sandbox.repo(s.repo), merge_sha, branch="main", before=None)
     await s.settle()
-    assert (await s.only_proposal()).state == pr.PASSED  # the bot has not heard of the merge yet
+    assert (await s.only_proposal()).state == lifecycle.PASSED  # the bot has not heard of the merge yet
 
     # GitHub's "redeliver" of the missed events, after the fact.
     missed = [d for d in s.sandbox.deliveries.log.values() if d.attempts and not d.ok]
@@ -142,7 +139,7 @@ async def test_the_sweep_catches_up_with_webhooks_that_never_came(stage: Stage) 
     await s.command(number, REWRITE)
     await s.command(number, "/evolve rewrite $Y != None -> $Y is not None")
     first, second = await s.proposals()
-    assert (first.state, second.state) == (pr.PASSED, pr.HELD)
+    assert (first.state, second.state) == (lifecycle.PASSED, lifecycle.HELD)
     assert first.pr_number is not None
     url = stage.app.webhook_url
 
@@ -151,7 +148,7 @@ async def test_the_sweep_catches_up_with_webhooks_that_never_came(stage: Stage) 
     await s.sandbox.merge(s.repo, first.pr_number, as_=WRITER)
     await s.settle()
     stage.app.webhook_url = url
-    assert [p.state for p in await s.proposals()] == [pr.PASSED, pr.HELD]
+    assert [p.state for p in await s.proposals()] == [lifecycle.PASSED, lifecycle.HELD]
 
     # The sweep finds the merge: A/B once main's CI is read, and the held rewrite opens. Its CI's
     # webhooks are lost too, so the next sweep reads the verdict itself.
@@ -160,10 +157,10 @@ async def test_the_sweep_catches_up_with_webhooks_that_never_came(stage: Stage) 
     await s.settle()
     stage.app.webhook_url = url
     first, second = await s.proposals()
-    assert (first.state, second.state) == (pr.MERGED, pr.TESTING) and first.pr_number is not None
+    assert (first.state, second.state) == (lifecycle.MERGED, lifecycle.TESTING) and first.pr_number is not None
     assert len([b for b in s.bot_comments(first.pr_number) if AB_TITLE.format(branch="main") in b]) == 1
     await stage.autopilot.sweep()
     await s.settle()
     first, second = await s.proposals()
-    assert second.state == pr.PASSED and second.pr_number is not None
+    assert second.state == lifecycle.PASSED and second.pr_number is not None
     assert await s.file(f"evolve/{second.id}", "other.py") == "def other(y):\n    return y is not None\n"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot import proposals as pr
-from tests.test_autopilot import FILES, Scene, config, scene, stage  # noqa: F401  (the fixture)
-from webhooks.stage import Stage
+from bot import proposals as lifecycle
+from tests.helpers.scene import Scene, config, scene
+from webhooks.demo import Stage
 
 APP2 = "def other(y):\n    if y == None:\n        return 1\n    return y\n"
 
 
-async def rewrite_proposals(s: Scene) -> list[pr.Proposal]:
-    return [p for p in await s.stage.store.proposals(s.repo) if p.kind == "rewrite"]
+async def rewrite_proposals(s: Scene) -> list[lifecycle.Proposal]:
+    return [p for p in await s.stage.store.proposals.find(s.repo) if p.kind == "rewrite"]
 
 
 async def test_a_merge_raises_the_next_confidence_and_a_no_lowers_it(stage: Stage) -> None:
@@ -43,11 +43,11 @@ async def test_a_merge_raises_the_next_confidence_and_a_no_lowers_it(stage: Stag
     await s.settle()
     await s.command(number, "/evolve rewrite $Z == None -> $Z is None in b.py")
     third = (await rewrite_proposals(s))[0]
-    assert third.state == pr.ASKED, third.history
+    assert third.state == lifecycle.ASKED, third.history
     assert third.confidence == pytest.approx(3.8 / 6)  # Beta(3.8, 2.2)
     reply = s.bot_comments(number)[-1]
     assert "b.py" in reply and "/evolve retry" in reply
-    suppressed = [e for e in await stage.store.journal(proposal_id=third.id) if e.kind == "proposal.suppressed"]
+    suppressed = [e for e in await stage.store.journal.entries(proposal_id=third.id) if e.kind == "proposal.suppressed"]
     assert suppressed and "b.py" in suppressed[0].message
 
 
@@ -60,8 +60,8 @@ async def test_a_thumbs_down_on_the_bot_pr_counts_against_it(stage: Stage) -> No
     await s.sandbox.react(s.repo, as_="bob", content="-1", number=first.pr_number)
     await s.sandbox.merge(s.repo, first.pr_number, as_="alice")
     await s.settle()
-    merged = await stage.store.proposal(first.id)
-    assert (merged.spec["thumbs_up"], merged.spec["thumbs_down"]) == (0, 1)
+    merged = await stage.store.proposals.get(first.id)
+    assert (merged.thumbs_up, merged.thumbs_down) == (0, 1)
 
     await s.sandbox.push(s.repo, as_="alice", branch="main", files={"b.py": APP2})
     await s.settle()

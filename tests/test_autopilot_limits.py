@@ -13,17 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from bot import explanation as ex
-from bot import proposals as pr
-from bot.autopilot import REVERT_ABANDONED
+from bot import explanation as texts
+from bot import proposals as lifecycle
 from bot.confidence import outcome_of
 from bot.instruction import ONLY_DENIED
+from bot.loop.pull_requests import REVERT_ABANDONED
 from bot.revert import LINES_CHANGED
 from bot.strategies import LEFT_ALONE, ONLY_DENIED_MATCHES
-from tests.llm_server import LLMServer
-from webhooks.stage import Stage
-
-from .test_autopilot import (
+from tests.helpers.llm_server import LLMServer, llm_env
+from tests.helpers.scene import (
     APP,
     APP_TEST,
     FIXED,
@@ -33,11 +31,8 @@ from .test_autopilot import (
     WRITER,
     config,
     scene,
-    stage,
 )
-from .test_autopilot_llm import llm_env
-
-__all__ = ["stage"]  # the fixture, shared with test_autopilot.py
+from webhooks.demo import Stage
 
 # `x == None` → `x is None` looks safe, but a sentinel that equals None tells them apart: the
 # rewrite breaks this test once it is on main.
@@ -54,7 +49,7 @@ SENTINEL_TEST = (
 FIXED_BY_HAND = APP.replace(
     "    if x == None:", "    if x == None:  # Missing() counts as None too"
 )
-CONFLICT_HEAD = ex.REVERT_CONFLICT.split("{report}")[0]
+CONFLICT_HEAD = texts.REVERT_CONFLICT.split("{report}")[0]
 
 
 async def test_a_revert_that_conflicts_with_a_later_commit_is_explained_not_forced(
@@ -107,9 +102,9 @@ async def test_a_revert_that_conflicts_with_a_later_commit_is_explained_not_forc
     assert f"cleanly:\n\n- `app.py` (line 2): {LINES_CHANGED}\n\n" in explained
     assert "`/evolve revert`" in explained.splitlines()[-1]
     # The merge stays on record as merged, not reverted; the revert is skipped, and why is kept.
-    assert original.state == pr.MERGED
+    assert original.state == lifecycle.MERGED
     assert (
-        revert.state == pr.SKIPPED
+        revert.state == lifecycle.SKIPPED
         and f"cannot revert #{bot_pr.number} cleanly" in revert.history[-1].reason
     )
     assert any(LINES_CHANGED in e.message for e in await s.journal(revert))
@@ -121,7 +116,7 @@ async def test_a_revert_that_conflicts_with_a_later_commit_is_explained_not_forc
     await s.command(bot_pr.number, "/evolve revert", as_=WRITER)
     original, *_, retried = await s.proposals()
     assert (
-        original.state == pr.REVERTED and retried.kind == "revert" and retried.pr_number is not None
+        original.state == lifecycle.REVERTED and retried.kind == "revert" and retried.pr_number is not None
     )
     revert_pr = s.pull(retried.pr_number)
     assert revert_pr.pull is not None and f"Reverts #{bot_pr.number}" in (revert_pr.body or "")
@@ -129,8 +124,8 @@ async def test_a_revert_that_conflicts_with_a_later_commit_is_explained_not_forc
 
     # Asked once more, the bot says the revert is already open rather than nothing at all.
     await s.command(bot_pr.number, "/evolve revert", as_=WRITER)
-    already = ex.ALREADY_REVERTED.format(number=bot_pr.number, by=f" by #{revert_pr.number}")
-    assert s.bot_comments(bot_pr.number)[-1].endswith(ex.NOTHING_TO_REVERT.format(why=already))
+    already = texts.ALREADY_REVERTED.format(number=bot_pr.number, by=f" by #{revert_pr.number}")
+    assert s.bot_comments(bot_pr.number)[-1].endswith(texts.NOTHING_TO_REVERT.format(why=already))
     assert len(s.bot_pulls()) == 2
 
 
@@ -143,7 +138,7 @@ async def test_evolve_revert_with_nothing_to_undo_says_why(stage: Stage) -> None
 
     # Not merged yet: nothing to revert, and the reply says so.
     await s.command(bot_pr.number, "/evolve revert", as_=WRITER)
-    not_merged = ex.NOTHING_TO_REVERT.format(why=ex.NOT_MERGED.format(number=bot_pr.number))
+    not_merged = texts.NOTHING_TO_REVERT.format(why=texts.NOT_MERGED.format(number=bot_pr.number))
     assert s.bot_comments(bot_pr.number)[-1].endswith(not_merged)
 
     # Merged, then undone by hand on main: a revert would change nothing, so none opens.
@@ -153,16 +148,16 @@ async def test_evolve_revert_with_nothing_to_undo_says_why(stage: Stage) -> None
         s.repo, as_=WRITER, branch="main", files={"app.py": APP}, message="Undo by hand"
     )
     await s.command(bot_pr.number, "/evolve revert", as_=WRITER)
-    undone = ex.ALREADY_UNDONE.format(branch="main", number=bot_pr.number)
-    assert s.bot_comments(bot_pr.number)[-1].endswith(ex.NOTHING_TO_REVERT.format(why=undone))
+    undone = texts.ALREADY_UNDONE.format(branch="main", number=bot_pr.number)
+    assert s.bot_comments(bot_pr.number)[-1].endswith(texts.NOTHING_TO_REVERT.format(why=undone))
     assert [p.number for p in s.bot_pulls()] == [bot_pr.number]
     original = (await s.proposals())[0]
-    assert original.state == pr.MERGED
+    assert original.state == lifecycle.MERGED
     assert [
         e.message for e in await s.journal(original) if e.kind == "command.nothing_to_revert"
     ] == [
         not_merged,
-        ex.NOTHING_TO_REVERT.format(why=undone),
+        texts.NOTHING_TO_REVERT.format(why=undone),
     ]
 
 
@@ -180,13 +175,13 @@ async def test_a_revert_closed_unmerged_leaves_the_change_merged_and_not_a_failu
     await s.command(bot_pr.number, "/evolve revert", as_=WRITER)
     revert_pr = next(p for p in s.bot_pulls() if p.number != bot_pr.number)
     original = next(p for p in await s.proposals() if p.pr_number == bot_pr.number)
-    assert original.state == pr.REVERTED
+    assert original.state == lifecycle.REVERTED
 
     # The owner decides to keep the change: the revert PR is closed unmerged.
     await stage.sandbox.close(s.repo, revert_pr.number, as_=OWNER)
     await s.settle()
     original = next(p for p in await s.proposals() if p.pr_number == bot_pr.number)
-    assert original.state == pr.MERGED
+    assert original.state == lifecycle.MERGED
     abandoned = REVERT_ABANDONED.format(number=revert_pr.number, actor=OWNER)
     assert original.history[-1].reason == abandoned
     assert abandoned in [e.message for e in await s.journal(original)]
@@ -222,15 +217,15 @@ async def test_a_change_over_max_diff_lines_is_refused_with_its_size(stage: Stag
 
     [refusal] = s.bot_comments(number)
     reason = "the diff has 6 lines, over max_diff_lines 4"
-    assert ex.REFUSED.format(reason=reason) in refusal
+    assert texts.REFUSED.format(reason=reason) in refusal
     assert s.bot_pulls() == []
     proposal = await s.only_proposal()
-    assert proposal.state == pr.SKIPPED and proposal.history[-1].reason == reason
+    assert proposal.state == lifecycle.SKIPPED and proposal.history[-1].reason == reason
     assert f"refuse: {reason}" in [
         e.message for e in await s.journal(proposal) if e.kind == "gate.decided"
     ]
     await s.command(number, "/evolve apply")  # a person's yes does not lift a limit
-    assert s.bot_comments(number)[-1] == ex.NOTHING_TO_APPLY and s.bot_pulls() == []
+    assert s.bot_comments(number)[-1] == texts.NOTHING_TO_APPLY and s.bot_pulls() == []
 
     # The same rewrite on one file is within the cap, and opens.
     await s.command(number, "/evolve rewrite $X == None -> $X is None in app.py")
@@ -249,22 +244,16 @@ DENY = "paths:\n  deny:\n    - .github/**\n    - vendor/**\n"
 ONLY_VENDOR = "/evolve make vendor/six.py compare with `is None`"
 # How each mode goes on with a change outside the denied paths.
 GOES_ON = {
-    "suggest_only": (pr.SUGGESTED, ex.SUGGEST_FOOTER),
-    "ask_before": (pr.ASKED, ex.ASK_FOOTER),
-    "confidence": (pr.TESTING, None),
-    "full_auto": (pr.TESTING, None),
+    "suggest_only": (lifecycle.SUGGESTED, texts.SUGGEST_FOOTER),
+    "ask_before": (lifecycle.ASKED, texts.ASK_FOOTER),
+    "confidence": (lifecycle.TESTING, None),
+    "full_auto": (lifecycle.TESTING, None),
 }
 
 
 @pytest.fixture
-async def model() -> AsyncIterator[LLMServer]:
-    async with LLMServer() as server:
-        yield server
-
-
-@pytest.fixture
 async def stage_with_model(tmp_path: Path, model: LLMServer) -> AsyncIterator[Stage]:
-    """The `stage` of test_autopilot.py, with a (scripted) model configured."""
+    """The `stage` fixture of conftest.py, with a (scripted) model configured."""
     async with Stage(tmp_path, llm_env=llm_env(model, "openai")) as opened:
         for login in (OWNER, WRITER, READER):
             opened.sandbox.add_user(login)
@@ -294,7 +283,7 @@ async def test_a_change_to_a_denied_path_is_refused_in_every_mode(
     assert s.bot_pulls() == [] and model.requests == []  # the denied file never reached the model
     refused = await s.only_proposal()
     assert (
-        refused.state == pr.SKIPPED
+        refused.state == lifecycle.SKIPPED
         and ONLY_DENIED.format(paths="`vendor/six.py`") in refused.history[-1].reason
     )
     assert any(
@@ -343,5 +332,5 @@ async def test_a_rewrite_that_matches_only_denied_files_says_so(stage: Stage) ->
     assert "I could not make this change: " + why in refusal and "Nothing to change" not in refusal
     assert s.bot_pulls() == []
     refused = await s.only_proposal()
-    assert refused.state == pr.SKIPPED and why in refused.history[-1].reason
+    assert refused.state == lifecycle.SKIPPED and why in refused.history[-1].reason
     assert any(why in e.message for e in await s.journal(refused) if e.kind == "proposal.skipped")

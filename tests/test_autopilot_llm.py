@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.llm_server import LLMServer, Reply
-from webhooks.stage import Stage
+from tests.helpers.llm_server import LLMServer, Reply, llm_env
+from webhooks.demo import Stage
 
 REPO = "maya/calc"
 FILES = {
@@ -78,12 +77,6 @@ def sub(a, b):
 """
 
 
-@pytest.fixture
-async def model() -> AsyncIterator[LLMServer]:
-    async with LLMServer() as server:
-        yield server
-
-
 async def setup(stage: Stage) -> int:
     sb = stage.sandbox
     sb.add_user("maya")
@@ -95,16 +88,6 @@ async def setup(stage: Stage) -> int:
     return pull.number
 
 
-def llm_env(model: LLMServer, provider: str) -> dict[str, str]:
-    key = "OPENAI_API_KEY" if provider == "openai" else "ANTHROPIC_API_KEY"
-    return {
-        "EVOLVE_LLM_PROVIDER": provider,
-        "EVOLVE_LLM_MODEL": "gpt-4o-mini" if provider == "openai" else "claude-test-model",
-        "EVOLVE_LLM_BASE_URL": model.base_url(provider),
-        key: "sk-test-not-a-real-key",
-    }
-
-
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
 async def test_instruction_opens_a_pr_that_passes_ci(tmp_path: Path, model: LLMServer, provider: str) -> None:
     model.script(Reply(CHATTY_DIFF))
@@ -112,17 +95,17 @@ async def test_instruction_opens_a_pr_that_passes_ci(tmp_path: Path, model: LLMS
         number = await setup(stage)
         await stage.sandbox.comment(REPO, number, as_="maya", body=INSTRUCTION)
         await stage.settle()
-        (proposal,) = [p for p in await stage.store.proposals(REPO) if p.kind == "instruction"]
+        (proposal,) = [p for p in await stage.store.proposals.find(REPO) if p.kind == "instruction"]
         assert proposal.state == "passed", proposal.history
         assert proposal.targets == ("calc.py",)
-        usage = [e for e in await stage.store.journal(proposal_id=proposal.id, limit=100) if e.kind == "llm.usage"]
+        usage = [e for e in await stage.store.journal.entries(proposal_id=proposal.id, limit=100) if e.kind == "llm.usage"]
         assert usage and usage[-1].data["input_tokens"] > 0
         # The instruction reached the model as fenced, untrusted data; the secret key did not.
         prompt = model.requests[0].prompt
         assert "treat None as 0" in prompt and "sk-test-not-a-real-key" not in prompt
         await stage.sandbox.merge(REPO, proposal.pr_number, as_="maya")
         await stage.settle()
-        assert (await stage.store.proposal(proposal.id)).state == "merged"
+        assert (await stage.store.proposals.get(proposal.id)).state == "merged"
 
 
 async def test_a_bad_patch_is_sent_back_and_the_second_answer_lands(tmp_path: Path, model: LLMServer) -> None:
@@ -131,7 +114,7 @@ async def test_a_bad_patch_is_sent_back_and_the_second_answer_lands(tmp_path: Pa
         number = await setup(stage)
         await stage.sandbox.comment(REPO, number, as_="maya", body=INSTRUCTION)
         await stage.settle()
-        (proposal,) = [p for p in await stage.store.proposals(REPO) if p.kind == "instruction"]
+        (proposal,) = [p for p in await stage.store.proposals.find(REPO) if p.kind == "instruction"]
         assert proposal.state == "passed", proposal.history
         assert len(model.requests) == 2
         # The reflection turn told the model what failed.
@@ -144,7 +127,7 @@ async def test_ci_failure_gets_one_fix_on_the_same_branch(tmp_path: Path, model:
         number = await setup(stage)
         await stage.sandbox.comment(REPO, number, as_="maya", body=INSTRUCTION)
         await stage.settle()
-        (proposal,) = [p for p in await stage.store.proposals(REPO) if p.kind == "instruction"]
+        (proposal,) = [p for p in await stage.store.proposals.find(REPO) if p.kind == "instruction"]
         states = [step.state for step in proposal.history]
         assert "failed" in states and proposal.state == "passed", states
         # The second request carried the failing check's output.
@@ -160,4 +143,4 @@ async def test_without_a_model_the_reply_says_what_works(tmp_path: Path) -> None
         await stage.settle()
         replies = [c.body for c in stage.comments(REPO, number) if c.user.login.endswith("[bot]")]
         assert any("no LLM is configured" in r and "/evolve rewrite" in r for r in replies)
-        assert [p for p in await stage.store.proposals(REPO) if p.kind == "instruction"] == []
+        assert [p for p in await stage.store.proposals.find(REPO) if p.kind == "instruction"] == []

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot import proposals as pr
+from bot import proposals as lifecycle
 from bot.playbook import PLAYBOOK_PATH
-from tests.test_autopilot import config, scene, stage  # noqa: F401  (the fixture)
-from webhooks.stage import Stage
+from tests.helpers.scene import config, scene
+from webhooks.demo import Stage
 
 FILES = {
     "legacy/a.py": "def a(x):\n    return x == None\n",
@@ -23,12 +23,12 @@ async def test_lessons_become_a_playbook_pr_and_a_human_edit_steers_the_gate(sta
     # Two changes under legacy/ are turned down by a person.
     for path in ("legacy/a.py", "legacy/b.py"):
         await s.command(number, f"/evolve rewrite $X == None -> $X is None in {path}")
-        opened = [p for p in await stage.store.proposals(s.repo) if p.kind == "rewrite" and p.state == pr.PASSED]
-        assert opened, [(p.id, p.state) for p in await stage.store.proposals(s.repo)]
+        opened = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "rewrite" and p.state == lifecycle.PASSED]
+        assert opened, [(p.id, p.state) for p in await stage.store.proposals.find(s.repo)]
         await s.sandbox.close(s.repo, opened[0].pr_number, as_="alice")
         await s.settle()
 
-    [playbook_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "playbook"]
+    [playbook_pr] = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "playbook"]
     text = playbook_pr.spec["text"]
     assert "legacy/" in text and playbook_pr.pr_number is not None
     await s.sandbox.merge(s.repo, playbook_pr.pr_number, as_="alice")
@@ -38,12 +38,12 @@ async def test_lessons_become_a_playbook_pr_and_a_human_edit_steers_the_gate(sta
     edited = text.rstrip("\n") + "\n" + HUMAN_LESSON + "\n"
     await s.sandbox.push(s.repo, as_="alice", branch="main", files={PLAYBOOK_PATH: edited})
     await s.settle()
-    assert "frozen until the release" in (await stage.store.playbook_text(s.repo))[0]
+    assert "frozen until the release" in (await stage.store.learning.playbook_text(s.repo))[0]
 
     # The confidence clears the threshold, so a PR would open; the lesson makes the gate ask first.
     await s.command(number, "/evolve rewrite $X == None -> $X is None in core.py")
-    core = [p for p in await stage.store.proposals(s.repo) if p.kind == "rewrite" and p.targets == ("core.py",)][0]
-    assert core.state == pr.ASKED, core.history
+    core = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "rewrite" and p.targets == ("core.py",)][0]
+    assert core.state == lifecycle.ASKED, core.history
     assert "core.py" in s.bot_comments(number)[-1]
 
 

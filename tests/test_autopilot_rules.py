@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from bot import autopilot
-from bot import proposals as pr
+from bot import proposals as lifecycle
+from bot.loop import learning
 from bot.rules import Example, LearnedRule
-from tests.test_autopilot import WRITER, Scene, config, scene, stage  # noqa: F401  (the fixture)
-from webhooks.stage import Stage
+from tests.helpers.scene import WRITER, Scene, config, scene
+from webhooks.demo import Stage
 
 FILES = {
     "lib.py": "def f(x):\n    if x == None:\n        return 0\n    return x\n",
@@ -47,13 +47,13 @@ async def suggested_and_applied(s: Scene, *, branch: str, path: str, before: str
     await s.settle()
 
 
-async def rule_pr_taught_twice(stage: Stage, name: str) -> tuple[Scene, pr.Proposal]:
+async def rule_pr_taught_twice(stage: Stage, name: str) -> tuple[Scene, lifecycle.Proposal]:
     """A scene where alice's `== None` suggestion was applied on two PRs, and the rule PR it became."""
     s = await scene(stage, name, files=FILES, evolve_yml=config("confidence", confidence_threshold=0.5))
     await s.settle()
     await reviewed_and_applied(s, branch="one", path="lib.py", function="f2", var="w")
     await reviewed_and_applied(s, branch="two", path="util.py", function="g2", var="v")
-    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    [rule_pr] = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "learned_rule"]
     return s, rule_pr
 
 
@@ -62,20 +62,20 @@ async def test_the_same_suggestion_twice_becomes_a_rule_applied_across_the_repo(
     await s.settle()
 
     await reviewed_and_applied(s, branch="one", path="lib.py", function="f2", var="w")
-    learned = [e for e in await stage.store.journal(repository=s.repo, limit=500) if e.kind == "learn.example"]
+    learned = [e for e in await stage.store.journal.entries(repository=s.repo, limit=500) if e.kind == "learn.example"]
     assert len(learned) == 1
-    assert [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"] == []  # one example is not a rule
+    assert [p for p in await stage.store.proposals.find(s.repo) if p.kind == "learned_rule"] == []  # one example is not a rule
 
     await reviewed_and_applied(s, branch="two", path="util.py", function="g2", var="v")
-    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    [rule_pr] = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "learned_rule"]
     assert rule_pr.spec["pattern"] == "$A == None" and rule_pr.spec["fix"] == "$A is None"
     assert set(rule_pr.targets) == {"lib.py", "util.py", "more.py"}
     assert "2 times (#1 by alice, lib.py:8; #2 by alice, util.py:8)" in rule_pr.rationale
-    assert rule_pr.state == pr.PASSED, rule_pr.history  # real CI passed on the rule's PR
+    assert rule_pr.state == lifecycle.PASSED, rule_pr.history  # real CI passed on the rule's PR
 
     await s.sandbox.merge(s.repo, rule_pr.pr_number, as_="alice")
     await s.settle()
-    assert (await stage.store.proposal(rule_pr.id)).state == pr.MERGED
+    assert (await stage.store.proposals.get(rule_pr.id)).state == lifecycle.MERGED
     assert await s.file("main", "more.py") == "def h(z):\n    return z is None\n"
 
 
@@ -85,10 +85,10 @@ async def test_a_closed_rule_pr_is_not_reopened_when_the_rule_is_learned_again(s
     await s.settle()
 
     await reviewed_and_applied(s, branch="three", path="more.py", function="h2", var="u")
-    rules = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
-    assert [(p.id, p.state) for p in rules] == [(rule_pr.id, pr.CLOSED)]
+    rules = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "learned_rule"]
+    assert [(p.id, p.state) for p in rules] == [(rule_pr.id, lifecycle.CLOSED)]
     assert len(s.bot_pulls()) == 1
-    suppressed = [e for e in await stage.store.journal(repository=s.repo, limit=500) if e.kind == "proposal.suppressed"]
+    suppressed = [e for e in await stage.store.journal.entries(repository=s.repo, limit=500) if e.kind == "proposal.suppressed"]
     assert suppressed and "/evolve retry" in suppressed[-1].message
 
 
@@ -97,19 +97,19 @@ async def test_an_ignored_rule_stays_ignored_when_a_later_learner_draws_it_anew(
 ) -> None:
     s, rule_pr = await rule_pr_taught_twice(stage, "ignored-rule")
     await s.command(rule_pr.pr_number, "/evolve ignore", as_=WRITER)
-    assert (await stage.store.proposal(rule_pr.id)).state == pr.CLOSED
+    assert (await stage.store.proposals.get(rule_pr.id)).state == lifecycle.CLOSED
 
     # A later learner generalises the same examples into a rule with another id.
-    learned_by_now = autopilot.learn_rules
+    learned_by_now = learning.learn_rules
 
     def later_learner(examples: list[Example], **kwargs: Any) -> list[LearnedRule]:
         return [dataclasses.replace(r, id=f"later-{r.id}") for r in learned_by_now(examples, **kwargs)]
 
-    monkeypatch.setattr(autopilot, "learn_rules", later_learner)
+    monkeypatch.setattr(learning, "learn_rules", later_learner)
     # A third example of the same edit: still what the ignored rule taught.
     await reviewed_and_applied(s, branch="three", path="more.py", function="h2", var="u")
-    rules = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
-    assert [(p.id, p.state) for p in rules] == [(rule_pr.id, pr.CLOSED)]
+    rules = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "learned_rule"]
+    assert [(p.id, p.state) for p in rules] == [(rule_pr.id, lifecycle.CLOSED)]
     assert len(s.bot_pulls()) == 1
 
 
@@ -119,12 +119,12 @@ async def test_a_merged_rewrite_command_teaches_the_rule_for_the_rest_of_the_rep
     number = await s.human_pr()
     await s.settle()
     await s.command(number, "/evolve rewrite $X == None -> $X is None in lib.py")
-    [rewrite] = [p for p in await stage.store.proposals(s.repo) if p.kind == "rewrite"]
+    [rewrite] = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "rewrite"]
     await s.sandbox.merge(s.repo, rewrite.pr_number, as_="alice")
     await s.settle()
 
-    assert len(await stage.store.examples(s.repo)) == 2
-    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    assert len(await stage.store.learning.examples(s.repo)) == 2
+    [rule_pr] = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "learned_rule"]
     assert set(rule_pr.targets) == {"util.py", "more.py"}
     assert f"#{rewrite.pr_number} by alice" in rule_pr.rationale
 
@@ -145,12 +145,12 @@ async def test_commits_answering_plain_review_comments_are_examples_too(stage: S
         await s.sandbox.push(s.repo, as_=WRITER, branch=branch, files={path: base + added.replace(f"{var} == None", f"{var} is None")})
         await s.settle()
 
-    examples = await stage.store.examples(s.repo)
+    examples = await stage.store.learning.examples(s.repo)
     assert [(e.source, e.before, e.after) for e in examples] == [
         ("human_commit", "w == None", "w is None"),
         ("human_commit", "v == None", "v is None"),
     ]
-    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    [rule_pr] = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "learned_rule"]
     assert set(rule_pr.targets) == {"lib.py", "util.py", "more.py"}
 
 
@@ -175,12 +175,12 @@ async def test_a_list_edit_suggested_twice_becomes_a_rule_for_lists_of_any_lengt
         before = DICT_FILES[path] + line + "\n"
         await suggested_and_applied(s, branch=branch, path=path, before=before, line=line, suggestion=suggestion)
 
-    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    [rule_pr] = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "learned_rule"]
     spec = rule_pr.spec
     assert (spec["pattern"], spec["fix"]) == ("dict($$$ITEMS)", "{$$$ITEMS}")
     assert (spec["each"]["pattern"], spec["each"]["fix"]) == ("$A=$B", '"$A": $B')
     assert "however many items there are" in rule_pr.rationale
-    assert rule_pr.state == pr.PASSED, rule_pr.history  # real CI passed on the rule's PR
+    assert rule_pr.state == lifecycle.PASSED, rule_pr.history  # real CI passed on the rule's PR
     await s.sandbox.merge(s.repo, rule_pr.pr_number, as_="alice")
     await s.settle()
     # One item, two, or nested; `**{...}` is not a keyword, so that call is left as it was. New
@@ -210,13 +210,13 @@ async def test_a_bare_return_made_explicit_twice_is_made_explicit_where_function
             s, branch=branch, path=path, before=before, line="        return", suggestion="        return None"
         )
 
-    [rule_pr] = [p for p in await stage.store.proposals(s.repo) if p.kind == "learned_rule"]
+    [rule_pr] = [p for p in await stage.store.proposals.find(s.repo) if p.kind == "learned_rule"]
     spec = rule_pr.spec
     assert (spec["pattern"], spec["fix"], spec["selector"]) == ("return", "return None", "return_statement")
     assert spec["facts"] == ["the function returns a value elsewhere"]
     assert "only where the function returns a value elsewhere" in rule_pr.rationale
     assert rule_pr.targets == ("more.py",)
-    assert rule_pr.state == pr.PASSED, rule_pr.history  # real CI passed on the rule's PR
+    assert rule_pr.state == lifecycle.PASSED, rule_pr.history  # real CI passed on the rule's PR
     await s.sandbox.merge(s.repo, rule_pr.pr_number, as_="alice")
     await s.settle()
     # `close` returns nothing: its bare `return` says all there is to say.
@@ -226,14 +226,14 @@ async def test_a_bare_return_made_explicit_twice_is_made_explicit_where_function
 async def test_retry_on_an_ignored_rule_pr_brings_the_rule_back(stage: Stage) -> None:
     s, rule_pr = await rule_pr_taught_twice(stage, "regretted")
     await s.command(rule_pr.pr_number, "/evolve ignore", as_=WRITER)
-    assert rule_pr.spec["rule_id"] in await stage.store.retired_rules(s.repo)
+    assert rule_pr.spec["rule_id"] in await stage.store.learning.retired_rules(s.repo)
 
     await s.command(rule_pr.pr_number, "/evolve retry", as_=WRITER)
-    assert await stage.store.retired_rules(s.repo) == {}
-    assert await stage.store.retired_examples(s.repo) == []
-    retried = await stage.store.proposal(rule_pr.id)
-    assert retried.state == pr.PASSED, retried.history  # proposed again: a new PR, and CI passed on it
-    lifted = [e for e in await stage.store.journal(repository=s.repo, limit=500) if e.kind == "rule.unretired"]
+    assert await stage.store.learning.retired_rules(s.repo) == {}
+    assert await stage.store.learning.retired_examples(s.repo) == []
+    retried = await stage.store.proposals.get(rule_pr.id)
+    assert retried.state == lifecycle.PASSED, retried.history  # proposed again: a new PR, and CI passed on it
+    lifted = [e for e in await stage.store.journal.entries(repository=s.repo, limit=500) if e.kind == "rule.unretired"]
     assert len(lifted) == 1 and f"@{WRITER} brought rule {rule_pr.spec['rule_id']} back" in lifted[0].message
-    [retired] = [e for e in await stage.store.journal(repository=s.repo, limit=500) if e.kind == "rule.retired"]
+    [retired] = [e for e in await stage.store.journal.entries(repository=s.repo, limit=500) if e.kind == "rule.retired"]
     assert f"said /evolve ignore on #{rule_pr.pr_number}" in retired.message

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import route
 from tests.fixtures.webhooks import all_payloads, load_payload
+from tests.helpers.deliveries import route
 
 
 @pytest.mark.parametrize("name", [n for e, n, _ in all_payloads() if e == "check_run" and not n.startswith("requested_action")])

@@ -99,8 +99,8 @@ def test_worker_drains_what_serve_stored(env: Path) -> None:
     import httpx
 
     from bot.settings import load_settings
-    from tests.conftest import post_event
     from tests.fixtures.webhooks import load_payload
+    from tests.helpers.deliveries import post_event
     from webhooks.app import create_app
 
     async def accept() -> None:
@@ -141,7 +141,7 @@ def test_stats_counts_outcomes(env: Path) -> None:
             prop = dataclasses.replace(prop, confidence=0.7)
             for state in (p.PATCHING, p.PR_OPEN, p.TESTING, p.PASSED, final):
                 prop = p.advance(prop, state, at=old, reason="closed by @maya" if state == p.CLOSED else state, pr_number=n + 1)
-            await store.save_proposal(dataclasses.replace(prop, spec={**prop.spec, "closed_by_human": True}), message="seed")
+            await store.proposals.save(dataclasses.replace(prop, spec={**prop.spec, "closed_by_human": True}), message="seed")
         await store.close()
 
     asyncio.run(seed())
@@ -162,7 +162,7 @@ def test_rules_lists_learned_rules_with_their_examples(env: Path) -> None:
         store = await Store.open(load_settings().database_url)
         for n, var in enumerate(("a", "b"), start=1):
             ex = Example(before=f"{var} == None", after=f"{var} is None", path=f"m{n}.py", language="python", source="suggestion", author="rev", pr=n, line=3)
-            await store.add_example("o/r", ex, origin=f"s:{n}")
+            await store.learning.add_example("o/r", ex, origin=f"s:{n}")
         await store.close()
 
     assert "No review examples" in runner.invoke(app, ["rules", "--repo", "o/r"]).output

@@ -8,6 +8,7 @@ import pytest
 
 from bot.commands import (
     COMMAND_HELP,
+    COMMAND_NAMES,
     HELP_TEXT,
     REWRITE_USAGE,
     SIMPLE_COMMANDS,
@@ -15,6 +16,7 @@ from bot.commands import (
     Command,
     parse_commands,
 )
+from bot.loop.commands import HANDLERS
 
 SLUG = "evolve-bot"
 
@@ -404,3 +406,7 @@ def test_unauthorized_text_says_who_can_and_that_nothing_happened() -> None:
     )
     assert "done nothing" in UNAUTHORIZED_TEXT
     assert "write, maintain or admin" in UNAUTHORIZED_TEXT
+
+
+def test_every_command_has_its_handler() -> None:
+    assert set(HANDLERS) == set(COMMAND_NAMES)

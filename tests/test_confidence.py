@@ -27,12 +27,12 @@ def proposal(kind: str = "rewrite", *, rule: str | None = None, **changes: objec
 
 
 def walk(
-    prop: p.Proposal, *steps: tuple[str, dt.datetime] | tuple[str, dt.datetime, str], **spec: object
+    prop: p.Proposal, *steps: tuple[str, dt.datetime] | tuple[str, dt.datetime, str], **flags: object
 ) -> p.Proposal:
     for step in steps:
         state, at, reason = (*step, f"to {step[0]}") if len(step) == 2 else step  # type: ignore[misc]
         prop = p.advance(prop, state, at=at, reason=reason)
-    return dataclasses.replace(prop, spec={**prop.spec, **spec}) if spec else prop
+    return dataclasses.replace(prop, **flags) if flags else prop  # type: ignore[arg-type]
 
 
 OPENED = ((p.PATCHING, T0), (p.PR_OPEN, T0), (p.TESTING, T0 + DAY))

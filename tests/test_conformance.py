@@ -3,25 +3,14 @@
 Prism (`prism proxy <spec> <sandbox> --errors`) sits between the client and the sandbox,
 loaded with `api.github.com.json` from @octokit/openapi. The test fails on any request Prism
 refuses (422, or 404 NO_PATH_MATCHED_ERROR) and on any response carrying `sl-violations`.
-Both npm packages are pinned and installed once into ~/.cache/evolve-bot/npm/<versions>/ by a
-session fixture; without Node/npm the test fails, unless EVOLVE_SKIP_PRISM=1 is set.
+Both npm packages are pinned and installed once into ~/.cache/evolve-bot/npm/<versions>/ by
+tests/helpers/prism.py; without Node/npm the test fails, unless EVOLVE_SKIP_PRISM=1 is set.
 GraphQL is not in the REST description: its answers are checked against the shapes
 githubkit parses (GraphQLResponse) and the fields our queries select.
 """
 
 from __future__ import annotations
 
-import asyncio
-import fcntl
-import json
-import os
-import re
-import shutil
-import socket
-import subprocess
-import threading
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,206 +22,10 @@ from githubkit.graphql import GraphQLResponse
 
 from bot.app_auth import AppCredentials, GitHubApp
 from bot.github import AUTO_MERGE_QUERY, ENABLE_AUTO_MERGE, FileChange, InstallationClient
-from bot.retry import RetryPolicy
+from bot.github_retry import RetryPolicy
 from bot.revert import revert_pull_request
 from bot.sandbox.sandbox import Sandbox
-
-PRISM_CLI = "5.14.2"
-OCTOKIT_OPENAPI = "23.0.2"
-# prism-cli 5.14.2 takes its prism-* siblings by caret range, and their 5.15+ releases need
-# Node 24; pinning them keeps the install working on the Node 20 our machines have.
-PACKAGE_JSON = {
-    "name": "evolve-bot-conformance",
-    "private": True,
-    "dependencies": {"@stoplight/prism-cli": PRISM_CLI, "@octokit/openapi": OCTOKIT_OPENAPI},
-    "overrides": {
-        "@stoplight/prism-core": "5.8.0",
-        "@stoplight/prism-http": "5.12.0",
-        "@stoplight/prism-http-server": "5.12.2",
-    },
-}
-CACHE_ROOT = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "evolve-bot" / "npm"
-INSTALL_DIR = CACHE_ROOT / f"prism-cli-{PRISM_CLI}_octokit-openapi-{OCTOKIT_OPENAPI}"
-SPEC = INSTALL_DIR / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
-PRISM_BIN = INSTALL_DIR / "node_modules" / ".bin" / "prism"
-PRISM_STARTUP = 120.0
-
-NO_NODE = (
-    "The conformance test needs Node.js and npm to run Prism (@stoplight/prism-cli {cli}); "
-    "`{missing}` is not on PATH. Install Node.js >= 18 (e.g. `apt-get install nodejs npm`), or set "
-    "EVOLVE_SKIP_PRISM=1 to skip this test explicitly."
-)
-INSTALL_FAILED = (
-    "Installing Prism for the conformance test failed (`npm install` in {dir}, exit {code}). "
-    "It needs the npm registry once; later runs reuse the cache. npm said:\n{output}"
-)
-PRISM_DID_NOT_START = "Prism did not start within {seconds:.0f} s; its output:\n{output}"
-
-
-@dataclass(frozen=True)
-class PrismInstall:
-    prism: Path
-    spec: Path
-
-
-def _install_prism() -> PrismInstall:
-    for tool in ("node", "npm"):
-        if shutil.which(tool) is None:
-            pytest.fail(NO_NODE.format(cli=PRISM_CLI, missing=tool), pytrace=False)
-    marker = INSTALL_DIR / ".evolve-installed"
-    wanted = json.dumps(PACKAGE_JSON, sort_keys=True)
-    CACHE_ROOT.mkdir(parents=True, exist_ok=True)
-    # Another pytest process (another engineer, CI) may be installing the same versions now.
-    with open(CACHE_ROOT / f"{INSTALL_DIR.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (
-            marker.exists()
-            and marker.read_text() == wanted
-            and PRISM_BIN.exists()
-            and SPEC.exists()
-        ):
-            staging = INSTALL_DIR.with_name(f"{INSTALL_DIR.name}.tmp{os.getpid()}")
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir(parents=True)
-            (staging / "package.json").write_text(json.dumps(PACKAGE_JSON, indent=2))
-            result = subprocess.run(
-                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=staging,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            if result.returncode != 0:
-                shutil.rmtree(staging, ignore_errors=True)
-                output = (result.stdout + result.stderr).strip()[-3000:]
-                pytest.fail(
-                    INSTALL_FAILED.format(dir=INSTALL_DIR, code=result.returncode, output=output),
-                    pytrace=False,
-                )
-            (staging / marker.name).write_text(wanted)
-            shutil.rmtree(INSTALL_DIR, ignore_errors=True)
-            staging.rename(INSTALL_DIR)
-    return PrismInstall(prism=PRISM_BIN, spec=SPEC)
-
-
-# "Prism is listening on http://127.0.0.1:40123": started with --port 0, it names the port it took.
-LISTENING = re.compile(r"Prism is listening on (?P<url>http://\S+)")
-PRISM_SKIPPED = "EVOLVE_SKIP_PRISM=1: the Prism conformance test was skipped on request"
-# Started early, a Prism for the test to take (tests/conftest.py starts it after collection).
-_STARTED_EARLY: list[PrismProxy] = []
-
-
-class PrismProxy:
-    """`prism proxy --errors` in front of a loopback socket reserved now for the sandbox.
-
-    Installing (once) and starting Prism happen in a thread: loading GitHub's description takes
-    Prism 20 s and more, so the session starts one as soon as collection shows this test will
-    run, and the rest of the suite goes on meanwhile. The sandbox serves on `upstream` once the
-    test gets there; until then Prism has nothing to forward to and nobody asks it anything.
-    """
-
-    def __init__(self) -> None:
-        self.upstream = socket.socket()
-        self.upstream.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.upstream.bind(("127.0.0.1", 0))
-        self.output: list[str] = []
-        self.url: str | None = None
-        self.failure: BaseException | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._stopped = False
-        self._lock = threading.Lock()
-        self._settled = threading.Event()  # listening, failed, or exited
-        threading.Thread(target=self._run, name="prism", daemon=True).start()
-
-    def _run(self) -> None:
-        upstream = f"http://127.0.0.1:{self.upstream.getsockname()[1]}"
-        try:
-            install = _install_prism()
-            with self._lock:
-                if self._stopped:
-                    return
-                self._process = subprocess.Popen(
-                    [
-                        str(install.prism),
-                        "proxy",
-                        str(install.spec),
-                        upstream,
-                        "--errors",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        "0",
-                    ],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                )
-        except BaseException as exc:  # noqa: BLE001 - pytest.fail from the install, or no prism: the test reports it
-            self.failure = exc
-            return
-        finally:
-            if self._process is None:
-                self._settled.set()
-        assert self._process.stdout is not None
-        for raw in self._process.stdout:
-            line = raw.decode(errors="replace")
-            self.output.append(line)
-            if self.url is None and (found := LISTENING.search(line)):
-                self.url = found["url"]
-                self._settled.set()
-        self._settled.set()
-
-    async def listening(self) -> str:
-        """Prism's base URL once it listens; the test fails with its output if it does not."""
-        deadline = time.monotonic() + PRISM_STARTUP
-        while not self._settled.is_set() and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        if self.failure is not None:
-            raise self.failure
-        if self.url is None:
-            pytest.fail(
-                PRISM_DID_NOT_START.format(
-                    seconds=PRISM_STARTUP, output="".join(self.output)[-3000:]
-                )
-            )
-        return self.url
-
-    def stop(self) -> None:
-        with self._lock:
-            self._stopped = True
-            process = self._process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self.upstream.close()
-
-
-def start_prism_early() -> None:
-    """Start the test's Prism now, unless the test is to be skipped."""
-    if os.environ.get("EVOLVE_SKIP_PRISM") != "1" and not _STARTED_EARLY:
-        _STARTED_EARLY.append(PrismProxy())
-
-
-def stop_prism_started_early() -> None:
-    """A Prism started early that no test took (the run stopped before it) is stopped here."""
-    while _STARTED_EARLY:
-        _STARTED_EARLY.pop().stop()
-
-
-@pytest.fixture
-def prism() -> Iterator[PrismProxy]:
-    """The Prism started early for this test, or one started now; stopped after the test."""
-    if os.environ.get("EVOLVE_SKIP_PRISM") == "1":
-        pytest.skip(PRISM_SKIPPED)
-    proxy = _STARTED_EARLY.pop() if _STARTED_EARLY else PrismProxy()
-    try:
-        yield proxy
-    finally:
-        proxy.stop()
+from tests.helpers.prism import PrismProxy, install_prism
 
 
 @dataclass
@@ -386,7 +179,6 @@ async def run_scenario(app: GitHubApp, installation_id: int) -> None:
         labels=["evolve"],
     )
     comment = await repo.comment(pull.number, "Opened by **evolve-bot**.")
-    await repo.react_to_issue(pull.number, "rocket")
     await repo.react_to_comment(comment.id, "eyes")
     run = await repo.create_check_run(
         name="evolve/gate", head_sha=commit.sha, title="Scoring", summary="## Score"
@@ -409,7 +201,6 @@ async def run_scenario(app: GitHubApp, installation_id: int) -> None:
     await repo.close_pull_request(revert_pull.number)
     assert await repo.delete_branch(reverted.branch.branch)
     assert not await repo.delete_branch(reverted.branch.branch)  # GitHub's 422 for a missing ref
-    await app.repo_installation_id("alice", "demo")
 
 
 async def test_scenario_conforms_to_githubs_openapi_description(
@@ -451,7 +242,6 @@ async def test_scenario_conforms_to_githubs_openapi_description(
             direct = GitHubApp(
                 credentials, base_url=sandbox_url, policy=RetryPolicy(max_attempts=1)
             )
-            await direct.repo_installation_id("alice", "demo")
             helper = InstallationClient(direct, installation.id)
             await helper.repo("alice", "demo").create_branch(
                 "evolve/graphql", base="main", changes=[FileChange("g.txt", "g\n")], message="g"
@@ -478,7 +268,7 @@ def test_without_node_the_conformance_test_fails_saying_what_to_do(
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no node, no npm
     with pytest.raises(pytest.fail.Exception) as caught:
-        _install_prism()
+        install_prism()
     message = str(caught.value)
     assert "needs Node.js and npm" in message and "`node` is not on PATH" in message
     assert "EVOLVE_SKIP_PRISM=1" in message

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 
 from bot.store import Store
-from tests.conftest import SECRET, signed_headers
 from tests.fixtures.webhooks import load_payload
+from tests.helpers.deliveries import SECRET, signed_headers
 
 
 def free_port() -> int:
@@ -65,8 +65,8 @@ def test_kill_9_between_202_and_processing_loses_nothing(tmp_path: Path) -> None
     async def state() -> tuple[str | None, list[str]]:
         store = await Store.open(url)
         try:
-            stored = await store.delivery("survivor")
-            return (stored.status if stored else None), [s.kind for s in await store.signals(delivery_id="survivor")]
+            stored = await store.deliveries.get("survivor")
+            return (stored.status if stored else None), [s.kind for s in await store.deliveries.signals(delivery_id="survivor")]
         finally:
             await store.close()
 

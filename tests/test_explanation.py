@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from bot import explanation as ex
-from bot.journal import JournalEntry
+from bot import explanation as texts
 from bot.proposals import Evidence, new_proposal
+from bot.store.journal import JournalEntry
 
 AT = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 
@@ -22,24 +22,24 @@ def proposal():
 
 def test_pr_body_sections_and_marker() -> None:
     p = proposal()
-    body = ex.pr_body(p, summary="Rewrites 2 sites", diff="--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-a\n+b", decision="mode confidence", mode="confidence")
+    body = texts.pr_body(p, summary="Rewrites 2 sites", diff="--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-a\n+b", decision="mode confidence", mode="confidence")
     for part in ("### What", "Rewrites 2 sites", "### Why", "@alice asked in #3", "**0.70**", "3 of 4 similar proposals succeeded", "**low** (0.15)", "````diff", "/evolve retry"):
         assert part in body
-    assert ex.proposal_id_in(body) == p.id
+    assert texts.marker(p.id) in body
 
 
 def test_preview_is_bounded() -> None:
-    text = ex.preview("\n".join(f"+{i}" for i in range(500)), limit=10)
+    text = texts.preview("\n".join(f"+{i}" for i in range(500)), limit=10)
     assert "+9" in text and "+10\n" not in text and "490 more lines" in text
 
 
 def test_why_chain_lists_steps() -> None:
     entries = [JournalEntry(id=1, at=AT, kind="proposal.proposed", message="asked | by alice"), JournalEntry(id=2, at=AT, kind="proposal.pr_open", message="opened #4")]
-    text = ex.why_chain(proposal(), entries)
+    text = texts.why_chain(proposal(), entries)
     assert "| 2026-11-21 12:00:00 | proposal.pr_open | opened #4 |" in text
     assert "asked \\| by alice" in text
 
 
 def test_failing_checks_show_the_tail() -> None:
-    text = ex.failing_checks([("ci", "line\n" * 30 + "1 failed, 2 passed")])
+    text = texts.failing_checks([("ci", "line\n" * 30 + "1 failed, 2 passed")])
     assert "**ci**" in text and "1 failed, 2 passed" in text and text.count("line") == 14

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.signals import InstallationSignal
-from tests.conftest import route
 from tests.fixtures.webhooks import all_payloads, load_payload
+from tests.helpers.deliveries import route
 
 
 @pytest.mark.parametrize("name", [n for e, n, _ in all_payloads() if e == "installation"])

@@ -22,7 +22,7 @@ from bot.instruction import (
 from bot.llm import ChatBackend, TokenBudget, llm_from_settings, llm_settings_from_env
 from bot.proposals import Proposal
 from bot.strategies import NothingToChange, PatchFailed
-from tests.llm_server import Backends, Fail, LLMServer, Refusal, Reply
+from tests.helpers.llm_server import Backends, Fail, LLMServer, Refusal, Reply
 
 PROVIDERS = ["openai", "anthropic"]
 MODELS = {"openai": "gpt-4.1-mini", "anthropic": "claude-sonnet-4-5"}

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from bot.journal import JournalEntry
+from bot.store.journal import JournalEntry
 
 
 def test_to_dict() -> None:

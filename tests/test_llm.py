@@ -22,7 +22,7 @@ from bot.llm import (
     price,
     secret_values,
 )
-from tests.llm_server import Backends, Fail, LLMServer, Refusal, Reply, Slow
+from tests.helpers.llm_server import Backends, Fail, LLMServer, Refusal, Reply, Slow
 
 PROVIDERS = ["openai", "anthropic"]
 MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5"}

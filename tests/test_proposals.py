@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -68,3 +69,23 @@ def test_round_trip_through_dict() -> None:
     proposal = walk(fresh(), p.PATCHING, p.PR_OPEN)
     proposal = p.advance(proposal, p.TESTING, at=AT, reason="ci", pr_number=4, targets=("a.py",))
     assert p.Proposal.from_dict(proposal.to_dict()) == proposal
+
+
+def test_lifecycle_flags_are_fields_stored_inside_spec_as_before() -> None:
+    flagged = dataclasses.replace(fresh(), thumbs_down=1, closed_by_human=False, retried=2, approved_by="bob")
+    stored = flagged.to_dict()
+    assert stored["spec"] == {
+        "pattern": "$X == None", "fix": "$X is None",
+        "thumbs_down": 1, "closed_by_human": False, "retried": 2, "approved_by": "bob",
+    }  # fmt: skip
+    assert not set(p.LIFECYCLE_FLAGS) & set(stored)
+    assert p.Proposal.from_dict(stored) == flagged
+    # A proposal stored before the flags were fields reads the same.
+    old = {**fresh().to_dict(), "spec": {"pattern": "a", "ignored": True, "thumbs_up": 0, "ab_reported": True}}
+    read = p.Proposal.from_dict(old)
+    assert (read.spec, read.ignored, read.thumbs_up, read.ab_reported, read.closed_by_human) == ({"pattern": "a"}, True, 0, True, None)
+
+
+def test_kinds_are_strings() -> None:
+    assert p.Kind.LEARNED_RULE == "learned_rule" and f"{p.Kind.LEARNED_RULE}" == "learned_rule"
+    assert fresh().id.startswith("rewrite-") and p.stable_key(p.Kind.REWRITE, "o/r", {}) == p.stable_key("rewrite", "o/r", {})

@@ -7,8 +7,8 @@ import copy
 import pytest
 
 from bot.signals import PullRequestSignal
-from tests.conftest import route
 from tests.fixtures.webhooks import all_payloads, load_payload
+from tests.helpers.deliveries import route
 
 USED = ("opened", "synchronize", "closed", "reopened")
 

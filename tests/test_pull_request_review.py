@@ -7,8 +7,8 @@ import copy
 import pytest
 
 from bot.signals import ReviewSignal
-from tests.conftest import route
 from tests.fixtures.webhooks import all_payloads, load_payload
+from tests.helpers.deliveries import route
 
 
 @pytest.mark.parametrize("name", [n for e, n, _ in all_payloads() if e == "pull_request_review"])

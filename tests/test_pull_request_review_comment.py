@@ -7,8 +7,8 @@ import copy
 import pytest
 
 from bot.signals import ReviewCommentSignal, Suggestion
-from tests.conftest import route
 from tests.fixtures.webhooks import all_payloads, load_payload
+from tests.helpers.deliveries import route
 from webhooks.pull_request_review_comment import hunk_lines, suggested_texts
 
 HUNK = """@@ -10,6 +10,7 @@ def load(path):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 from bot.signals import PushSignal
-from tests.conftest import route
 from tests.fixtures.webhooks import all_payloads, load_payload
+from tests.helpers.deliveries import route
 
 
 def default_branch_pushes() -> list[dict]:

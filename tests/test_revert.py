@@ -17,10 +17,7 @@ from bot.revert import (
     plan_revert,
     revert_pull_request,
 )
-from tests import test_github
-from tests.test_github import World
-
-world = test_github.world  # the sandbox fixture, shared with tests/test_github.py
+from tests.helpers.github_world import GitHubWorld
 
 
 def lines(*items: str) -> bytes:
@@ -139,84 +136,84 @@ def test_crlf_and_missing_final_newline_are_kept() -> None:
 APP_PY_AFTER = b"def main():\n    return 2\n"
 
 
-async def merged_two_commit_pr(world: World, *, method: str) -> int:
+async def merged_two_commit_pr(github: GitHubWorld, *, method: str) -> int:
     """A PR of two commits (edit src/app.py; add gen.txt, drop docs/guide.md) merged by `method`."""
-    await world.repo.create_branch(
+    await github.repo.create_branch(
         "evolve/change",
         base="main",
         changes=[FileChange("src/app.py", APP_PY_AFTER)],
         message="Return 2",
     )
-    await world.repo.commit_to_branch(
+    await github.repo.commit_to_branch(
         "evolve/change",
         changes=[FileChange("gen.txt", "generated\n"), FileChange.delete("docs/guide.md")],
         message="Generate",
     )
-    pull = await world.repo.open_pull_request(head="evolve/change", base="main", title="Return 2")
-    result = await world.repo.merge_pull_request(pull.number, method=method)  # type: ignore[arg-type]
+    pull = await github.repo.open_pull_request(head="evolve/change", base="main", title="Return 2")
+    result = await github.repo.merge_pull_request(pull.number, method=method)  # type: ignore[arg-type]
     assert result.merged, result.message
     return pull.number
 
 
 @pytest.mark.parametrize("method", ["merge", "squash", "rebase"])
-async def test_revert_undoes_a_merged_pr_and_keeps_later_work(world: World, method: str) -> None:
-    number = await merged_two_commit_pr(world, method=method)
-    before_pr = (await world.repo.get_pull_request(number)).merge_commit_sha
+async def test_revert_undoes_a_merged_pr_and_keeps_later_work(github: GitHubWorld, method: str) -> None:
+    number = await merged_two_commit_pr(github, method=method)
+    before_pr = (await github.repo.get_pull_request(number)).merge_commit_sha
     # Later work on main: an unrelated file, and the PR's file above the PR's line.
-    await world.sandbox.push(
+    await github.sandbox.push(
         "alice/demo",
         as_="alice",
         branch="main",
         files={"README.md": "# demo, later\n", "src/app.py": b"# header\n" + APP_PY_AFTER},
         message="Later work",
     )
-    outcome = await revert_pull_request(world.repo, number)
+    outcome = await revert_pull_request(github.repo, number)
     assert outcome.merge_sha == before_pr
     assert outcome.branch is not None and outcome.branch.branch == f"evolve/revert-{number}"
     branch = outcome.branch.branch
-    assert await world.file(branch, "src/app.py") == b"# header\ndef main():\n    return 1\n"
-    assert await world.file(branch, "gen.txt") is None
-    assert await world.file(branch, "docs/guide.md") == b"guide\n"
-    assert await world.file(branch, "README.md") == b"# demo, later\n"
-    assert outcome.branch.parent_sha == await world.repo.branch_head("main")
+    assert await github.file(branch, "src/app.py") == b"# header\ndef main():\n    return 1\n"
+    assert await github.file(branch, "gen.txt") is None
+    assert await github.file(branch, "docs/guide.md") == b"guide\n"
+    assert await github.file(branch, "README.md") == b"# demo, later\n"
+    assert outcome.branch.parent_sha == await github.repo.branch_head("main")
 
 
-async def test_revert_conflict_names_files_and_lines_and_writes_nothing(world: World) -> None:
-    number = await merged_two_commit_pr(world, method="squash")
-    await world.sandbox.push(
+async def test_revert_conflict_names_files_and_lines_and_writes_nothing(github: GitHubWorld) -> None:
+    number = await merged_two_commit_pr(github, method="squash")
+    await github.sandbox.push(
         "alice/demo",
         as_="alice",
         branch="main",
         files={"src/app.py": "def main():\n    return 3\n"},
         message="3",
     )
-    refs_before = await world.sandbox.repo("alice/demo").git.refs()
+    refs_before = await github.sandbox.repo("alice/demo").git.refs()
     with pytest.raises(RevertConflictError) as caught:
-        await revert_pull_request(world.repo, number)
+        await revert_pull_request(github.repo, number)
     assert str(caught.value) == (
         f"cannot revert #{number} cleanly:\n- `src/app.py` (line 2): {LINES_CHANGED}"
     )
     assert caught.value.plan.changes.keys() == {"gen.txt", "docs/guide.md"}
-    assert await world.sandbox.repo("alice/demo").git.refs() == refs_before
+    assert await github.sandbox.repo("alice/demo").git.refs() == refs_before
 
 
-async def test_reverting_an_unmerged_pr_is_refused(world: World) -> None:
-    await world.repo.create_branch(
+async def test_reverting_an_unmerged_pr_is_refused(github: GitHubWorld) -> None:
+    await github.repo.create_branch(
         "evolve/open", base="main", changes=[FileChange("a.txt", "a\n")], message="a"
     )
-    pull = await world.repo.open_pull_request(head="evolve/open", base="main", title="open")
+    pull = await github.repo.open_pull_request(head="evolve/open", base="main", title="open")
     with pytest.raises(ValueError, match=f"pull request #{pull.number} is not merged"):
-        await revert_pull_request(world.repo, pull.number)
+        await revert_pull_request(github.repo, pull.number)
 
 
-async def test_reverting_twice_finds_nothing_left_to_undo(world: World) -> None:
-    number = await merged_two_commit_pr(world, method="merge")
-    outcome = await revert_pull_request(world.repo, number)
+async def test_reverting_twice_finds_nothing_left_to_undo(github: GitHubWorld) -> None:
+    number = await merged_two_commit_pr(github, method="merge")
+    outcome = await revert_pull_request(github.repo, number)
     assert outcome.branch is not None
-    revert_pull = await world.repo.open_pull_request(
+    revert_pull = await github.repo.open_pull_request(
         head=outcome.branch.branch, base="main", title="Revert"
     )
-    assert (await world.repo.merge_pull_request(revert_pull.number)).merged
-    again = await revert_pull_request(world.repo, number, branch="evolve/revert-again")
+    assert (await github.repo.merge_pull_request(revert_pull.number)).merged
+    again = await revert_pull_request(github.repo, number, branch="evolve/revert-again")
     assert again.branch is None
     assert set(again.plan.already_reverted) == {"src/app.py", "gen.txt", "docs/guide.md"}

@@ -10,7 +10,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from bot.sandbox.cli import run, sandbox_app
+from bot.sandbox.cli import run
+from webhooks.cli import sandbox_app
 
 
 def test_help_names_the_options() -> None:

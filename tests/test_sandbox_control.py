@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from bot.sandbox import Sandbox
-from tests.conftest_sandbox import PASSING_TEST, WEBHOOK_SECRET, Receiver, app_jwt
+from tests.helpers.sandbox_world import PASSING_TEST, WEBHOOK_SECRET, Receiver, app_jwt
 
 async def test_a_whole_story_over_http(sandbox: Sandbox, receiver: Receiver) -> None:
     async with sandbox.serve() as url, httpx.AsyncClient(base_url=url, timeout=60) as http:

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from tests.conftest import route
 from tests.fixtures.webhooks import load_payload
+from tests.helpers.deliveries import route
 
 
 @pytest.mark.parametrize(

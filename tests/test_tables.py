@@ -10,13 +10,13 @@ from bot.store import Store
 
 
 async def test_timestamps_are_aware_utc(store: Store) -> None:
-    await store.record("x", "y")
-    (entry,) = await store.journal()
+    await store.journal.record("x", "y")
+    (entry,) = await store.journal.entries()
     assert entry.at.tzinfo is not None and entry.at.utcoffset() == dt.timedelta(0)
 
 
 def test_naive_datetime_is_refused() -> None:
-    from bot.tables import UTCDateTime
+    from bot.store.tables import UTCDateTime
 
     with pytest.raises(ValueError, match="naive"):
         UTCDateTime().process_bind_param(dt.datetime(2026, 1, 1), None)

@@ -23,7 +23,7 @@ def comment_delivery(n: int, repo: str) -> Delivery:
 
 async def wait_empty(store: Store) -> None:
     for _ in range(500):
-        if await store.backlog() == 0:
+        if await store.deliveries.backlog() == 0:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("backlog not drained")
@@ -38,7 +38,7 @@ async def test_workers_keep_each_repositorys_order(store: Store) -> None:
             seen.append((s.repository, s.comment_id))
 
     for n in range(30):
-        await store.accept(comment_delivery(n, f"octo/r{n % 3}"))
+        await store.deliveries.accept(comment_delivery(n, f"octo/r{n % 3}"))
     workers = DeliveryWorkers(store, router, count=4, handlers=[handler], poll_seconds=0.05)
     await workers.start()
     try:
@@ -59,13 +59,13 @@ async def test_transient_error_is_retried_later(store: Store) -> None:
         if calls == 1:
             raise ConnectionError("GitHub went away")
 
-    await store.accept(comment_delivery(1, "octo/r"))
+    await store.deliveries.accept(comment_delivery(1, "octo/r"))
     workers = DeliveryWorkers(store, router, count=1, handlers=[flaky])
     assert await workers.drain() == 1
-    stored = await store.delivery("d-1")
+    stored = await store.deliveries.get("d-1")
     assert stored.status == "pending" and "GitHub went away" in stored.error
     assert backoff(1) == 2.0
-    journal = await store.journal()
+    journal = await store.journal.entries()
     assert journal[-1].kind == "delivery.failed" and "will retry" in journal[-1].message
 
 
@@ -73,11 +73,11 @@ async def test_gives_up_after_max_attempts(store: Store) -> None:
     async def broken(signals: Sequence[Signal]) -> None:
         raise RuntimeError("always")
 
-    await store.accept(comment_delivery(1, "octo/r"))
+    await store.deliveries.accept(comment_delivery(1, "octo/r"))
     metrics = Metrics()
     workers = DeliveryWorkers(store, router, count=1, handlers=[broken], max_attempts=1, metrics=metrics)
     await workers.drain()
-    assert (await store.delivery("d-1")).status == "failed"
+    assert (await store.deliveries.get("d-1")).status == "failed"
     assert metrics.deliveries.labels("issue_comment", "failed")._value.get() == 1
 
 
@@ -85,13 +85,13 @@ async def test_schema_mismatch_fails_at_once_with_a_readable_error(store: Store)
     payload = load_payload("issue_comment", "created.1")
     payload = {**payload, "comment": {"id": "not a number"}}
     body = json.dumps(payload).encode()
-    await store.accept(Delivery.from_payload("issue_comment", payload, delivery_id="bad", body=body))
+    await store.deliveries.accept(Delivery.from_payload("issue_comment", payload, delivery_id="bad", body=body))
     workers = DeliveryWorkers(store, router, count=1)
     await workers.drain()
-    stored = await store.delivery("bad")
+    stored = await store.deliveries.get("bad")
     assert stored.status == "failed"
     assert "does not match GitHub's schema" in stored.error
-    assert await store.signals(delivery_id="bad") == []
+    assert await store.deliveries.signals(delivery_id="bad") == []
 
 
 async def test_signals_reach_handlers_and_store(store: Store) -> None:
@@ -100,20 +100,20 @@ async def test_signals_reach_handlers_and_store(store: Store) -> None:
     async def handler(signals: Sequence[Signal]) -> None:
         got.extend(signals)
 
-    await store.accept(comment_delivery(5, "octo/r"))
+    await store.deliveries.accept(comment_delivery(5, "octo/r"))
     await DeliveryWorkers(store, router, handlers=[handler]).drain()
     assert [s.kind for s in got] == ["comment"]
-    assert await store.signals(delivery_id="d-5") == got
+    assert await store.deliveries.signals(delivery_id="d-5") == got
 
 
 async def test_rate_limited_delivery_waits_as_github_says(store: Store) -> None:
-    from bot.retry import RateLimited
+    from bot.github_retry import RateLimited
 
     async def limited(signals: Sequence[Signal]) -> None:
         raise RateLimited("secondary rate limit", retry_after=600, status=403)
 
-    await store.accept(comment_delivery(1, "octo/r"))
+    await store.deliveries.accept(comment_delivery(1, "octo/r"))
     await DeliveryWorkers(store, router, handlers=[limited]).drain()
-    stored = await store.delivery("d-1")
+    stored = await store.deliveries.get("d-1")
     assert stored.status == "pending"
-    assert "retry in 600s" in (await store.journal())[-1].message
+    assert "retry in 600s" in (await store.journal.entries())[-1].message

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import route
 from tests.fixtures.webhooks import load_payload
+from tests.helpers.deliveries import route
 
 
 def test_completed_run_is_a_check_signal() -> None:

@@ -14,10 +14,11 @@ from starlette.routing import Route
 
 from bot import logs
 from bot.app_auth import GitHubApp
-from bot.autopilot import Autopilot
+from bot.loop.autopilot import Autopilot
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.store import IGNORED, PENDING, PING, Store
+from bot.store import Store
+from bot.store.deliveries import IGNORED, PENDING, PING
 
 from .router import Router
 from .routes import router as default_router
@@ -85,7 +86,7 @@ class Intake:
                 what = delivery.event + (f".{delivery.action}" if delivery.action else "")
                 status, code, message = IGNORED, 202, IGNORED_MESSAGE.format(what=what)
             # Committed before answering: once GitHub sees 2xx, the delivery survives a crash.
-            if not await self.store.accept(delivery, status=status):
+            if not await self.store.deliveries.accept(delivery, status=status):
                 self.metrics.deliveries.labels(delivery.event, "duplicate").inc()
                 log.info("duplicate delivery")
                 return JSONResponse({"message": DUPLICATE, "delivery": delivery.delivery_id}, status_code=200)
@@ -171,7 +172,7 @@ def create_app(
     async def healthz(request: Request) -> Response:
         try:
             await request.app.state.store.ping()
-            backlog = await request.app.state.store.backlog()
+            backlog = await request.app.state.store.deliveries.backlog()
         except Exception as exc:  # the point of the check is to report any database failure
             return JSONResponse({"status": "error", "database": f"{type(exc).__name__}: {exc}"}, status_code=503)
         return JSONResponse(
@@ -180,7 +181,7 @@ def create_app(
 
     async def metrics_page(request: Request) -> Response:
         try:
-            metrics.backlog.set(await request.app.state.store.backlog())
+            metrics.backlog.set(await request.app.state.store.deliveries.backlog())
         except Exception:
             log.exception("backlog unavailable for /metrics")
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

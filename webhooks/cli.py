@@ -13,14 +13,14 @@ from githubkit.webhooks import sign
 
 from bot import logs
 from bot.cli import app, console, fail
-
-# The local GitHub, for trying the bot by hand: `evolve-bot sandbox serve`.
-from bot.sandbox.cli import sandbox_app
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store import new_delivery_id
+from bot.store.deliveries import new_delivery_id
 
 from .app import create_app
 
+# The local GitHub, for trying the bot by hand: `evolve-bot sandbox serve`. Only this command
+# imports the sandbox (lazily), so the bot's own commands never load it.
+sandbox_app = typer.Typer(help="Run the local GitHub sandbox (REST, GraphQL, webhooks, CI).", no_args_is_help=False)
 app.add_typer(sandbox_app, name="sandbox", help="Run the local GitHub (the sandbox) on its own.")
 
 REPLAY_SECRET = "evolve-bot-replay"  # used only when WEBHOOK_SECRET is unset: replay never leaves the process
@@ -154,16 +154,31 @@ async def _replay(settings: Settings, event: str, body: bytes, delivery_id: str)
             )
         store = app_.state.store
         await app_.state.workers.drain()
-        stored = await store.delivery(delivery_id)
+        stored = await store.deliveries.get(delivery_id)
         return {
             "status": response.status_code,
             "message": response.json().get("message", ""),
             "delivery": delivery_id,
             "state": stored.status if stored else None,
             "error": stored.error if stored else None,
-            "signals": [s.to_dict() for s in await store.signals(delivery_id=delivery_id)],
-            "journal": [e.to_dict() for e in await store.journal(delivery_id=delivery_id, limit=100)],
+            "signals": [s.to_dict() for s in await store.deliveries.signals(delivery_id=delivery_id)],
+            "journal": [e.to_dict() for e in await store.journal.entries(delivery_id=delivery_id, limit=100)],
         }
+
+
+@sandbox_app.command("serve")
+def sandbox_serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on (0 picks a free one).")] = 3001,
+    root: Annotated[Path, typer.Option("--root", help="Directory for the sandbox's git repositories.")] = Path(".evolve/sandbox"),
+) -> None:
+    """Run the sandbox until Ctrl-C."""
+    from bot.sandbox.cli import run
+
+    try:
+        asyncio.run(run(host=host, port=port, root=root))
+    except KeyboardInterrupt:
+        typer.echo("Sandbox stopped.")
 
 
 @app.command()

@@ -14,7 +14,8 @@ from bot import logs
 from bot.delivery import PayloadError
 from bot.metrics import Metrics
 from bot.signals import Signal
-from bot.store import FAILED, Store, StoredDelivery
+from bot.store import Store
+from bot.store.deliveries import FAILED, StoredDelivery
 
 from .router import Router
 
@@ -83,7 +84,7 @@ class DeliveryWorkers:
     async def drain(self) -> int:
         """Process until nothing is claimable now; returns how many deliveries were handled."""
         handled = 0
-        while batch := await self.store.claim(lease_seconds=self.lease_seconds, limit=1):
+        while batch := await self.store.deliveries.claim(lease_seconds=self.lease_seconds, limit=1):
             for stored in batch:
                 await self.process(stored)
                 handled += 1
@@ -92,7 +93,7 @@ class DeliveryWorkers:
     async def _run(self, index: int) -> None:
         while not self._stopping:
             try:
-                batch = await self.store.claim(lease_seconds=self.lease_seconds, limit=1)
+                batch = await self.store.deliveries.claim(lease_seconds=self.lease_seconds, limit=1)
             except Exception:
                 log.exception("claiming from the store failed; retrying")
                 await asyncio.sleep(self.poll_seconds)
@@ -109,7 +110,7 @@ class DeliveryWorkers:
                     await self.process(stored)
                 except asyncio.CancelledError:
                     # Shutting down mid-delivery: hand it back so the next start takes it at once.
-                    await asyncio.shield(self.store.release(stored.seq))
+                    await asyncio.shield(self.store.deliveries.release(stored.seq))
                     raise
             # Others may be waiting on work this one unblocked (the next of the same repository).
             self._wake.set()
@@ -135,7 +136,7 @@ class DeliveryWorkers:
                 await self._failed(stored, f"{type(exc).__name__}: {exc}", final=stored.attempts >= self.max_attempts, retry_in=wait)
                 return
             kinds = ", ".join(sorted({s.kind for s in signals})) or "none"
-            await self.store.complete(stored.seq, signals, message=f"{_describe(stored)} → {len(signals)} signal(s): {kinds}")
+            await self.store.deliveries.complete(stored.seq, signals, message=f"{_describe(stored)} → {len(signals)} signal(s): {kinds}")
             self.metrics.deliveries.labels(delivery.event, "processed").inc()
             self.metrics.processing.labels(delivery.event).observe(time.perf_counter() - started)
             log.info("processed", extra={"event": delivery.event, "signals": len(signals)})
@@ -144,7 +145,7 @@ class DeliveryWorkers:
 
     async def _failed(self, stored: StoredDelivery, error: str, *, final: bool, retry_in: float | None = None) -> None:
         wait = retry_in if retry_in is not None else backoff(stored.attempts)
-        status = await self.store.fail(stored.seq, error, retry_in=None if final else wait)
+        status = await self.store.deliveries.fail(stored.seq, error, retry_in=None if final else wait)
         outcome = "failed" if status == FAILED else "retried"
         self.metrics.deliveries.labels(stored.delivery.event, outcome).inc()
         log.warning("delivery %s: %s", outcome, error, extra={"event": stored.delivery.event})

@@ -1,4 +1,4 @@
-"""`evolve-bot sandbox`: run the sandbox standalone and print its URLs."""
+"""`evolve-bot sandbox serve`'s body: run the sandbox standalone and print its URLs."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import typer
 
 from bot.sandbox.sandbox import Sandbox
 from bot.sandbox.server import serve
-
-sandbox_app = typer.Typer(help="Run the local GitHub sandbox (REST, GraphQL, webhooks, CI).", no_args_is_help=False)
 
 BANNER = """Sandbox GitHub is up.
   REST/GraphQL base URL : {url}   (export EVOLVE_GITHUB_API_URL={url})
@@ -27,16 +25,3 @@ async def run(*, host: str, port: int, root: Path, ready: asyncio.Event | None =
         if ready is not None:
             ready.set()
         await asyncio.Event().wait()
-
-
-@sandbox_app.command("serve")
-def serve_command(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(3001, "--port", help="Port to listen on (0 picks a free one)."),
-    root: Path = typer.Option(Path(".evolve/sandbox"), "--root", help="Directory for the sandbox's git repositories."),
-) -> None:
-    """Run the sandbox until Ctrl-C."""
-    try:
-        asyncio.run(run(host=host, port=port, root=root))
-    except KeyboardInterrupt:
-        typer.echo("Sandbox stopped.")

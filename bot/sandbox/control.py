@@ -42,14 +42,14 @@ from starlette.responses import Response
 from bot.sandbox import shapes
 from bot.sandbox.deliveries import DeliveryNotFound
 from bot.sandbox.model import ApiError, Issue
-from bot.sandbox.routing import Context, Endpoint, reply
+from bot.sandbox.routing import Endpoint, RoutedRequest, reply
 
 P = "/_sandbox"
 RR = f"{P}/repos/{{owner}}/{{repo}}"
 MISSING = "missing field {name!r}"
 
 
-async def _body(ctx: Context) -> dict[str, Any]:
+async def _body(ctx: RoutedRequest) -> dict[str, Any]:
     return await ctx.body()
 
 
@@ -59,16 +59,16 @@ def _need(body: dict[str, Any], name: str) -> Any:
     return body[name]
 
 
-def _repo_name(ctx: Context) -> str:
+def _repo_name(ctx: RoutedRequest) -> str:
     return f"{ctx.params['owner']}/{ctx.params['repo']}"
 
 
-def _issue_json(ctx: Context, item: Issue) -> dict[str, Any]:
+def _issue_json(ctx: RoutedRequest, item: Issue) -> dict[str, Any]:
     repo = ctx.sandbox.repo(_repo_name(ctx))
     return shapes.issue(ctx.sandbox.urls, repo, item)
 
 
-async def index(ctx: Context) -> Response:
+async def index(ctx: RoutedRequest) -> Response:
     sb = ctx.sandbox
     return reply(
         {
@@ -81,13 +81,13 @@ async def index(ctx: Context) -> Response:
     )
 
 
-async def add_user(ctx: Context) -> Response:
+async def add_user(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     account = ctx.sandbox.add_user(_need(body, "login"), name=body.get("name"), email=body.get("email"), type=body.get("type", "User"))
     return reply(shapes.user(ctx.sandbox.urls, account), 201)
 
 
-async def register_app(ctx: Context) -> Response:
+async def register_app(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     app = ctx.sandbox.register_app(
         slug=_need(body, "slug"), name=body.get("name"), owner=body.get("owner"), webhook_url=body.get("webhook_url"),
@@ -97,7 +97,7 @@ async def register_app(ctx: Context) -> Response:
     return reply(out, 201)
 
 
-async def create_repo(ctx: Context) -> Response:
+async def create_repo(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     kwargs: dict[str, Any] = {}
     if "ci_command" in body:
@@ -109,13 +109,13 @@ async def create_repo(ctx: Context) -> Response:
     return reply(shapes.repository(ctx.sandbox.urls, repo, full=True), 201)
 
 
-async def grant(ctx: Context) -> Response:
+async def grant(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     ctx.sandbox.grant(_repo_name(ctx), _need(body, "login"), _need(body, "permission"))
     return reply(None, 204)
 
 
-async def install(ctx: Context) -> Response:
+async def install(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     app = ctx.sandbox.world.apps.get(int(_need(body, "app_id")))
     if app is None:
@@ -124,7 +124,7 @@ async def install(ctx: Context) -> Response:
     return reply(shapes.installation(ctx.sandbox.urls, inst), 201)
 
 
-async def push(ctx: Context) -> Response:
+async def push(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     sha = await ctx.sandbox.push(
         _repo_name(ctx), as_=_need(body, "as"), branch=_need(body, "branch"), files=_need(body, "files"),
@@ -133,7 +133,7 @@ async def push(ctx: Context) -> Response:
     return reply({"sha": sha}, 201)
 
 
-async def open_pull(ctx: Context) -> Response:
+async def open_pull(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     item = await ctx.sandbox.open_pull_request(
         _repo_name(ctx), as_=_need(body, "as"), head=_need(body, "head"), title=_need(body, "title"),
@@ -143,32 +143,32 @@ async def open_pull(ctx: Context) -> Response:
     return reply(await ctx.sandbox.pull_json(repo, item), 201)
 
 
-async def comment(ctx: Context) -> Response:
+async def comment(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     made = await ctx.sandbox.comment(_repo_name(ctx), ctx.int_param("number"), as_=_need(body, "as"), body=_need(body, "body"))
     return reply(shapes.issue_comment(ctx.sandbox.urls, made), 201)
 
 
-async def edit_comment(ctx: Context) -> Response:
+async def edit_comment(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     made = await ctx.sandbox.edit_comment(_repo_name(ctx), ctx.int_param("comment_id"), as_=_need(body, "as"), body=_need(body, "body"))
     return reply(shapes.issue_comment(ctx.sandbox.urls, made))
 
 
-async def delete_comment(ctx: Context) -> Response:
+async def delete_comment(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     await ctx.sandbox.delete_comment(_repo_name(ctx), ctx.int_param("comment_id"), as_=_need(body, "as"))
     return reply(None, 204)
 
 
-async def add_labels(ctx: Context) -> Response:
+async def add_labels(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     labels = await ctx.sandbox.add_labels(_repo_name(ctx), ctx.int_param("number"), as_=_need(body, "as"), labels=_need(body, "labels"))
     repo = ctx.sandbox.repo(_repo_name(ctx))
     return reply([shapes.label(ctx.sandbox.urls, repo, lab) for lab in labels])
 
 
-async def review(ctx: Context) -> Response:
+async def review(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     made = await ctx.sandbox.review(
         _repo_name(ctx), ctx.int_param("number"), as_=_need(body, "as"), event=_need(body, "event"),
@@ -177,25 +177,25 @@ async def review(ctx: Context) -> Response:
     return reply(shapes.review(ctx.sandbox.urls, made), 201)
 
 
-async def merge(ctx: Context) -> Response:
+async def merge(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     sha = await ctx.sandbox.merge(_repo_name(ctx), ctx.int_param("number"), as_=_need(body, "as"), method=body.get("method", "merge"), sha=body.get("sha"))
     return reply({"sha": sha, "merged": True})
 
 
-async def close(ctx: Context) -> Response:
+async def close(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     item = await ctx.sandbox.close(_repo_name(ctx), ctx.int_param("number"), as_=_need(body, "as"))
     return reply(_issue_json(ctx, item))
 
 
-async def reopen(ctx: Context) -> Response:
+async def reopen(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     item = await ctx.sandbox.reopen(_repo_name(ctx), ctx.int_param("number"), as_=_need(body, "as"))
     return reply(_issue_json(ctx, item))
 
 
-async def react(ctx: Context) -> Response:
+async def react(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     made = await ctx.sandbox.react(
         _repo_name(ctx), as_=_need(body, "as"), content=_need(body, "content"), comment_id=body.get("comment_id"),
@@ -204,22 +204,22 @@ async def react(ctx: Context) -> Response:
     return reply(shapes.reaction(ctx.sandbox.urls, made), 201)
 
 
-async def wait_ci(ctx: Context) -> Response:
+async def wait_ci(ctx: RoutedRequest) -> Response:
     timeout = float(ctx.query("timeout") or 60)
     run = await ctx.sandbox.wait_ci(_repo_name(ctx), ctx.params["sha"], timeout=timeout)
     return reply(shapes.check_run(ctx.sandbox.urls, run))
 
 
-async def deliveries(ctx: Context) -> Response:
+async def deliveries(ctx: RoutedRequest) -> Response:
     return reply([d.summary() for d in ctx.sandbox.deliveries.log.values()])
 
 
-async def wait_deliveries(ctx: Context) -> Response:
+async def wait_deliveries(ctx: RoutedRequest) -> Response:
     log = await ctx.sandbox.wait_deliveries()
     return reply([d.summary() for d in log])
 
 
-async def redeliver(ctx: Context) -> Response:
+async def redeliver(ctx: RoutedRequest) -> Response:
     try:
         delivery = await ctx.sandbox.redeliver(ctx.int_param("delivery_id"))
     except DeliveryNotFound as exc:
@@ -227,12 +227,12 @@ async def redeliver(ctx: Context) -> Response:
     return reply(delivery.summary(), 202)
 
 
-async def list_faults(ctx: Context) -> Response:
+async def list_faults(ctx: RoutedRequest) -> Response:
     plan = ctx.sandbox.faults
     return reply({"rules": [r.as_json() for r in plan.rules], "webhooks": plan.webhooks.describe()})
 
 
-async def add_fault(ctx: Context) -> Response:
+async def add_fault(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     rule = ctx.sandbox.faults.add(
         _need(body, "kind"), method=body.get("method", "*"), path=body.get("path", "*"), status=body.get("status"),
@@ -242,14 +242,14 @@ async def add_fault(ctx: Context) -> Response:
     return reply(rule.as_json(), 201)
 
 
-async def random_faults(ctx: Context) -> Response:
+async def random_faults(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     kinds = tuple(body.get("kinds") or ("error", "secondary_rate_limit", "drop"))
     rule = ctx.sandbox.faults.randomly(seed=int(_need(body, "seed")), rate=float(_need(body, "rate")), kinds=kinds)
     return reply(rule.as_json(), 201)
 
 
-async def webhook_faults(ctx: Context) -> Response:
+async def webhook_faults(ctx: RoutedRequest) -> Response:
     body = await _body(ctx)
     hooks = ctx.sandbox.faults.webhooks
     for name in ("delay", "duplicate_rate", "reorder_rate"):
@@ -261,28 +261,28 @@ async def webhook_faults(ctx: Context) -> Response:
     return reply(hooks.describe())
 
 
-async def clear_faults(ctx: Context) -> Response:
+async def clear_faults(ctx: RoutedRequest) -> Response:
     ctx.sandbox.faults.clear()
     return reply(None, 204)
 
 
-async def remove_fault(ctx: Context) -> Response:
+async def remove_fault(ctx: RoutedRequest) -> Response:
     if not ctx.sandbox.faults.remove(ctx.int_param("fault_id")):
         raise ApiError(404, f"no fault rule {ctx.params['fault_id']}", docs="bot/sandbox/README.md")
     return reply(None, 204)
 
 
-async def request_counts(ctx: Context) -> Response:
+async def request_counts(ctx: RoutedRequest) -> Response:
     installation = ctx.query("installation_id")
     counts = ctx.sandbox.requests.counts(by=ctx.query("by") or "endpoint", installation_id=int(installation) if installation else None)
     return reply({"total": sum(counts.values()), "counts": counts})
 
 
-async def request_log(ctx: Context) -> Response:
+async def request_log(ctx: RoutedRequest) -> Response:
     return reply([r.as_json() for r in ctx.sandbox.requests.records])
 
 
-async def clear_requests(ctx: Context) -> Response:
+async def clear_requests(ctx: RoutedRequest) -> Response:
     ctx.sandbox.requests.clear()
     return reply(None, 204)
 

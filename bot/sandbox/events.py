@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.sandbox import shapes
 from bot.sandbox.git import CommitObject, FileDiff
-from bot.sandbox.model import Account, App, CheckRun, CheckSuite, Installation, Repo, iso
+from bot.sandbox.model import App, CheckRun, Installation, Repo, iso
 from bot.sandbox.shapes import JSON, Urls
 
 PUSH_COMMITS_LIMIT = 20  # GitHub lists at most 20 commits in a push payload
@@ -48,10 +48,6 @@ def push_commit(urls: Urls, repo: Repo, obj: CommitObject, files: list[FileDiff]
         "removed": [f.filename for f in files if f.status == "removed"],
         "modified": [f.filename for f in files if f.status not in ("added", "removed")],
     }
-
-
-def check_suite_full(urls: Urls, suite: CheckSuite, *, runs: int, head_commit: CommitObject | None) -> JSON:
-    return shapes.check_suite(urls, suite, runs=runs, head_commit=head_commit)
 
 
 def check_run_webhook(urls: Urls, run: CheckRun, *, suite_runs: int) -> JSON:
@@ -98,7 +94,3 @@ def ping(urls: Urls, app: App) -> JSON:
 def repository_brief(repo: Repo) -> JSON:
     """The short repository entries of installation events."""
     return {"id": repo.id, "node_id": repo.node_id, "name": repo.name, "full_name": repo.full_name, "private": repo.private}
-
-
-def sender(urls: Urls, account: Account) -> JSON:
-    return shapes.user(urls, account)

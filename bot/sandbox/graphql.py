@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from bot.sandbox.auth import NOT_ACCESSIBLE, Caller
 from bot.sandbox.model import PERMISSION_LEVELS, Account, ApiError, Issue, Repo, iso
-from bot.sandbox.routing import Context, Endpoint, reply
+from bot.sandbox.routing import Endpoint, RoutedRequest, reply
 
 DOCS_GRAPHQL = "https://docs.github.com/graphql"
 NEEDS_AUTH = "This endpoint requires you to be authenticated."
@@ -123,7 +123,7 @@ class GitHubGraphQLError(GraphQLError):
         self.kind = kind
 
 
-def _actor(ctx: Context, account: Account) -> dict[str, Any]:
+def _actor(ctx: RoutedRequest, account: Account) -> dict[str, Any]:
     urls = ctx.sandbox.urls
     return {
         "__typename": "Bot" if account.type == "Bot" else "User",
@@ -138,7 +138,7 @@ def _actor(ctx: Context, account: Account) -> dict[str, Any]:
 class Resolver:
     """Builds plain dicts for the schema; pull requests compute mergeability through git."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: RoutedRequest) -> None:
         self.ctx = ctx
         self.sb = ctx.sandbox
 
@@ -310,7 +310,7 @@ def _error_json(error: GraphQLError) -> dict[str, Any]:
     return body
 
 
-async def graphql_endpoint(ctx: Context) -> Response:
+async def graphql_endpoint(ctx: RoutedRequest) -> Response:
     if ctx.caller.kind == "anonymous":
         raise ApiError(401, NEEDS_AUTH, docs=f"{DOCS_GRAPHQL}/guides/forming-calls-with-graphql#authenticating-with-graphql")
     if ctx.caller.kind == "app":

@@ -54,6 +54,14 @@ class ApiError(Exception):
         return body
 
 
+def validation_failed(resource: str, field: str, *, code: str = "invalid", docs: str = "https://docs.github.com/rest", message: str | None = None) -> ApiError:
+    """GitHub's 422 "Validation Failed" for one field of one resource."""
+    error: dict[str, Any] = {"resource": resource, "field": field, "code": code}
+    if message:
+        error["message"] = message
+    return ApiError(422, "Validation Failed", errors=[error], docs=docs)
+
+
 @dataclass(eq=False)
 class Account:
     """A user, organization or an app's bot user."""

@@ -6,22 +6,39 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.sandbox.auth import Caller
-from bot.sandbox.model import ApiError, Repo
+from bot.sandbox.local_github import LocalGitHub
+from bot.sandbox.model import Account, ApiError, App, Repo
 
-if TYPE_CHECKING:
-    from bot.sandbox.sandbox import Sandbox
-
+NOT_FOUND = "Not Found"
 PROBLEMS_PARSING_JSON = "Problems parsing JSON"
+REQUIRES_AUTHENTICATION = "Requires authentication"
+NO_COMMIT_FOR_REF = "No commit found for the ref {ref}"
+NO_COMMIT_FOR_SHA = "No commit found for SHA: {sha}"
 BODY_NOT_OBJECT = "Invalid request.\n\nFor 'links/0/schema', {body} is not an object."
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 100
+REPO_PATH = "/repos/{owner}/{repo}"  # where a repository's endpoints start
+# What an endpoint needs (`Endpoint.needs`): any one of these (permission, level) pairs suffices.
+READ = "read"
+WRITE = "write"
+CONTENTS_R = (("contents", READ),)
+CONTENTS_W = (("contents", WRITE),)
+PULLS_R = (("pull_requests", READ),)
+PULLS_W = (("pull_requests", WRITE),)
+ISSUES_R = (("issues", READ), ("pull_requests", READ))
+ISSUES_W = (("issues", WRITE), ("pull_requests", WRITE))
+CHECKS_R = (("checks", READ),)
+CHECKS_W = (("checks", WRITE),)
+STATUSES_R = (("statuses", READ),)
+STATUSES_W = (("statuses", WRITE),)
+METADATA = (("metadata", READ),)
 # A path template segment: "{name}" matches one segment, "{name:path}" the rest (slashes too).
 PLACEHOLDER = re.compile(
     r"""
@@ -31,7 +48,7 @@ PLACEHOLDER = re.compile(
     re.VERBOSE,
 )
 
-Handler = Callable[["Context"], Awaitable[Response]]
+Handler = Callable[["RoutedRequest"], Awaitable[Response]]
 
 
 @dataclass
@@ -83,10 +100,11 @@ def find_endpoint(endpoints: Sequence[Endpoint], method: str, path: str) -> tupl
 
 
 @dataclass
-class Context:
-    """What a handler gets: the sandbox, the request, path parameters, the caller and the repo."""
+class RoutedRequest:
+    """The request being routed, as a handler gets it: the sandbox's GitHub, the HTTP request, path
+    parameters, the caller and the repo."""
 
-    sandbox: Sandbox
+    sandbox: LocalGitHub
     request: Request
     params: dict[str, str]
     caller: Caller
@@ -121,7 +139,29 @@ class Context:
         try:
             return int(self.params[name])
         except ValueError:
-            raise ApiError(404, "Not Found", docs=self.endpoint.docs) from None
+            raise ApiError(404, NOT_FOUND, docs=self.endpoint.docs) from None
+
+    def actor(self) -> tuple[Account, App | None]:
+        """Who acts for this request: the app's bot user (GitHub attributes app actions to it)."""
+        app = self.caller.app
+        if app is None:
+            raise ApiError(401, REQUIRES_AUTHENTICATION, docs=self.endpoint.docs)
+        return app.bot, app
+
+    async def commit_of(self, ref: str | None, *, missing_status: int = 404) -> str:
+        """The commit `ref` (sha, branch, tag, `heads/x`, `refs/heads/x`) names; the default branch if None."""
+        repo = self.repo
+        ref = ref or repo.default_branch
+        candidates = [ref]
+        if not ref.startswith("refs/"):
+            candidates += [f"refs/heads/{ref}", f"refs/tags/{ref}", f"refs/{ref}"]
+        for candidate in candidates:
+            sha = await repo.git.resolve(candidate)
+            if sha:
+                return sha
+        if missing_status == 422:
+            raise ApiError(422, NO_COMMIT_FOR_SHA.format(sha=ref), docs=self.endpoint.docs)
+        raise ApiError(404, NO_COMMIT_FOR_REF.format(ref=ref), docs=self.endpoint.docs)
 
     def paginate(self, items: Sequence[Any]) -> tuple[list[Any], dict[str, str]]:
         """The requested page of `items` and the `Link` header GitHub sends with it."""

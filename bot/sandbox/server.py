@@ -9,8 +9,6 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from starlette.requests import Request
@@ -19,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.sandbox.auth import Caller, authenticate, check_repo_access, require_app
+from bot.sandbox.control import CONTROL_ENDPOINTS
 from bot.sandbox.faults import (
     DOCS_RATE_LIMITS,
     PRIMARY_RATE_LIMIT,
@@ -28,21 +27,21 @@ from bot.sandbox.faults import (
     TOO_MANY_REQUESTS,
     Fault,
 )
+from bot.sandbox.graphql import GRAPHQL_ENDPOINTS
+from bot.sandbox.local_github import LocalGitHub
 from bot.sandbox.model import ApiError
-from bot.sandbox.prompt_server import PromptServer
+from bot.sandbox.quick_stop_server import QuickStopServer
+from bot.sandbox.ratelimits import RateWindow
 from bot.sandbox.requestlog import RequestRecord
-from bot.sandbox.routing import Context, Endpoint, error_reply, find_endpoint, reply
+from bot.sandbox.rest import ENDPOINTS
+from bot.sandbox.routing import Endpoint, RoutedRequest, error_reply, find_endpoint, reply
 from bot.sandbox.shapes import Urls
-
-if TYPE_CHECKING:
-    from bot.sandbox.sandbox import Sandbox
 
 API_VERSION_DEFAULT = "2022-11-28"
 API_VERSIONS = ("2022-11-28", "2026-03-10")
 UNSUPPORTED_VERSION = "API version {version} is not supported."
 NOT_FOUND = "Not Found"
 NOT_FOUND_DOCS = "https://docs.github.com/rest"
-WINDOW = 3600  # primary rate limits reset hourly
 CONTROL_PREFIX = "/_sandbox"
 
 # Open connections by client address, so a "drop" fault can close one without answering.
@@ -63,41 +62,6 @@ class DroppingH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
 
-@dataclass
-class RateWindow:
-    reset: int
-    used: int = 0
-
-
-@dataclass
-class RateLimits:
-    """Primary rate limits per caller and resource (core, graphql), in hourly windows."""
-
-    limits: dict[str, int] = field(default_factory=lambda: {"installation": 5000, "app": 5000, "anonymous": 60, "graphql": 5000})
-    windows: dict[tuple[str, str], RateWindow] = field(default_factory=dict)
-
-    def limit_for(self, caller: Caller, resource: str) -> int:
-        if resource == "graphql" and caller.kind != "anonymous":
-            return self.limits["graphql"]
-        return self.limits[caller.kind]
-
-    def window(self, key: str, resource: str) -> RateWindow:
-        now = int(time.time())
-        current = self.windows.get((key, resource))
-        if current is None or current.reset <= now:
-            current = RateWindow(reset=now + WINDOW)
-            self.windows[(key, resource)] = current
-        return current
-
-    def snapshot(self, caller: Caller) -> dict[str, Any]:
-        resources = {}
-        for resource in ("core", "graphql", "search"):
-            window = self.window(caller.rate_key, resource)
-            limit = self.limit_for(caller, resource if resource != "search" else "core")
-            resources[resource] = {"limit": limit, "used": window.used, "remaining": max(0, limit - window.used), "reset": window.reset}
-        return {"resources": resources, "rate": resources["core"]}
-
-
 def request_id() -> str:
     """An id in GitHub's `x-github-request-id` form, e.g. `C0DE:1A2B3C:4D5E6F:7A8B9C:65F0A1B2`."""
     parts = [secrets.token_hex(2), secrets.token_hex(3), secrets.token_hex(3), secrets.token_hex(3), secrets.token_hex(4)]
@@ -107,11 +71,7 @@ def request_id() -> str:
 class SandboxASGI:
     """Routes /_sandbox to the control API and everything else through GitHub's request pipeline."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
-        from bot.sandbox.control import CONTROL_ENDPOINTS
-        from bot.sandbox.graphql import GRAPHQL_ENDPOINTS
-        from bot.sandbox.rest import ENDPOINTS
-
+    def __init__(self, sandbox: LocalGitHub) -> None:
         self.sandbox = sandbox
         self.endpoints: list[Endpoint] = [*ENDPOINTS, *GRAPHQL_ENDPOINTS, Endpoint("GET", "/rate_limit", self._rate_limit, (), auth="any")]
         self.control = CONTROL_ENDPOINTS
@@ -140,7 +100,7 @@ class SandboxASGI:
         endpoint, params, known = find_endpoint(self.control, request.method, request.url.path)
         if endpoint is None:
             return reply({"message": "Not Found" if not known else "Method Not Allowed", "documentation_url": "bot/sandbox/README.md"}, 404 if not known else 405)
-        ctx = Context(self.sandbox, request, params, Caller("anonymous"), endpoint)
+        ctx = RoutedRequest(self.sandbox, request, params, Caller("anonymous"), endpoint)
         try:
             return await endpoint.handler(ctx)
         except ApiError as error:
@@ -186,7 +146,7 @@ class SandboxASGI:
             headers.update(self._rate_headers(limit, window, resource))
             if endpoint is None:
                 raise ApiError(404, NOT_FOUND, docs=NOT_FOUND_DOCS)
-            ctx = Context(sb, request, params, caller, endpoint)
+            ctx = RoutedRequest(sb, request, params, caller, endpoint)
             if endpoint.auth == "app":
                 require_app(caller)
             elif endpoint.auth == "token" and caller.kind == "anonymous":
@@ -286,13 +246,13 @@ class SandboxASGI:
             for _ in range(3):
                 await asyncio.sleep(0)
 
-    async def _rate_limit(self, ctx: Context) -> Response:
+    async def _rate_limit(self, ctx: RoutedRequest) -> Response:
         return reply(self.sandbox.rate_limits.snapshot(ctx.caller))
 
 
 @asynccontextmanager
 async def serve(
-    sandbox: Sandbox,
+    sandbox: LocalGitHub,
     *,
     host: str = "127.0.0.1",
     port: int = 0,
@@ -322,7 +282,7 @@ async def serve(
         access_log=False,
         timeout_graceful_shutdown=2,
     )
-    server = PromptServer(config)
+    server = QuickStopServer(config)
     if not capture_signals:
         # Embedded in someone else's loop (tests): leave their Ctrl-C handling alone.
         server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import base64
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from bot.sandbox.git import CommitObject, FileDiff, Identity
 from bot.sandbox.model import (

@@ -8,7 +8,7 @@ Create Date: 2026-11-21
 import sqlalchemy as sa
 from alembic import op
 
-from bot.tables import Id, UTCDateTime
+from bot.store.tables import Id, UTCDateTime
 
 revision = "0001"
 down_revision = None

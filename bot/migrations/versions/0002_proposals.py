@@ -8,7 +8,7 @@ Create Date: 2026-11-22
 import sqlalchemy as sa
 from alembic import op
 
-from bot.tables import UTCDateTime
+from bot.store.tables import UTCDateTime
 
 revision = "0002"
 down_revision = "0001"

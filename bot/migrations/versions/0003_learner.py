@@ -8,7 +8,7 @@ Create Date: 2026-11-22
 import sqlalchemy as sa
 from alembic import op
 
-from bot.tables import Id, UTCDateTime
+from bot.store.tables import Id, UTCDateTime
 
 revision = "0003"
 down_revision = "0002"

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 from bot.proposals import MERGED, new_proposal
-from bot.rollback import should_revert
+from bot.revert_decision import should_revert
 
 AT = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
 MERGED_P = dataclasses.replace(

@@ -13,15 +13,15 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
-from bot.autopilot import Autopilot
+from bot.loop.autopilot import Autopilot
 from bot.proposals import Proposal
 from bot.sandbox import Sandbox
 from bot.sandbox.model import App, Installation
-from bot.sandbox.prompt_server import PromptServer
+from bot.sandbox.quick_stop_server import QuickStopServer
 from bot.settings import Settings
 from bot.store import Store
 
-from .app import create_app
+from ..app import create_app
 
 SLUG = "evolve-bot"
 SECRET = "evolve-stage-secret"
@@ -104,7 +104,7 @@ class Stage:
             _env_file=None,
         )
         self.bot = create_app(self.settings, llm_env=self.llm_env)
-        server = PromptServer(uvicorn.Config(self.bot, lifespan="on", log_config=None, access_log=False))
+        server = QuickStopServer(uvicorn.Config(self.bot, lifespan="on", log_config=None, access_log=False))
         server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
         task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]), name="evolve-bot-server")
 
@@ -145,7 +145,7 @@ class Stage:
             jobs = [t for t in self.sandbox.ci_queue.jobs.values() if not t.done()]
             if jobs:
                 await asyncio.wait(jobs, timeout=max(0.1, deadline - time.monotonic()))
-            if expedite and await self.store.expedite():
+            if expedite and await self.store.deliveries.expedite():
                 self.bot.state.workers.wake()
             quiet = quiet + 1 if not await self._busy() else 0
             await asyncio.sleep(0.05)
@@ -154,7 +154,7 @@ class Stage:
         what = []
         if any(not t.done() for t in self.sandbox.ci_queue.jobs.values()):
             what.append("CI is running")
-        if (backlog := await self.store.backlog()) > 0:
+        if (backlog := await self.store.deliveries.backlog()) > 0:
             what.append(f"{backlog} deliveries in the bot's backlog")
         pending = [d for d in self.sandbox.deliveries.log.values() if not d.attempts]
         if pending:
@@ -162,7 +162,7 @@ class Stage:
         return ", ".join(what)
 
     async def proposals(self, repo: str) -> list[Proposal]:
-        return await self.store.proposals(repo)
+        return await self.store.proposals.find(repo)
 
     def comments(self, repo: str, number: int) -> list[Any]:
         """The comments on an issue or PR, oldest first, as the sandbox holds them."""

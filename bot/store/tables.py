@@ -171,7 +171,7 @@ retired_rules = Table(
     Column("rule_id", String(64), primary_key=True),
     Column("reason", Text, nullable=False),
     Column("at", UTCDateTime, nullable=False),
-    # The keys of the examples the rule was learned from (`bot.rule_learning.example_key`): a
+    # The keys of the examples the rule was learned from (`bot.rules.example_key`): a
     # rule a later learner draws from them alone is the same "no".
     Column("examples", JSON),
 )

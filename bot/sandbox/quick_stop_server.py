@@ -14,7 +14,7 @@ TICKS_PER_UVICORN_TICK = 10  # uvicorn's own tick (date header, max requests) st
 GRACE_EXCEEDED = "Task cancelled, timeout graceful shutdown exceeded"
 
 
-class PromptServer(uvicorn.Server):
+class QuickStopServer(uvicorn.Server):
     """A uvicorn Server that notices `should_exit` within CHECK_SECONDS and shuts down as soon as
     its connections have closed, with uvicorn's graceful-shutdown timeout otherwise unchanged."""
 

@@ -140,7 +140,7 @@ class Demo:
     # -- helpers ------------------------------------------------------------------------------
 
     async def proposals(self) -> list[Proposal]:
-        return await self.stage.store.proposals(REPO)
+        return await self.stage.store.proposals.find(REPO)
 
     async def proposal(self, kind: str, *, newest: bool = True) -> Proposal:
         found = [p for p in await self.proposals() if p.kind == kind]
@@ -202,7 +202,7 @@ class Demo:
                 raise StepFailed(f"the rewrite proposal is {p.state}, with no PR to merge")
             await sb.merge(REPO, p.pr_number, as_=MAINTAINER)
             await self.stage.settle()
-            merged = await self.stage.store.proposal(p.id)
+            merged = await self.stage.store.proposals.get(p.id)
             if merged is None or merged.state != "merged":
                 raise StepFailed(f"proposal is {merged.state if merged else 'gone'} after the merge")
             ab = [c for c in self.bot_comments(p.pr_number) if "Before/after" in c]
@@ -227,7 +227,7 @@ class Demo:
                 raise StepFailed("the bot never opened the legacy_total rewrite")
             await sb.push(REPO, as_=CONTRIBUTOR, branch="main", files=RENAME, message="Rename total() to grand_total()")
             await self.stage.settle(timeout=180)
-            original = await self.stage.store.proposal(opened[0].id)
+            original = await self.stage.store.proposals.get(opened[0].id)
             revert = next((p for p in await self.proposals() if p.kind == "revert"), None)
             if original is None or original.state != "reverted" or revert is None:
                 raise StepFailed(f"rewrite is {original.state if original else '?'}; revert proposal: {revert.state if revert else 'none'}")

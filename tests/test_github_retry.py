@@ -16,7 +16,7 @@ from githubkit.auth import UnauthAuthStrategy
 from githubkit.exception import RequestError, RequestTimeout
 
 from bot.app_auth import github_client
-from bot.retry import (
+from bot.github_retry import (
     SECONDARY_DEFAULT_WAIT,
     GitHubError,
     GitHubUnavailable,

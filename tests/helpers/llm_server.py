@@ -226,6 +226,17 @@ class LLMServer:
         )
 
 
+def llm_env(model: LLMServer, provider: str) -> dict[str, str]:
+    """The bot's environment for talking to `model` as `provider` ("openai" or "anthropic")."""
+    key = "OPENAI_API_KEY" if provider == "openai" else "ANTHROPIC_API_KEY"
+    return {
+        "EVOLVE_LLM_PROVIDER": provider,
+        "EVOLVE_LLM_MODEL": "gpt-4o-mini" if provider == "openai" else "claude-test-model",
+        "EVOLVE_LLM_BASE_URL": model.base_url(provider),
+        key: "sk-test-not-a-real-key",
+    }
+
+
 def _usage(recorded: Recorded, *, text: str, step: Step) -> tuple[int, int]:
     if isinstance(step, Reply) and step.usage is not None:
         return step.usage
