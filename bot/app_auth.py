@@ -158,12 +158,13 @@ class AppCredentials:
 
 @dataclass(frozen=True)
 class InstallationToken:
-    """An installation access token and when GitHub says it expires."""
+    """An installation access token, when GitHub says it expires, and the permissions it carries."""
 
     installation_id: int
     token: str = field(repr=False)
     expires_at: datetime
     obtained_at: datetime
+    permissions: Mapping[str, str] = field(default_factory=dict)
 
     def refresh_at(self, margin: timedelta = TOKEN_REFRESH_MARGIN) -> datetime:
         # A token that lives less than twice the margin would never be reused; halve instead.
@@ -372,6 +373,7 @@ class GitHubApp:
             token=data["token"],
             expires_at=parse_expires_at(data["expires_at"]),
             obtained_at=datetime.now(UTC),
+            permissions=dict(data.get("permissions") or {}),
         )
 
     def write_throttler(self, installation_id: int) -> SerialWrites:

@@ -71,6 +71,26 @@ HTML_COMMENT_BLOCK = re.compile(
     re.VERBOSE,
 )
 
+# A <pre> start tag, anywhere in a line: GitHub renders what follows as code, up to </pre>. At the
+# start of a line it opens an HTML block (CommonMark "type 1", which may interrupt a paragraph and
+# runs to the line holding the end tag, blank lines included); inside a line it is inline HTML whose
+# content GitHub still shows as code. Both hide commands, like a fenced block.
+PRE_OPEN = re.compile(
+    r"""
+    <pre                                     # the tag name, in any case...
+    (?=[ \t>/]|$)                            # ...as a whole word: <prefix> is another tag
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+# The end of a <pre> block: the line that holds its end tag closes it.
+PRE_CLOSE = re.compile(
+    r"""
+    </pre[ \t]*>                             # the end tag, in any case
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
 # One run of backticks: code spans open and close with runs of the same length.
 BACKTICK_RUN = re.compile(
     r"""
@@ -316,11 +336,15 @@ def _leading_ticks(text: str) -> str:
 
 
 def _paragraphs(body: str) -> Iterator[list[str]]:
-    """The body's paragraphs (runs of text lines), leaving out code, quotes and HTML comments."""
+    """The body's paragraphs (runs of text lines), leaving out code, quotes and HTML comments.
+
+    Code is fenced, indented, or inside `<pre>…</pre>`.
+    """
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     paragraph: list[str] = []
     fence: str | None = None  # the open fence ("```", "~~~~", ...), until a line closes it
     in_html_comment = False
+    in_pre = False  # inside <pre>, until a line with </pre>
     in_quote = False  # a blockquote's lines, plus its lazy continuation lines, until a blank line
     for line in lines:
         if fence is not None:
@@ -335,6 +359,9 @@ def _paragraphs(body: str) -> Iterator[list[str]]:
         if in_html_comment:
             in_html_comment = "-->" not in line
             continue
+        if in_pre:
+            in_pre = PRE_CLOSE.search(line) is None
+            continue
         if not line.strip():
             if paragraph:
                 yield paragraph
@@ -344,7 +371,15 @@ def _paragraphs(body: str) -> Iterator[list[str]]:
         if indent >= 4 and not paragraph and not in_quote:
             continue  # indented code: 4 spaces or a tab where a paragraph could not continue
         opening = FENCE_OPEN.match(line)
-        if opening and not (opening.group("fence")[0] == "`" and "`" in opening.group("info")):
+        pre = _pre_opening(line)
+        if pre is not None and not opening:
+            # The text before the tag is prose; the tag's line from it on, and the lines up to
+            # the one holding </pre>, are code.
+            in_pre = PRE_CLOSE.search(line, pre) is None
+            if line[:pre].strip() and not in_quote:
+                paragraph.append(line[:pre])
+            in_quote = False
+        elif opening and not (opening.group("fence")[0] == "`" and "`" in opening.group("info")):
             fence, in_quote = opening.group("fence"), False
         elif HTML_COMMENT_BLOCK.match(line):
             in_html_comment, in_quote = "-->" not in line.split("<!--", 1)[1], False
@@ -359,6 +394,15 @@ def _paragraphs(body: str) -> Iterator[list[str]]:
         paragraph = []
     if paragraph:
         yield paragraph
+
+
+def _pre_opening(line: str) -> int | None:
+    """Where a <pre> tag opens in this line, outside its code spans; None when none does."""
+    spans = _code_spans(line)
+    for tag in PRE_OPEN.finditer(line):
+        if not any(low <= tag.start() < high for low, high in spans):
+            return tag.start()
+    return None
 
 
 def _visible_lines(paragraph: list[str]) -> list[tuple[str, bool]]:

@@ -7,7 +7,7 @@ to, the journal entries to add). So every rule can be tested without a server.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,13 +22,20 @@ from bot.verdict import Verdict
 
 ALREADY = "This change is already proposal `{id}` ({state}{pr})."
 WAS_CLOSED = "`{id}` was {state} before ({reason}); say `/evolve retry` on #{number} to try again"
-LIFT_BY_RETRY = "{reason} (say `/evolve retry` to lift this)"
+# Why the bot's own setup opens whatever the mode: said instead of the confidence it is not
+# judged by (the PR body shows the real confidence once, and the repository's mode once).
+EXEMPT_OPENS = "my own setup opens as a pull request in every mode, for you to review and merge"
 PLAYBOOK_ASKS = "the playbook says: {reason}"
 TOO_BIG = "the diff has {lines} lines, over max_diff_lines {maximum}"
 
 # The config file itself lives under .github/, which path rules usually deny: the bot's own
 # setup and its playbook are exempt from path rules, suppression and the mode.
 EXEMPT_KINDS = frozenset({Kind.ONBOARDING, Kind.PLAYBOOK})
+
+# GitHub refuses to let an App push a change to a file under .github/workflows/ unless its
+# installation has `workflows: write`, and app.yml does not ask for it. The rule holds whatever
+# the path rules say (`paths.deny: []` included) and for every kind: GitHub makes no exceptions.
+WORKFLOWS_DIR = ".github/workflows/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,23 @@ def exempt(kind: str) -> bool:
 def weighs_history(kind: str) -> bool:
     """Whether past outcomes and the playbook bear on `kind` (so the loop must read them)."""
     return not exempt(kind) and kind != Kind.REVERT
+
+
+def unpushable_workflows(targets: Iterable[str], *, permissions: Mapping[str, str]) -> tuple[str, ...]:
+    """The workflow files among `targets` that GitHub would refuse to let this installation push."""
+    if permissions.get("workflows") in ("write", "admin"):
+        return ()
+    return tuple(path for path in targets if path.lstrip("/").startswith(WORKFLOWS_DIR))
+
+
+def only_off_limits(paths: Iterable[str], *, config: RepoConfig) -> tuple[str, ...]:
+    """The paths, sorted, when every one is off limits by the path rules; else ().
+
+    A learned rule whose matches are all off limits has nothing to propose: proposing it would
+    only be skipped, and again on every learning event.
+    """
+    found = sorted(set(paths))
+    return tuple(found) if found and not any(config.path_allowed(p) for p in found) else ()
 
 
 def lifted_by_retry(proposals: Iterable[Proposal]) -> frozenset[str]:
@@ -77,10 +101,12 @@ def decide(
     outcomes: Sequence[Outcome] = (),
     lifted: Collection[str] = frozenset(),
     playbook: Playbook | None = None,
+    permissions: Mapping[str, str] | None = None,
 ) -> Decided:
     """Decide for a patched, assessed proposal (its targets, risk and confidence are set).
 
-    Path rules deny first; past "no"s (suppression) and the playbook's firm lessons make the
+    Path rules deny first, then workflow files the installation may not push (`permissions`
+    are its token's; None: not known, taken as app.yml's, which has no `workflows`); past "no"s (suppression) and the playbook's firm lessons make the
     gate ask; the playbook's weaker lessons move the confidence. A suppressed change the bot
     thought of itself is dropped; one a person asked for (or approved) is asked about.
     """
@@ -93,7 +119,7 @@ def decide(
         no = suppression_for(Candidate.of(proposal), outcomes=outcomes, lifted_by_retry=lifted)
         if no is not None:
             notes.append(Note("proposal.suppressed", no.reason, {"key": no.key, "evidence": list(no.evidence)}))
-            force_ask = LIFT_BY_RETRY.format(reason=no.reason)
+            force_ask = no.reason  # it says how to lift it: `/evolve retry`
         hints = gate_hints(playbook or Playbook(), kind=proposal.kind, paths=proposal.targets)
         for hint in hints:
             if hint.force_ask and force_ask is None:
@@ -115,9 +141,12 @@ def decide(
         max_open_prs=config.max_open_prs,
         approved=approved_by is not None,
         denied_paths=denied,
+        workflow_paths=unpushable_workflows(proposal.targets, permissions=permissions or {}),
         suppressed=suppressed,
         force_ask=force_ask,
     )
+    if is_exempt and decision.action == gate.OPEN_PR:
+        decision = gate.Decision(gate.OPEN_PR, EXEMPT_OPENS)
     notes.append(
         Note(
             "gate.decided",

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot import proposals as lifecycle
 from bot.proposals import Proposal
 
 # A hidden marker in every PR body and comment, so the bot can find its own words again.
@@ -23,7 +24,6 @@ ASK_FOOTER = "Reply `/evolve apply` and I open a pull request with this change; 
 SUGGEST_FOOTER = "This repository runs me in `suggest_only` mode, so I only suggest. A maintainer can still reply `/evolve apply`."
 HELD = "I have this change ready, but I'm holding it: {reason}. I will open it when one of them is merged or closed."
 REFUSED = "I won't open this change: {reason}."
-NO_MATCHES = "Nothing to change: `{pattern}` matches nowhere{where} on `{branch}`."
 NO_LLM = (
     "I can't act on free-text instructions here: no LLM is configured (`EVOLVE_LLM_PROVIDER`, "
     "`EVOLVE_LLM_MODEL`). What works without one: `/evolve rewrite <pattern> -> <fix> [in <glob>]` "
@@ -69,6 +69,78 @@ CI_FIX_PUSHED = (
 HUMAN_PUSH = "@{actor} pushed to this branch, so I stop rewriting it. It's yours now."
 
 
+# `/evolve status`: what is in flight, what waits on a person (grouped, each with its link, title
+# and reason), and a count of the rest.
+STATUS_HEADER = "**evolve-bot** here: mode `{mode}`, {open}/{maximum} PRs open."
+STATUS_WAITING = "**Waiting on a person** ({count})"
+STATUS_IN_FLIGHT = "**In flight** ({count})"
+STATUS_ITEM = "- {link} {title}: {doing}"
+STATUS_REST = "Not shown: {counts}."
+STATUS_NOTHING = "Nothing is in flight or waiting on a person."
+STATUS_NONE = "No proposals in this repository yet."
+# What each state means in the status list; `{reason}` is why it got there.
+STATUS_DOING = {
+    lifecycle.ASKED: "{reason}; `/evolve apply` on {origin} opens it",
+    lifecycle.SUGGESTED: "suggested ({reason}); `/evolve apply` on {origin} opens it",
+    lifecycle.PASSED: "checks passed; merge it or close it",
+    lifecycle.UNTESTED: "no checks reported, so I will not merge it; merge it yourself if you have checked it",
+    lifecycle.PROPOSED: "being prepared",
+    lifecycle.PATCHING: "being prepared",
+    lifecycle.PR_OPEN: "waiting for checks",
+    lifecycle.TESTING: "waiting for checks",
+    lifecycle.HELD: "held: {reason}",
+    lifecycle.FAILED: "checks failed; I fix it or close it",
+}
+STATUS_MERGING = "checks passed; I merge it"
+STATUS_YOURS = "checks failed on a branch someone pushed to; it is theirs to fix or close"
+
+
+def waits_on_a_person(p: Proposal) -> bool:
+    """Nothing moves until someone acts: an answer to a question, a merge, a look at a failure."""
+    if p.state in (lifecycle.ASKED, lifecycle.SUGGESTED, lifecycle.UNTESTED):
+        return True
+    if p.state == lifecycle.PASSED:
+        return not p.auto_merge or p.human_pushed
+    return p.state == lifecycle.FAILED and p.human_pushed
+
+
+def _status_item(p: Proposal) -> str:
+    number = p.origin.get("number")
+    origin = f"#{number}" if number is not None else f"`{p.id}`"
+    link = f"#{p.pr_number}" if p.pr_number is not None else origin
+    reason = p.history[-1].reason if p.history else ""
+    if p.state == lifecycle.PASSED and p.auto_merge and not p.human_pushed:
+        doing = STATUS_MERGING
+    elif p.state == lifecycle.FAILED and p.human_pushed:
+        doing = STATUS_YOURS
+    else:
+        doing = STATUS_DOING.get(p.state, p.state.replace("_", " ")).format(reason=reason, origin=origin)
+    return STATUS_ITEM.format(link=link, title=p.title, doing=doing)
+
+
+def status_report(proposals: Sequence[Proposal], *, mode: str, open_prs: int, max_open_prs: int) -> str:
+    """The answer to `/evolve status` (proposals newest first): waiting on a person, then in
+    flight, then how many of the rest (finished or dropped) there are, by state."""
+    header = STATUS_HEADER.format(mode=mode, open=open_prs, maximum=max_open_prs)
+    if not proposals:
+        return header + "\n\n" + STATUS_NONE
+    waiting = [p for p in proposals if p.state not in lifecycle.FINAL_STATES and waits_on_a_person(p)]
+    moving = [p for p in proposals if p.state not in lifecycle.FINAL_STATES and not waits_on_a_person(p)]
+    parts = [header]
+    for title, group in ((STATUS_WAITING, waiting), (STATUS_IN_FLIGHT, moving)):
+        if group:
+            parts.append(title.format(count=len(group)) + "\n" + "\n".join(_status_item(p) for p in group))
+    if not waiting and not moving:
+        parts.append(STATUS_NOTHING)
+    rest: dict[str, int] = {}
+    for p in proposals:
+        if p.state in lifecycle.FINAL_STATES:
+            rest[p.state] = rest.get(p.state, 0) + 1
+    if rest:
+        parts.append(STATUS_REST.format(counts=", ".join(f"{n} {state}" for state, n in sorted(rest.items()))))
+    return "\n\n".join(parts)
+
+
 def marker(proposal_id: str) -> str:
     return MARKER.format(id=proposal_id)
 
@@ -105,12 +177,17 @@ def pr_body(p: Proposal, *, summary: str, diff: str, decision: str, mode: str) -
 
 
 def proposal_comment(p: Proposal, *, summary: str, diff: str, decision: str, footer: str) -> str:
-    """The reply for suggest and ask: the change as a preview, and what to do about it."""
+    """The reply for suggest, ask, hold and refuse: the change as a preview, and what to do about it.
+
+    The gate's reason is said once: in the footer when it carries it (held, refused), else after
+    the risk.
+    """
+    why = "" if decision in footer else f" {decision}."
     return "\n\n".join(
         [
             marker(p.id),
             f"**Proposal `{p.id}`**: {summary}",
-            f"Confidence {confidence_line(p)} Risk **{p.risk}**. {decision}.",
+            f"Confidence {confidence_line(p)} Risk **{p.risk}**.{why}",
             preview(diff),
             footer,
         ]

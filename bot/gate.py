@@ -14,6 +14,14 @@ REFUSE = "refuse"  # a denied path, or a suppressed change
 MODES = ("suggest_only", "ask_before", "confidence", "full_auto")
 
 NO_ROOM = "{count} evolve {prs} open (max_open_prs {maximum})"
+DENIED_PATHS = "it would change denied paths: {paths}"
+# GitHub refuses an App's push that touches a workflow file without the `workflows` permission.
+NEEDS_WORKFLOWS = (
+    "it changes workflow files ({paths}), and GitHub lets an App change those only with the "
+    "`workflows` permission, which this installation lacks. A maintainer can make the change "
+    "by hand, or grant evolve-bot the Workflows (read and write) permission in the App's "
+    "settings and accept it on this installation"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,18 +42,22 @@ def decide(
     max_open_prs: int,
     approved: bool = False,
     denied_paths: tuple[str, ...] = (),
+    workflow_paths: tuple[str, ...] = (),
     suppressed: str | None = None,
     force_ask: str | None = None,
 ) -> Decision:
     """Decide for one proposal. `approved` is a person's `/evolve apply` on it.
 
-    Limits come first, then the mode: no mode opens a PR that touches a denied path or exceeds
-    the open-PR budget, and an approval only lifts the mode's question, never a limit.
+    Limits come first, then the mode: no mode opens a PR that touches a denied path, a
+    workflow file GitHub would refuse (`workflow_paths`), or exceeds the open-PR budget, and an
+    approval only lifts the mode's question, never a limit.
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     if denied_paths:
-        return Decision(REFUSE, f"it would change denied paths: {', '.join(denied_paths)}")
+        return Decision(REFUSE, DENIED_PATHS.format(paths=", ".join(denied_paths)))
+    if workflow_paths:
+        return Decision(REFUSE, NEEDS_WORKFLOWS.format(paths=", ".join(f"`{p}`" for p in workflow_paths)))
     if suppressed:
         return Decision(REFUSE, suppressed)
     sure = f"confidence {confidence:.2f} {'≥' if confidence >= threshold else '<'} threshold {threshold:.2f}"

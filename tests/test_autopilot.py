@@ -14,6 +14,7 @@ from bot import explanation as texts
 from bot import proposals as lifecycle
 from bot.commands import HELP_TEXT, UNAUTHORIZED_TEXT
 from bot.config import DEFAULT_CONFIG_TEXT, parse_config
+from bot.deciding import EXEMPT_OPENS
 from bot.strategies import CONFIG_PATH
 from tests.helpers.scene import (
     APP,
@@ -47,6 +48,12 @@ async def test_installing_opens_one_onboarding_pr_and_only_commands_act_until_co
     assert await s.file("main", CONFIG_PATH) is None  # nothing lands without a person merging
     proposal = await s.only_proposal()
     assert (proposal.kind, proposal.state, proposal.pr_number) == ("onboarding", lifecycle.PASSED, onboarding.number)
+    # One confidence and one mode (issue 21, item 7: it said "Confidence 0.90", then "confidence
+    # 1.00", then "mode `ask_before`").
+    body = onboarding.body or ""
+    assert f"Gate: {EXEMPT_OPENS}" in body
+    assert "confidence 1.00" not in body and "mode confidence" not in body
+    assert body.count("mode `") == 1
 
     # Installed again (GitHub sends a new `installation` event with a new delivery id), and on a
     # second repository: the second gets its onboarding PR, the first does not get another.
@@ -385,7 +392,7 @@ async def test_why_status_help_and_free_text(stage: Stage) -> None:
     await s.command(number, "/evolve status")
     status = s.bot_comments(number)[-1]
     assert "mode `confidence`, 1/3 PRs open" in status
-    assert f"- `{proposal.id}` (rewrite) — passed, #{bot_pr.number}" in status
+    assert f"**Waiting on a person** (1)\n- #{bot_pr.number} {proposal.title}: checks passed; merge it or close it" in status
 
     await s.command(number, "/evolve help")
     assert s.bot_comments(number)[-1] == HELP_TEXT

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot import explanation as texts
+from bot import gate
 from bot import proposals as lifecycle
 from bot.confidence import outcome_of
 from bot.instruction import ONLY_DENIED
@@ -33,6 +34,7 @@ from tests.helpers.scene import (
     scene,
 )
 from webhooks.demo import Stage
+from webhooks.demo.stage import PERMISSIONS
 
 # `x == None` → `x is None` looks safe, but a sentinel that equals None tells them apart: the
 # rewrite breaks this test once it is on main.
@@ -334,3 +336,48 @@ async def test_a_rewrite_that_matches_only_denied_files_says_so(stage: Stage) ->
     refused = await s.only_proposal()
     assert refused.state == lifecycle.SKIPPED and why in refused.history[-1].reason
     assert any(why in e.message for e in await s.journal(refused) if e.kind == "proposal.skipped")
+
+
+# -- workflow files ---------------------------------------------------------------------------------
+
+WORKFLOW = ".github/workflows/ci.yml"
+CI_YML = "on: push\njobs:\n  test:\n    runs-on: ubuntu-20.04\n    steps:\n      - run: pytest\n"
+WITH_CI = {"app.py": APP, "test_app.py": APP_TEST, WORKFLOW: CI_YML}
+NO_DENY = "paths:\n  deny: []\n"
+BUMP_RUNNER = "/evolve rewrite `runs-on: ubuntu-20.04` -> `runs-on: ubuntu-24.04` in .github/workflows/*.yml lang yaml"
+
+
+async def test_a_workflow_change_is_refused_up_front_without_the_workflows_permission(stage: Stage) -> None:
+    # app.yml does not ask for `workflows`; GitHub would refuse the push, so the bot says so first.
+    s = await scene(stage, "workflows", files=WITH_CI, evolve_yml=config("confidence", confidence_threshold=0.5) + NO_DENY)
+    stage.sandbox.ci_enabled = False  # the gate's answer comes before any CI
+    number = await s.human_pr()
+
+    await s.command(number, BUMP_RUNNER)
+
+    why = gate.NEEDS_WORKFLOWS.format(paths=f"`{WORKFLOW}`")
+    [refusal] = s.bot_comments(number)
+    assert texts.REFUSED.format(reason=why) in refusal
+    assert "grant evolve-bot the Workflows (read and write) permission" in refusal
+    assert s.bot_pulls() == []
+    refused = await s.only_proposal()
+    assert refused.state == lifecycle.SKIPPED and refused.history[-1].reason == why
+    assert not await s.branch_exists(f"evolve/{refused.id}")  # nothing was pushed
+    assert await s.file("main", WORKFLOW) == CI_YML
+
+
+async def test_a_workflow_change_opens_its_pull_request_once_the_permission_is_granted(stage: Stage) -> None:
+    stage.sandbox.add_user("dave")
+    await stage.sandbox.install(stage.app, account="dave", repos=None, permissions={**PERMISSIONS, "workflows": "write"})
+    await stage.settle()
+    s = await scene(
+        stage, "workflows", files=WITH_CI, owner="dave", evolve_yml=config("confidence", confidence_threshold=0.5) + NO_DENY
+    )
+    stage.sandbox.ci_enabled = False
+    number = await s.human_pr()
+
+    await s.command(number, BUMP_RUNNER)
+
+    [bot_pr] = s.bot_pulls()
+    assert bot_pr.pull is not None
+    assert await s.file(bot_pr.pull.head_ref, WORKFLOW) == CI_YML.replace("ubuntu-20.04", "ubuntu-24.04")

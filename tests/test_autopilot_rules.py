@@ -237,3 +237,27 @@ async def test_retry_on_an_ignored_rule_pr_brings_the_rule_back(stage: Stage) ->
     assert len(lifted) == 1 and f"@{WRITER} brought rule {rule_pr.spec['rule_id']} back" in lifted[0].message
     [retired] = [e for e in await stage.store.journal.entries(repository=s.repo, limit=500) if e.kind == "rule.retired"]
     assert f"said /evolve ignore on #{rule_pr.pr_number}" in retired.message
+
+
+async def test_a_rule_that_applies_only_in_denied_files_is_not_proposed_on_every_learning_event(stage: Stage) -> None:
+    # Issue 21, item 6: the rule's only other match is vendored; it was proposed, skipped, and
+    # proposed again on each learning event (`learned-rule-…-2`, `-3`).
+    files = {
+        "lib.py": "def f(x):\n    return x\n",
+        "util.py": "def g(y):\n    return y\n",
+        "more.py": "def h(z):\n    return z\n",
+        "vendor/six.py": "def v(a):\n    if a == None:\n        return 0\n    return a\n",
+    }
+    deny = "paths:\n  deny:\n    - .github/**\n    - vendor/**\n"
+    s = await scene(stage, "vendored", files=files, evolve_yml=config("confidence", confidence_threshold=0.5) + deny)
+    await s.settle()
+    for branch, path, var in (("one", "lib.py", "w"), ("two", "util.py", "v"), ("three", "more.py", "u")):
+        line = f"    if {var} == None:"
+        before = files[path] + f"\n\ndef added_{var}({var}):\n{line}\n        return 2\n    return {var}\n"
+        await suggested_and_applied(s, branch=branch, path=path, before=before, line=line, suggestion=f"    if {var} is None:")
+
+    assert len([e for e in await s.journal() if e.kind == "learn.example"]) == 3
+    assert [p.id for p in await stage.store.proposals.find(s.repo) if p.kind == "learned_rule"] == []
+    left_alone = [e.message for e in await s.journal() if e.kind == "rule.left_alone"]
+    assert left_alone and "`vendor/six.py`" in left_alone[-1]
+    assert await s.file("main", "vendor/six.py") == files["vendor/six.py"]

@@ -131,6 +131,20 @@ NOT_TRIGGERS = [
     "Note <!-- hidden\n/evolve apply -->",  # an inline comment across lines
 ]
 
+# <pre> blocks: GitHub renders their lines as code, so a command inside is text (issue 21, item 5)
+PRE_BLOCKS = [
+    "<pre>\n/evolve apply\n</pre>",
+    "<pre>/evolve apply</pre>",
+    "<PRE>\n/evolve apply\n</PRE>",
+    '<pre lang="sh">\n/evolve apply\n</pre>',
+    "  <pre>\n/evolve apply\n</pre>",
+    "<pre>\n\n/evolve apply\n\n/evolve retry\n</pre>",  # blank lines do not end it
+    "Try this:\n<pre>\n/evolve apply\n</pre>",  # it interrupts a paragraph
+    "Try this: <pre>\n/evolve apply\n</pre>",  # opened inside a line
+    "<pre>\n/evolve apply",  # unclosed: code to the end of the comment
+]
+NOT_TRIGGERS += PRE_BLOCKS
+
 
 @pytest.mark.parametrize("body", NOT_TRIGGERS)
 def test_never_triggers(body: str) -> None:
@@ -155,6 +169,10 @@ AFTER_HIDDEN = [
     ("`a` and\n/evolve retry", "retry"),
     ("``unmatched\n/evolve retry", "retry"),  # backticks that never close are literal
     ("see ```code``` here\n/evolve retry", "retry"),  # a fence needs its own line
+    ("<pre>\n/evolve apply\n</pre>\n/evolve retry", "retry"),
+    ("<pre>/evolve apply</pre>\n\n/evolve retry", "retry"),
+    ("Type `<pre>` to start code.\n/evolve retry", "retry"),  # a <pre> in a code span is text
+    ("<prefix>\n/evolve retry", "retry"),  # another tag
 ]
 
 

@@ -73,8 +73,24 @@ def test_denied_paths_refuse_but_the_bots_own_files_are_exempt() -> None:
     # Onboarding and the playbook live under .github/: exempt from path rules and the mode.
     for kind in (Kind.ONBOARDING, Kind.PLAYBOOK):
         ok = decide(patched(kind, ".github/evolve.yml", confidence=0.1, risk="medium"), config=rules)
-        assert ok.decision.action == gate.OPEN_PR
-        assert ok.decision.reason.startswith("mode confidence: confidence 1.00")
+        # Said as it is (issue 21, item 7), not as "mode confidence: confidence 1.00" beside the
+        # real confidence and the repository's own mode.
+        assert ok.decision == gate.Decision(gate.OPEN_PR, deciding.EXEMPT_OPENS)
+        assert ok.notes[-1].message == f"open_pr: {deciding.EXEMPT_OPENS}"
+
+
+def test_a_workflow_file_is_refused_without_the_workflows_permission_whatever_the_path_rules() -> None:
+    no_deny = config("mode: full_auto\npaths:\n  deny: []\n")
+    workflow = patched(Kind.REWRITE, ".github/workflows/ci.yml", "src/a.py", approved_by="alice")
+    for permissions in (None, {"contents": "write"}, {"workflows": "read"}):
+        refused = decide(workflow, config=no_deny, approved_by="alice", permissions=permissions)
+        assert refused.decision == gate.Decision(
+            gate.REFUSE, gate.NEEDS_WORKFLOWS.format(paths="`.github/workflows/ci.yml`")
+        )
+    # Granted, it goes on as the mode says; other .github files are the path rules' business.
+    granted = decide(workflow, config=no_deny, permissions={"workflows": "write"})
+    assert granted.decision.action == gate.OPEN_AND_MERGE
+    assert decide(patched(Kind.REWRITE, ".github/labeler.yml"), config=no_deny).decision.action == gate.OPEN_AND_MERGE
 
 
 def test_a_past_no_makes_the_gate_ask_a_person_and_drop_the_bots_own_idea() -> None:
@@ -83,7 +99,9 @@ def test_a_past_no_makes_the_gate_ask_a_person_and_drop_the_bots_own_idea() -> N
     [suppressed, decided] = asked.notes
     assert suppressed.kind == "proposal.suppressed" and suppressed.data["evidence"] == ["rewrite-1"]
     assert asked.decision.action == gate.ASK
-    assert asked.decision.reason == deciding.LIFT_BY_RETRY.format(reason=suppressed.message)
+    # Said once (issue 21, item 7: "…to try anyway (say `/evolve retry` to lift this)").
+    assert asked.decision.reason == suppressed.message
+    assert asked.decision.reason.count("/evolve retry") == 1
     assert decided.kind == "gate.decided"
     # The bot's own idea (no person asked) is dropped, not asked about…
     dropped = decide(patched(actor=None), outcomes=history)

@@ -100,6 +100,42 @@ async def test_ref_updates_need_fast_forward_unless_forced(world: World) -> None
     assert twice.status_code == 422 and twice.json()["message"] == "Reference does not exist"
 
 
+async def _commit_on_main(world: World, files: dict[str, str]) -> tuple[str, str]:
+    """A commit on top of main with `files` changed (made through the git data API): (main, commit)."""
+    main = (await world.http.get("/repos/alice/demo/git/ref/heads/main", headers=world.auth)).json()["object"]["sha"]
+    entries = [{"path": path, "mode": "100644", "type": "blob", "content": text} for path, text in files.items()]
+    tree = await world.http.post("/repos/alice/demo/git/trees", headers=world.auth, json={"base_tree": main, "tree": entries})
+    commit = await world.http.post(
+        "/repos/alice/demo/git/commits", headers=world.auth, json={"message": "Change", "tree": tree.json()["sha"], "parents": [main]}
+    )
+    assert commit.status_code == 201, commit.text  # objects are accepted: only publishing them is refused
+    return main, commit.json()["sha"]
+
+
+WORKFLOW = ".github/workflows/ci.yml"
+WORKFLOW_REFUSAL = f"refusing to allow a GitHub App to create or update workflow `{WORKFLOW}` without `workflows` permission"
+
+
+async def test_an_app_without_the_workflows_permission_cannot_publish_a_workflow_change(world: World) -> None:
+    assert "workflows" not in world.installation.permissions
+    main, commit = await _commit_on_main(world, {WORKFLOW: "on: push\n", "calc.py": "X = 1\n"})
+
+    created = await world.http.post("/repos/alice/demo/git/refs", headers=world.auth, json={"ref": "refs/heads/ci", "sha": commit})
+    assert created.status_code == 403 and created.json()["message"] == WORKFLOW_REFUSAL
+    assert await world.sb.repo("alice/demo").git.ref("refs/heads/ci") is None
+    moved = await world.http.patch("/repos/alice/demo/git/refs/heads/main", headers=world.auth, json={"sha": commit})
+    assert moved.status_code == 403 and moved.json()["message"] == WORKFLOW_REFUSAL
+    assert await world.sb.repo("alice/demo").git.ref("refs/heads/main") == main
+
+    # Other files go through as before; and with `workflows: write` the workflow change does too.
+    _, plain = await _commit_on_main(world, {"calc.py": "X = 2\n"})
+    assert (await world.http.post("/repos/alice/demo/git/refs", headers=world.auth, json={"ref": "refs/heads/plain", "sha": plain})).status_code == 201
+    world.installation.permissions["workflows"] = "write"
+    world.token = await world.new_token()
+    allowed = await world.http.post("/repos/alice/demo/git/refs", headers=world.auth, json={"ref": "refs/heads/ci", "sha": commit})
+    assert allowed.status_code == 201, allowed.text
+
+
 async def test_pull_request_lifecycle_through_githubkit(world: World) -> None:
     gh = client(world)
     sb = world.sb

@@ -18,9 +18,6 @@ from bot.signals import CommentSignal
 
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 
-STATUS_HEADER = "**evolve-bot** here: mode `{mode}`, {open}/{maximum} PRs open."
-STATUS_LINE = "- `{id}` ({kind}) — {state}{pr}"
-STATUS_NONE = "No proposals in this repository yet."
 RETRIED = "Reopened `{id}`; deciding again."
 UNREADABLE = "I could not read that command."
 RULE_RETIRED = "retired rule {rule_id} ({reason}), with the {examples} example(s) it was learned from"
@@ -209,17 +206,13 @@ async def why(loop: Loop, repo: Repo, s: CommentSignal, command: Command) -> Non
 
 
 async def status(loop: Loop, repo: Repo, s: CommentSignal, command: Command) -> None:
-    listed = await loop.store.proposals.find(repo.full_name, limit=20)
-    lines = [
-        STATUS_LINE.format(
-            id=p.id, kind=p.kind, state=p.state.replace("_", " "), pr=f", #{p.pr_number}" if p.pr_number else ""
-        )
-        for p in listed
-    ]
-    header = STATUS_HEADER.format(
-        mode=repo.config.mode, open=await loop.store.proposals.open_pr_count(repo.full_name), maximum=repo.config.max_open_prs
+    report = texts.status_report(
+        await loop.store.proposals.find(repo.full_name, limit=10_000),
+        mode=repo.config.mode,
+        open_prs=await loop.store.proposals.open_pr_count(repo.full_name),
+        max_open_prs=repo.config.max_open_prs,
     )
-    await repo.client.comment(s.number, header + "\n\n" + ("\n".join(lines) or STATUS_NONE))
+    await repo.client.comment(s.number, report)
 
 
 async def revert(loop: Loop, repo: Repo, s: CommentSignal, command: Command) -> None:

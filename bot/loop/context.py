@@ -8,7 +8,7 @@ import contextvars
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot import proposals as lifecycle
@@ -82,6 +82,8 @@ class Repo:
     config: RepoConfig
     has_config: bool
     config_error: ConfigError | None
+    # What the installation's token may do (`{"contents": "write", ...}`), as GitHub granted it.
+    permissions: Mapping[str, str] = field(default_factory=dict)
 
 
 class RepoFiles:
@@ -165,6 +167,7 @@ class Loop:
             except ConfigError as exc:
                 error = exc
         client.bot_branch_prefix = config.branch_prefix
+        token = await self.app.installation_token(installation_id)
         return Repo(
             client=client,
             full_name=full_name,
@@ -173,6 +176,7 @@ class Loop:
             config=config,
             has_config=text is not None,
             config_error=error,
+            permissions=token.permissions,
         )
 
     # -- what the repository has taught --------------------------------------------------------

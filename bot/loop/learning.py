@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot import deciding
 from bot.loop.context import OWN_CHECK, Loop, Repo, RepoFiles, delivery_signals
 from bot.loop.proposing import propose
 from bot.playbook import PLAYBOOK_PATH, curate, reflect
@@ -29,6 +30,7 @@ log = logging.getLogger("evolve.autopilot")
 
 PLAYBOOK_TITLE = "Update the evolve-bot playbook"
 PLAYBOOK_RATIONALE = "What I learned from this repository's outcomes changed: "
+RULE_LEFT_ALONE = "learned rule {rule_id} applies only in files off limits by the path rules ({paths}): nothing to propose"
 CONFIG_INVALID_TITLE = "{path} is invalid: I do nothing here until it is fixed"
 
 
@@ -138,6 +140,11 @@ async def learn(loop: Loop, repo: Repo) -> list[Proposal]:
         contents = {p: t for p, t in (await files.read([p for p in paths if language_for(p) == language])).items() if t is not None}
         sites = find_sites(rule, contents)
         if not sites.sites:
+            continue
+        off_limits = deciding.only_off_limits((site.path for site in sites.sites), config=repo.config)
+        if off_limits:
+            paths = ", ".join(f"`{p}`" for p in off_limits)
+            await loop.note("rule.left_alone", RULE_LEFT_ALONE.format(rule_id=rule.id, paths=paths), repository=repo.full_name)
             continue
         spec = {k: v for k, v in sites.spec().items() if k != "examples"}  # the key is the rule
         proposal = await propose(

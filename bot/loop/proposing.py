@@ -120,7 +120,8 @@ async def decide(loop: Loop, repo: Repo, proposal: Proposal, *, approved_by: str
         made = await patch(loop, repo, proposal, RepoFiles(repo.client, repo.default_branch))
     except NothingToChange as exc:
         if number is not None:
-            await repo.client.comment(number, NOTHING_TO_CHANGE.format(marker=marker, error=exc))
+            # The reasons are sentences of their own at times ("Left alone, …: a.py."): one full stop.
+            await repo.client.comment(number, NOTHING_TO_CHANGE.format(marker=marker, error=str(exc).rstrip(".")))
         return await loop.advance(
             proposal, lifecycle.SKIPPED, reason=f"nothing to change: {exc}", message=f"nothing to change: {exc}"
         )
@@ -153,6 +154,7 @@ async def decide(loop: Loop, repo: Repo, proposal: Proposal, *, approved_by: str
         outcomes=outcomes,
         lifted=lifted,
         playbook=playbook,
+        permissions=repo.permissions,
     )
     proposal = dataclasses.replace(proposal, confidence=decided.confidence)
     for note in decided.notes:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from bot.sandbox import shapes
 from bot.sandbox.git import (
+    EMPTY_TREE_SHA,
     EXECUTABLE_MODE,
     FILE_MODE,
     SUBMODULE_MODE,
@@ -18,7 +19,7 @@ from bot.sandbox.git import (
     Identity,
     TreeChange,
 )
-from bot.sandbox.model import ApiError, utcnow, validation_failed
+from bot.sandbox.model import PERMISSION_LEVELS, ApiError, Repo, utcnow, validation_failed
 from bot.sandbox.routing import (
     CONTENTS_R,
     CONTENTS_W,
@@ -46,6 +47,13 @@ REF_NEEDS_TWO_SLASHES = "ref must start with 'refs/' and have at least two slash
 OBJECT_MISSING = "Object does not exist"
 
 BAD_OBJECT_STATE = "GitRPC::BadObjectState"
+
+# GitHub refuses to let an App's token add, change or remove a workflow file unless the
+# installation has the `workflows` permission (write). Over git push it is a "remote rejected"
+# reason; over the REST API the ref update that would publish the commit is refused, while the
+# blobs, trees and commits before it are accepted (they are unreachable until a ref points at them).
+WORKFLOWS_DIR = ".github/workflows/"
+WORKFLOW_REFUSED = "refusing to allow a GitHub App to create or update workflow `{path}` without `workflows` permission"
 
 VALID_TREE_MODES = (FILE_MODE, EXECUTABLE_MODE, TREE_MODE, SUBMODULE_MODE, SYMLINK_MODE)
 
@@ -93,12 +101,43 @@ async def create_ref(ctx: RoutedRequest) -> Response:
         raise ApiError(422, OBJECT_MISSING, docs=docs)
     if await ctx.repo.git.ref(name) is not None:
         raise ApiError(422, REF_EXISTS, docs=docs)
+    await _refuse_workflows_without_permission(ctx, name, None, sha, docs=docs)
     actor, app = ctx.actor()
     if name.startswith("refs/heads/"):
         await ctx.sandbox.update_branch(ctx.repo, name.removeprefix("refs/heads/"), sha, pusher=actor, app=app)
     else:
         await ctx.repo.git.set_ref(name, sha)
     return reply(_ref_json(ctx, name, sha, await ctx.repo.git.object_type(sha) or "commit"), 201)
+
+
+async def _workflow_paths_published(repo: Repo, ref: str, before: str | None, after: str) -> list[str]:
+    """The workflow files that moving `ref` from `before` (None: a new ref) to `after` changes.
+
+    A new ref publishes the commits no other branch has (each against its parent); an update
+    changes what the ref's tree holds, forced or not.
+    """
+    if before is not None:
+        changed = [d.filename for d in await repo.git.diff(before, after)]
+    else:
+        others = [sha for name, sha in (await repo.git.refs("refs/heads/")).items() if name != ref]
+        listed = await repo.git.git("rev-list", after, *[f"^{o}" for o in others])
+        changed = []
+        for sha in listed.decode().split():
+            commit = await repo.git.read_commit(sha)
+            parent = commit.parents[0] if commit.parents else EMPTY_TREE_SHA
+            changed += [d.filename for d in await repo.git.diff(parent, sha)]
+    return sorted({path for path in changed if path.startswith(WORKFLOWS_DIR)})
+
+
+async def _refuse_workflows_without_permission(ctx: RoutedRequest, ref: str, before: str | None, after: str, *, docs: str) -> None:
+    token = ctx.caller.token
+    if ctx.caller.kind != "installation" or token is None or not ref.startswith("refs/heads/"):
+        return
+    if PERMISSION_LEVELS.get(token.permissions.get("workflows", "none"), 0) >= PERMISSION_LEVELS["write"]:
+        return
+    paths = await _workflow_paths_published(ctx.repo, ref, before, after)
+    if paths:
+        raise ApiError(403, WORKFLOW_REFUSED.format(path=paths[0]), docs=docs)
 
 
 async def update_ref(ctx: RoutedRequest) -> Response:
@@ -113,6 +152,7 @@ async def update_ref(ctx: RoutedRequest) -> Response:
         raise ApiError(422, REF_MISSING, docs=docs)
     if await ctx.repo.git.object_type(sha) is None:
         raise ApiError(422, OBJECT_MISSING, docs=docs)
+    await _refuse_workflows_without_permission(ctx, name, before, sha, docs=docs)
     actor, app = ctx.actor()
     if name.startswith("refs/heads/"):
         await ctx.sandbox.update_branch(ctx.repo, name.removeprefix("refs/heads/"), sha, pusher=actor, force=force, app=app)
