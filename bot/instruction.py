@@ -28,6 +28,7 @@ from bot.patching import (
     ReplyError,
     apply,
     find_edits,
+    place_files,
 )
 from bot.proposals import Proposal
 from bot.rules import diff_line_count, unified_diff
@@ -683,6 +684,17 @@ async def _check(
             why = _quote(match.group("why")) or "the model found nothing to change"
             raise NothingToChange(why) from exc
         return str(exc)
+    except ReplyError as exc:
+        return str(exc)
+    try:
+        # The request's own facts: a reply naming no file, or a path that is almost right
+        # ("a/x.py", a sub-folder's "x.py"), goes to the one target or known file that fits.
+        edits = place_files(
+            shown,
+            edits=edits,
+            targets=[*context.targets, *context.new_paths],
+            existing=context.known_paths,
+        )
     except ReplyError as exc:
         return str(exc)
     problems = await _path_problems(edits, context=context, shown=shown, files=files, config=config)

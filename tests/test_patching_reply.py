@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.patching import NoEditFound, RefusedReply, find_edits
-from bot.patching.edits import EditKind, HeaderState, LineKind
+from bot.patching.edits import UNNAMED, EditKind, HeaderState, LineKind
 from bot.patching.reply import MalformedEdit, TruncatedReply
 
 FENCED_WITH_CHATTER = """\
@@ -329,16 +329,15 @@ def test_file_header_without_hunks_at_the_end_is_truncation():
         find_edits("Here you go:\n--- a/bot/x.py\n+++ b/bot/x.py\n")
 
 
-def test_hunk_without_any_file_name():
-    with pytest.raises(
-        MalformedEdit, match="hunk on reply line 1 has no ---/\\+\\+\\+ file header"
-    ):
-        find_edits("@@ -1,1 +1,1 @@\n-a\n+b\n")
+def test_hunk_without_any_file_name_is_left_to_the_request():
+    (edit,) = find_edits("@@ -1,1 +1,1 @@\n-a\n+b\n")
+    assert edit.path == UNNAMED
 
 
-def test_block_without_a_path():
-    with pytest.raises(MalformedEdit, match="block on reply line 3 has no file path"):
-        find_edits("Change this:\n\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n")
+def test_block_without_a_path_is_left_to_the_request():
+    reply = "Change this:\n\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n"
+    (edit,) = find_edits(reply)
+    assert edit.path == UNNAMED
 
 
 def test_rename_is_refused_with_a_reason():

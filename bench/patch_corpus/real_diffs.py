@@ -14,29 +14,49 @@ from pathlib import Path
 
 # Pure-Python packages at two nearby releases: the files that changed between them are real
 # edits made by real maintainers, which is what a model's diff is supposed to reproduce.
-PAIRS: tuple[tuple[str, str, str], ...] = (
-    ("requests", "2.31.0", "2.32.3"),
-    ("flask", "3.0.0", "3.0.3"),
-    ("click", "8.1.3", "8.1.7"),
-    ("jinja2", "3.1.2", "3.1.4"),
-    ("werkzeug", "3.0.1", "3.0.3"),
-    ("rich", "13.6.0", "13.7.1"),
-    ("httpx", "0.26.0", "0.27.0"),
-    ("urllib3", "2.0.7", "2.2.1"),
-    ("attrs", "23.1.0", "23.2.0"),
-    ("packaging", "23.1", "23.2"),
-    ("pydantic", "2.5.3", "2.6.4"),
-    ("starlette", "0.36.3", "0.37.2"),
-    ("anyio", "4.2.0", "4.3.0"),
-    ("pygments", "2.16.1", "2.17.2"),
-    ("pytest", "7.4.3", "8.0.0"),
-    ("typer", "0.9.0", "0.12.3"),
-    ("django", "5.0.1", "5.0.4"),
-    ("pip", "23.3.1", "24.0"),
-    ("sphinx", "7.2.5", "7.2.6"),
-    ("fastapi", "0.109.0", "0.110.0"),
-    ("alembic", "1.13.0", "1.13.1"),
-)
+# Three sources of real history, each a group of different projects. Replies are tuned on the
+# first two; KEPT_ASIDE is run for the final figure only and was never looked at while tuning.
+SOURCES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "web": (
+        ("requests", "2.31.0", "2.32.3"),
+        ("flask", "3.0.0", "3.0.3"),
+        ("click", "8.1.3", "8.1.7"),
+        ("jinja2", "3.1.2", "3.1.4"),
+        ("werkzeug", "3.0.1", "3.0.3"),
+        ("httpx", "0.26.0", "0.27.0"),
+        ("urllib3", "2.0.7", "2.2.1"),
+        ("starlette", "0.36.3", "0.37.2"),
+        ("anyio", "4.2.0", "4.3.0"),
+        ("typer", "0.9.0", "0.12.3"),
+        ("fastapi", "0.109.0", "0.110.0"),
+        ("django", "5.0.1", "5.0.4"),
+    ),
+    "tools": (
+        ("rich", "13.6.0", "13.7.1"),
+        ("attrs", "23.1.0", "23.2.0"),
+        ("packaging", "23.1", "23.2"),
+        ("pydantic", "2.5.3", "2.6.4"),
+        ("pygments", "2.16.1", "2.17.2"),
+        ("pytest", "7.4.3", "8.0.0"),
+        ("pip", "23.3.1", "24.0"),
+        ("sphinx", "7.2.5", "7.2.6"),
+        ("alembic", "1.13.0", "1.13.1"),
+    ),
+    "assorted (kept aside)": (
+        ("mako", "1.3.0", "1.3.2"),
+        ("markdown", "3.5.1", "3.5.2"),
+        ("tomlkit", "0.12.1", "0.12.4"),
+        ("more-itertools", "10.1.0", "10.2.0"),
+        ("docutils", "0.20", "0.20.1"),
+        ("sqlparse", "0.4.4", "0.5.0"),
+        ("pyparsing", "3.1.1", "3.1.2"),
+        ("isort", "5.12.0", "5.13.2"),
+        ("tqdm", "4.66.1", "4.66.4"),
+        ("networkx", "3.2", "3.2.1"),
+    ),
+}
+KEPT_ASIDE = "assorted (kept aside)"
+PAIRS: tuple[tuple[str, str, str], ...] = tuple(p for pairs in SOURCES.values() for p in pairs)
 CACHE = Path(
     os.environ.get("EVOLVE_BENCH_CACHE", Path.home() / ".cache" / "evolve-bot" / "patch_corpus")
 )
@@ -69,11 +89,13 @@ class DiffHunk:
 
 @dataclass(frozen=True, slots=True)
 class RealDiff:
+    source: str  # the group of projects in SOURCES
     package: str
     path: str  # path inside the wheel, e.g. "requests/models.py"
     old: str
     new: str
     hunks: tuple[DiffHunk, ...]
+    siblings: tuple[str, ...] = ()  # every Python file of the package: what exists beside it
 
 
 def split_lines(text: str) -> list[str]:
@@ -174,26 +196,31 @@ def _python_files(wheel: Path) -> dict[str, str]:
     return out
 
 
-def build(*, seed: int) -> tuple[list[RealDiff], dict[str, int]]:
-    """All moderate per-file diffs of PAIRS (at most PER_PACKAGE_CAP per package, chosen by seed)."""
+def build(*, seed: int, sources: tuple[str, ...] = ()) -> tuple[list[RealDiff], dict[str, int]]:
+    """All moderate per-file diffs of SOURCES (at most PER_PACKAGE_CAP per package, chosen by
+    seed); only the named `sources` if given."""
     rng = random.Random(seed)
     diffs: list[RealDiff] = []
     per_package: dict[str, int] = {}
-    for package, old_version, new_version in PAIRS:
-        old_files = _python_files(_wheel(package, version=old_version))
-        new_files = _python_files(_wheel(package, version=new_version))
-        found = []
-        for path in sorted(old_files.keys() & new_files.keys()):
-            old, new = old_files[path], new_files[path]
-            if old == new or old.count("\n") > MAX_FILE_LINES:
-                continue
-            hunks = make_hunks(old, new)
-            changed = sum(1 for h in hunks for tag, _ in h.lines if tag != " ")
-            if not hunks or len(hunks) > MAX_HUNKS or changed > MAX_CHANGED_LINES:
-                continue
-            found.append(RealDiff(package, path, old, new, hunks))
-        rng.shuffle(found)
-        kept = sorted(found[:PER_PACKAGE_CAP], key=lambda d: d.path)
-        per_package[f"{package} {old_version}→{new_version}"] = len(kept)
-        diffs.extend(kept)
+    for source, pairs in SOURCES.items():
+        if sources and source not in sources:
+            continue
+        for package, old_version, new_version in pairs:
+            old_files = _python_files(_wheel(package, version=old_version))
+            new_files = _python_files(_wheel(package, version=new_version))
+            siblings = tuple(sorted(old_files))
+            found = []
+            for path in sorted(old_files.keys() & new_files.keys()):
+                old, new = old_files[path], new_files[path]
+                if old == new or old.count("\n") > MAX_FILE_LINES:
+                    continue
+                hunks = make_hunks(old, new)
+                changed = sum(1 for h in hunks for tag, _ in h.lines if tag != " ")
+                if not hunks or len(hunks) > MAX_HUNKS or changed > MAX_CHANGED_LINES:
+                    continue
+                found.append(RealDiff(source, package, path, old, new, hunks, siblings))
+            rng.shuffle(found)
+            kept = sorted(found[:PER_PACKAGE_CAP], key=lambda d: d.path)
+            per_package[f"{package} {old_version}→{new_version}"] = len(kept)
+            diffs.extend(kept)
     return diffs, per_package

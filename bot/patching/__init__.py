@@ -1,6 +1,6 @@
 """Patches from a model's reply: the edits found in it, applied exactly and all or nothing."""
 
-from bot.patching.applying import apply
+from bot.patching.applying import apply, place_files
 from bot.patching.edits import FileEdit
 from bot.patching.outcomes import EditApplyError, TieBreak
 from bot.patching.reply import NoEditFound, RefusedReply, ReplyError, find_edits
@@ -14,4 +14,5 @@ __all__ = [
     "TieBreak",
     "apply",
     "find_edits",
+    "place_files",
 ]

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
 from bot.patching.blocks import apply_block
-from bot.patching.edits import EditKind, FileEdit, Hunk, LineKind, SearchReplace
+from bot.patching.edits import (
+    UNNAMED,
+    EditKind,
+    FileEdit,
+    HeaderState,
+    Hunk,
+    HunkLine,
+    LineKind,
+    SearchReplace,
+)
+from bot.patching.naming import UnclearFile, name_files
 from bot.patching.outcomes import (
     AppliedChange,
     AppliedHunk,
@@ -26,10 +37,18 @@ from bot.patching.placing import (
     stated_position,
 )
 from bot.patching.text import Text
-from bot.patching.ties import break_ties
+from bot.patching.ties import break_ties, breaks_syntax
+from bot.patching.whole import not_whole, whole_file
 
 FILE_MISSING_DETAIL = "{path} does not exist"
 FILE_EXISTS_DETAIL = "{path} already exists"
+INFERRED_BREAKS_SYNTAX = "it fits only with its context re-indented or partly skipped"
+# How a hunk was placed when the placement rests on a reading of its context, not its letter.
+INFERRED = frozenset({Strategy.REINDENT, Strategy.FUZZY_CONTEXT})
+CUT_OFF_DETAIL = (
+    "its header announces more lines than it has, and its context stops at file line {line}, "
+    "short of the end of the file"
+)
 DELETE_MISMATCH_DETAIL = "file line {at} is {found!r}, the deletion lists {expected!r}"
 
 
@@ -69,14 +88,21 @@ def _apply_hunks(
         stated = stated_position(hunk)
         # Line numbers that are off tend to be off by the same amount in every hunk.
         expected = stated + delta if stated is not None and delta is not None else stated
+        below = floor
+        if hunk.anchor and (seen := _anchor_line(text, anchor=hunk.anchor, floor=floor)):
+            # apply_patch's anchor: the hunk's context is the first fit below that line.
+            below = seen
+            expected = seen if expected is None else expected
         placed = place_hunk(
             text,
             hunk,
             expected=expected,
-            floor=floor,
+            floor=below,
             taken=taken,
             ceiling=functools.partial(ceiling, index - 1),
         )
+        if not isinstance(placed, Problem) and hunk.ends_file and placed.end < len(text.lines):
+            placed = Problem(FailureReason.CUT_OFF, CUT_OFF_DETAIL.format(line=placed.end + 1))
         if isinstance(placed, Problem):
             problems.append((index, hunk, placed))
             continue
@@ -94,15 +120,47 @@ def _apply_hunks(
         AppliedHunk(path, p.index, p.strategy, p.start + 1, p.note, p.tie_break) for p in placements
     ]
     segments = [Segment(p.start, p.end, p.lines, p.hunk) for p in placements]
-    return render_file(text, segments=segments), journal, []
+    result = render_file(text, segments=segments)
+    inferred = [p for p in placements if p.strategy in INFERRED]
+    if inferred and breaks_syntax(path, original=original, result=result):
+        # Context that had to be re-indented or partly skipped is the reply's word, read one
+        # way; a file that compiled and no longer does says the reading was wrong.
+        problem = Problem(FailureReason.BREAKS_SYNTAX, INFERRED_BREAKS_SYNTAX)
+        return original, [], [(p.index, p.hunk, problem) for p in inferred]
+    return result, journal, []
 
 
-def apply(files: Mapping[str, str], *, edits: Sequence[FileEdit]) -> AppliedChange:
+def apply(
+    files: Mapping[str, str],
+    *,
+    edits: Sequence[FileEdit],
+    targets: Collection[str] = (),
+    existing: Collection[str] = (),
+) -> AppliedChange:
     """Apply `edits` to `files` (path -> text); raise EditApplyError listing every failure.
+
+    `targets` are the files the request asks to change and `existing` every file the
+    repository has (besides `files`): an edit that names no file, or a path that is almost
+    right, goes to the one of them that fits (see naming).
 
     Either every hunk and block applies, or nothing is returned: there is no partial result and
     no silent fallback to the old content.
     """
+    try:
+        edits = place_files(files, edits=edits, targets=targets, existing=existing)
+    except UnclearFile as exc:
+        unit = next((u for e in edits for u in _units(e)), None)
+        failure = HunkFailure(
+            UNNAMED,
+            1,
+            1,
+            "file",
+            unit.text if unit else "",
+            unit.reply_line if unit else 1,
+            FailureReason.UNCLEAR_FILE,
+            str(exc),
+        )
+        raise EditApplyError([failure], total=sum(max(1, len(_units(e))) for e in edits)) from exc
     state: dict[str, str | None] = {}
     journal: list[AppliedHunk] = []
     failures: list[HunkFailure] = []
@@ -153,7 +211,27 @@ def apply(files: Mapping[str, str], *, edits: Sequence[FileEdit]) -> AppliedChan
                     detail=FILE_MISSING_DETAIL.format(path=edit.path),
                 )
                 continue
+            if edit.whole is not None:
+                problem = not_whole(existing, new=edit.whole)
+                if problem:
+                    failures.append(
+                        HunkFailure(
+                            edit.path,
+                            1,
+                            1,
+                            "file",
+                            edit.whole[:200],
+                            edit.whole_line,
+                            FailureReason.NOT_WHOLE_FILE,
+                            problem,
+                        )
+                    )
+                    continue
+                state[edit.path] = whole_file(existing, new=edit.whole)
+                journal.append(AppliedHunk(edit.path, 1, Strategy.WHOLE_FILE, 1))
+                continue
             result = existing
+            edit = _without_repeats(edit)
             if edit.hunks:
                 result, entries, problems = _apply_hunks(edit.path, original=existing, edit=edit)
                 for index, hunk, problem in problems:
@@ -191,6 +269,65 @@ def apply(files: Mapping[str, str], *, edits: Sequence[FileEdit]) -> AppliedChan
     if failures:
         raise EditApplyError(failures, total=total)
     return AppliedChange(contents=dict(state), journal=tuple(journal))
+
+
+def place_files(
+    files: Mapping[str, str],
+    *,
+    edits: Sequence[FileEdit],
+    targets: Collection[str] = (),
+    existing: Collection[str] = (),
+) -> tuple[FileEdit, ...]:
+    """`edits` with each path read against the request (see naming): `targets` are the files
+    it asks to change, `existing` every file there is besides `files` (path -> text), in
+    which an edit is tried when several files could be meant. Raises UnclearFile (a
+    ReplyError) when the reply and the request leave more than one file, or none."""
+    return name_files(
+        edits,
+        targets=targets,
+        existing={*files, *existing},
+        fits=functools.partial(_fits, files),
+    )
+
+
+def _anchor_line(text: Text, *, anchor: str, floor: int) -> int | None:
+    """The line after the first file line at or below `floor` that reads as `anchor`."""
+    wanted = anchor.strip()
+    for at in range(floor, len(text.lines)):
+        if text.lines[at].strip() == wanted:
+            return at + 1
+    return None
+
+
+def _without_repeats(edit: FileEdit) -> FileEdit:
+    """The edit with a hunk the reply gives twice, line for line and at the same stated line,
+    kept once: the second copy would find its context already changed by the first. (Two
+    copies stating different lines, or none, may mean two like places in the file: both are
+    kept.)"""
+    seen: set[tuple[tuple[HunkLine, ...], int | None]] = set()
+    kept = []
+    for hunk in edit.hunks:
+        key = (hunk.lines, hunk.old_start)
+        if key in seen and hunk.changes_something and hunk.header is HeaderState.STATED:
+            continue
+        seen.add(key)
+        kept.append(hunk)
+    return replace(edit, hunks=tuple(kept)) if len(kept) < len(edit.hunks) else edit
+
+
+def _fits(files: Mapping[str, str], edit: FileEdit, path: str) -> bool:
+    """Whether every hunk and block of `edit` finds its place in `files[path]`."""
+    text = files.get(path)
+    if text is None:
+        return False
+    if edit.hunks and _apply_hunks(path, original=text, edit=edit)[2]:
+        return False
+    for block in edit.blocks:
+        outcome = apply_block(text, block=block)
+        if isinstance(outcome, Problem):
+            return False
+        text = outcome[0]
+    return True
 
 
 def _units(edit: FileEdit) -> tuple[Hunk | SearchReplace, ...]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+# The path of an edit whose reply named no file; the request's targets decide (see naming).
+UNNAMED = "<unnamed>"
+
 
 class EditKind(StrEnum):
     """What an edit does to its file."""
@@ -50,6 +53,11 @@ class Hunk:
     reply_line: int  # 1-based line of the reply where the hunk starts
     old_missing_newline: bool = False  # "\ No newline at end of file" after the last old line
     new_missing_newline: bool = False
+    # Shorter than its header and ending with fewer context lines than it starts with: either
+    # the last hunk of the file or a reply cut off; the applier accepts only the former.
+    ends_file: bool = False
+    # apply_patch's "@@ def name():": a line above the change, to look for before the context.
+    anchor: str = ""
 
     @property
     def old_lines(self) -> tuple[str, ...]:
@@ -92,10 +100,12 @@ class FileEdit:
     kind: EditKind
     hunks: tuple[Hunk, ...] = ()
     blocks: tuple[SearchReplace, ...] = ()
+    whole: str | None = None  # the reply gave the whole new file instead of a diff
+    whole_line: int = 0  # the reply line of its fence
 
     @property
     def changes_something(self) -> bool:
-        if self.kind is not EditKind.MODIFY:
+        if self.kind is not EditKind.MODIFY or self.whole is not None:
             return True
         return any(h.changes_something for h in self.hunks) or any(
             b.search != b.replace for b in self.blocks

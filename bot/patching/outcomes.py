@@ -17,8 +17,11 @@ class Strategy(StrEnum):
     OFFSET = "offset"  # text matched exactly, but not at the stated line (or none was stated)
     WHITESPACE = "whitespace"  # matched once trailing whitespace is ignored
     REINDENT = "reindent"  # matched with the indentation shifted uniformly; added lines follow
-    FUZZY_CONTEXT = "fuzzy-context"  # some context lines are missing from or extra to the file
+    FUZZY_CONTEXT = "fuzzy-context"
+    ELIDED = "elided"  # a block whose search text left code out, applied on both sides of it
+    DRIFT = "drift"  # a block's search text matched once spacing and quote style are ignored  # some context lines are missing from or extra to the file
     NEW_FILE = "new-file"
+    WHOLE_FILE = "whole-file"  # the reply gave the whole new file
     DELETED_FILE = "deleted-file"
 
 
@@ -32,6 +35,10 @@ class FailureReason(StrEnum):
     NO_ANCHOR = "cannot be placed"
     CANNOT_REINDENT = "cannot re-indent"
     DELETE_MISMATCH = "deletion does not match the file"
+    UNCLEAR_FILE = "unclear which file it changes"
+    CUT_OFF = "cut off"
+    NOT_WHOLE_FILE = "not the whole file"
+    BREAKS_SYNTAX = "the file would no longer compile"
 
 
 class TieBreak(StrEnum):

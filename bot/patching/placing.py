@@ -17,6 +17,7 @@ from bot.patching.tiers import (
     RSTRIP_TIER,
     Shift,
     Tier,
+    settle,
     shift_between,
 )
 
@@ -24,6 +25,7 @@ CLOSEST_MATCH = (
     "closest are file lines {first}-{last}, matching {hits} of the {wanted} lines the hunk "
     "expects; first difference at file line {at}: the hunk expects {expected!r}, the file has {found!r}"
 )
+TAKEN = "its lines are file lines {first}-{last}, which another hunk of the reply changes"
 NOTHING_CLOSE = "none of the lines the hunk expects occurs in the file"
 ALREADY_APPLIED = "the file already has this hunk's new lines at line {line} (applied twice?)"
 AMBIGUOUS_AT = "matches at {count} places (file lines {lines}){why}"
@@ -46,12 +48,15 @@ NO_ANCHOR_DETAIL = "it has no context or removed line and no usable line number"
 REINDENT_DETAIL = (
     "added line {line!r} is indented less than the {width}-column shift between hunk and file"
 )
+SHIFT_UNSETTLED = (
+    "the hunk's context is indented {width:+d} columns off the file's, not by whole indentation "
+    "levels, and its added lines do not show which indentation they mean"
+)
 OFFSET_NOTE = "{distance} lines {direction} the stated line {stated}"
 NO_NUMBERS_NOTE = "located by its context alone (no line numbers)"
-MISCOUNTED_NOTE = (
-    "located by its context alone (header counts disagree with the body, numbers ignored)"
-)
+MISCOUNTED_NOTE = "header counts disagree with the body: recounted"
 INDENT_NOTE = "indentation shifted by {shift} columns"
+UNIT_NOTE = "indented with {hunk} per level; written with the file's {file}"
 FUZZY_NOTE = "{skipped_hunk} hunk context lines not in the file, {skipped_file} file lines missing from its context"
 ORDER_NOTE = "of {total} matching places, only this one keeps the hunks in file order"
 
@@ -67,6 +72,8 @@ MAX_ANCHORS = 400
 # combinations the hunk is too vague to place.
 MAX_PLACEMENTS = 64
 SKIP = 1000  # alignment cost of one skipped line
+# File lines around a hunk whose indentation tells which indents the added lines may take.
+WINDOW = 20
 
 # Scoring every window for the "closest match" hint is quadratic; skip it for huge inputs.
 HINT_BUDGET = 4_000_000
@@ -136,7 +143,9 @@ def contiguous(text: Text, *, old: list[str], tier: Tier) -> list[Candidate]:
             continue
         shift = NO_SHIFT
         if tier.reindent:
-            found = shift_between(list(zip(old, text.lines[start : start + m], strict=True)))
+            found = shift_between(
+                list(zip(old, text.lines[start : start + m], strict=True)), unit=text.unit
+            )
             if found is None:
                 continue
             shift = found
@@ -209,7 +218,7 @@ def _fuzzy(text: Text, *, hunk: Hunk, tier: Tier) -> list[Candidate]:
                     pairs = [
                         (old[k], text.lines[q]) for k, q in enumerate(cand.mapping) if q is not None
                     ]
-                    found = shift_between(pairs)
+                    found = shift_between(pairs, unit=text.unit)
                     if found is None:
                         continue
                     cand.shift = found
@@ -313,6 +322,21 @@ def assemble(
         return list(zip(text.lines[lo:hi], text.eols[lo:hi], strict=True))
 
     matched_before_add = True  # every added line so far had a matched old line before it
+    old, _ = _old_part(hunk)
+    pairs = [(old[k], text.lines[q]) for k, q in enumerate(cand.mapping) if q is not None]
+    settled = settle(
+        cand.shift,
+        pairs=pairs,
+        added=[line.text for line in hunk.lines if line.kind is LineKind.ADDED],
+        window=text.lines[max(0, cand.start - WINDOW) : cand.end + WINDOW],
+        unit=text.unit,
+        tabbed=text.tabbed,
+    )
+    if settled is None:
+        return Problem(
+            FailureReason.CANNOT_REINDENT, SHIFT_UNSETTLED.format(width=cand.shift.width())
+        )
+    cand.shift = settled
     k = 0
     for line in hunk.lines:
         if line.kind is LineKind.ADDED:
@@ -520,7 +544,11 @@ def _pick(
 
 
 def stated_position(hunk: Hunk) -> int | None:
-    """0-based file line where the hunk says it starts, if its header can be trusted."""
+    """0-based file line where the hunk says it starts, if its header can be trusted.
+
+    Not a miscounted header's: "@@ -1 +1 @@" is as often a placeholder as a guess, and a
+    guessed start would choose between like places by chance.
+    """
     if hunk.header is not HeaderState.STATED or hunk.old_start is None:
         return None
     if not any(line.kind is not LineKind.ADDED for line in hunk.lines):
@@ -641,8 +669,10 @@ def _describe(
     tier: Tier, *, fuzzy: bool, cand: Candidate, stated: int | None, hunk: Hunk
 ) -> tuple[Strategy, str]:
     notes = []
+    if hunk.header is HeaderState.MISCOUNTED:
+        notes.append(MISCOUNTED_NOTE)
     if stated is None:
-        notes.append(MISCOUNTED_NOTE if hunk.header is HeaderState.MISCOUNTED else NO_NUMBERS_NOTE)
+        notes.append(NO_NUMBERS_NOTE)
     elif cand.start != stated:
         distance = cand.start - stated
         notes.append(
@@ -652,7 +682,13 @@ def _describe(
                 stated=stated + 1,
             )
         )
-    if cand.shift.width():
+    if cand.shift.hunk_unit:
+        notes.append(
+            UNIT_NOTE.format(
+                hunk=_unit_name(cand.shift.hunk_unit), file=_unit_name(cand.shift.file_unit)
+            )
+        )
+    elif cand.shift.width():
         notes.append(INDENT_NOTE.format(shift=f"{cand.shift.width():+d}"))
     if fuzzy:
         skipped_hunk = sum(1 for q in cand.mapping if q is None)
@@ -664,9 +700,13 @@ def _describe(
         strategy = Strategy.EXACT if stated == cand.start else Strategy.OFFSET
     else:
         strategy = tier.strategy
-        if tier.reindent and not cand.shift.width():
+        if tier.reindent and not cand.shift.changes():
             strategy = Strategy.WHITESPACE
     return strategy, "; ".join(notes)
+
+
+def _unit_name(unit: str) -> str:
+    return "tabs" if unit == "\t" else f"{len(unit)} spaces"
 
 
 def closest_hint(text: Text, *, hunk: Hunk) -> str:
@@ -699,6 +739,8 @@ def closest_hint(text: Text, *, hunk: Hunk) -> str:
                 expected=old[k],
                 found=text.lines[best_start + k],
             )
+    if best_start + m <= n:
+        return TAKEN.format(first=best_start + 1, last=best_start + m)
     return CLOSEST_MATCH.format(
         first=best_start + 1,
         last=n,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import unidiff
 
 from bot.patching.edits import (
+    UNNAMED,
     EditKind,
     FileEdit,
     HeaderState,
@@ -16,6 +17,7 @@ from bot.patching.edits import (
     LineKind,
     SearchReplace,
 )
+from bot.patching.envelope import read_envelope, starts_envelope
 
 DEV_NULL = "/dev/null"
 DIFF_FENCE_INFOS = ("diff", "patch", "udiff")
@@ -40,6 +42,10 @@ TRUNCATED_HUNK = (
     "the reply stops inside hunk {index} of {path}: its header {header!r} announces "
     "{want_old} old / {want_new} new lines but the reply ends after {got_old} / {got_new}"
 )
+TRUNCATED_LINE = (
+    "the reply stops inside hunk {index} of {path}, in an added line without its newline: "
+    "the output was cut off"
+)
 TRUNCATED_HEADER = (
     "the diff for {path} ends after its file header, before any hunk: the output was cut off"
 )
@@ -50,14 +56,6 @@ TRUNCATED_BLOCK = (
 BLOCK_NOT_CLOSED = (
     "the SEARCH/REPLACE block for {path} opened on reply line {line} has no {missing!r} line "
     "before the next block starts on reply line {next_line}"
-)
-BLOCK_WITHOUT_PATH = (
-    "the SEARCH/REPLACE block on reply line {line} has no file path: put the path on the line "
-    "before the block (or before its ``` fence)"
-)
-HUNK_WITHOUT_PATH = (
-    "the hunk on reply line {line} has no ---/+++ file header and no file path on the line "
-    "before it, so it is unclear which file it changes"
 )
 HEADER_WITHOUT_HUNKS = "the diff for {path} (reply line {line}) has a file header but no hunk"
 RENAME_UNSUPPORTED = (
@@ -229,6 +227,7 @@ class _RawHunk:
     body: list[str]
     start: int  # 0-based reply line of the header (or of the first body line)
     counts_match: bool
+    ends_file: bool = False  # complete only if it reaches the end of the file
 
 
 def find_edits(reply: str) -> tuple[FileEdit, ...]:
@@ -238,6 +237,8 @@ def find_edits(reply: str) -> tuple[FileEdit, ...]:
     if not edits:
         if match := REFUSAL_RE.search(reply):
             raise RefusedReply(REFUSED.format(quote=_sentence_around(reply, pos=match.start())))
+        edits = scanner.whole_files()
+    if not edits:
         if (fence := scanner.empty_diff_fence) is not None:
             raise NoEditFound(NO_EDITS_IN_DIFF_FENCE.format(info=fence.info, line=fence.line + 1))
         raise NoEditFound(NO_EDITS)
@@ -260,6 +261,12 @@ class _Scanner:
         self.edits: list[FileEdit] = []
         self.last_block_path: str | None = None
         self.empty_diff_fence: _Fence | None = None
+        # A token limit stops the reply anywhere, most often inside a line.
+        self.ends_mid_line = bool(text) and not text.endswith("\n")
+        self.counted_right = False  # some hunk of the reply has counts that match its body
+        self.miscounted = False  # some earlier hunk's counts do not match its body
+        # Fenced blocks that hold no edit: (opening line, content), a whole file if nothing else
+        self.code_blocks: list[tuple[int, list[str]]] = []
 
     # -- main loop --
 
@@ -278,8 +285,19 @@ class _Scanner:
                 if self.fence.info in DIFF_FENCE_INFOS and not self.fence.holds_edit:
                     # Only an error if the whole reply turns out to hold no edit.
                     self.empty_diff_fence = self.fence
+                elif not self.fence.holds_edit:
+                    self.code_blocks.append((self.fence.line, self.lines[self.fence.line + 1 : i]))
                 self.fence = None
                 i += 1
+                continue
+            if starts_envelope(line):
+                edits, i, problem = read_envelope(self.lines, start=i)
+                if problem and i >= n:
+                    raise TruncatedReply(problem)
+                if problem:
+                    raise MalformedEdit(problem)
+                self.edits.extend(edits)
+                self._mark_fence()
                 continue
             if SEARCH_RE.match(line):
                 i = self._read_block(i)
@@ -288,15 +306,28 @@ class _Scanner:
                 i = self._read_diff_file(i)
                 continue
             if HUNK_HEADER_RE.match(line) or LONE_HUNK_MARK_RE.match(line):
-                path = self._path_before(i)
-                if path is None:
-                    raise MalformedEdit(HUNK_WITHOUT_PATH.format(line=i + 1))
+                # Without a path the request's own files decide (see naming).
+                path = self._path_before(i) or UNNAMED
                 i = self._read_diff_file(i, path=path)
                 continue
             i += 1
         if self.fence is not None:
             raise TruncatedReply(TRUNCATED_FENCE.format(line=self.fence.line + 1))
         return self.edits
+
+    def whole_files(self) -> list[FileEdit]:
+        """A reply with no diff and no block may give whole files instead: a fenced block per
+        file, its path on the line before (or none, for the request's one target). Whether a
+        block really is the whole file, and not a snippet, the applier checks against it."""
+        edits: list[FileEdit] = []
+        for line, content in self.code_blocks:
+            path = self._path_before(line) or UNNAMED
+            if any(edit.path == path for edit in edits):
+                return []  # two blocks for one file: snippets, not whole files
+            edits.append(
+                FileEdit(path, EditKind.MODIFY, whole=_join_lines(content), whole_line=line + 1)
+            )
+        return edits
 
     def _closes_fence(self, line: str) -> bool:
         fence = self.fence
@@ -316,9 +347,7 @@ class _Scanner:
 
     def _read_block(self, i: int) -> int:
         start = i
-        path = self._path_before(i, after_block=True)
-        if path is None:
-            raise MalformedEdit(BLOCK_WITHOUT_PATH.format(line=i + 1))
+        path = self._path_before(i, after_block=True) or UNNAMED
         search: list[str] = []
         replace: list[str] = []
         part = search
@@ -495,9 +524,14 @@ class _Scanner:
             trimmed -= 1
         body_end = trimmed
         counts_match = False
+        ends_file = False
         if ranges is not None:
             counted = _counted_end(self.lines, i=i, end=end, want_old=ranges[1], want_new=ranges[3])
-            if counted is None and end >= n:
+            if (
+                counted is None
+                and end >= n
+                and self._cut_off(self.lines[i:end], want_old=ranges[1], want_new=ranges[3])
+            ):
                 got_old, got_new = _count(self.lines[i:end])
                 raise TruncatedReply(
                     TRUNCATED_HUNK.format(
@@ -510,11 +544,40 @@ class _Scanner:
                         got_new=got_new,
                     )
                 )
+            if counted is None and end >= n and _short_tail(self.lines[i:end]):
+                ends_file = True
             if counted is not None and trimmed <= counted <= end:
                 body_end = counted
                 counts_match = True
+                self.counted_right = True
+            elif counted is not None or end < n:
+                self.miscounted = True
         body = self.lines[i:body_end]
-        return _RawHunk(header_line, ranges, body, start, counts_match), body_end
+        if self.ends_mid_line and body_end >= n and body and body[-1].startswith("+"):
+            # An added line with nothing after it, not even its newline: a complete reply ends
+            # a hunk with context, or marks a missing final newline; a cut one stops anywhere.
+            raise TruncatedReply(TRUNCATED_LINE.format(index=index, path=path))
+        return _RawHunk(header_line, ranges, body, start, counts_match, ends_file), body_end
+
+    def _cut_off(self, body: list[str], *, want_old: int, want_new: int) -> bool:
+        """Whether a hunk that runs to the end of the reply, shorter than its header says, was
+        cut off rather than miscounted (then it is recounted, like `git apply --recount`).
+
+        A reply cut off by a token limit stops mid-line, or mid-change; a diff tool's hunk ends
+        with context lines (if it ends with fewer than it starts with, the applier checks that it
+        reaches the end of the file: see `Hunk.ends_file`). And a model whose other hunks
+        counted right would have counted this one right too.
+        """
+        if self.ends_mid_line or self.counted_right:
+            return True
+        got_old, got_new = _count(body)
+        if got_old < want_old and got_new < want_new and not self.miscounted:
+            # What a cut leaves out always includes context, which counts on both sides; short
+            # on both sides, a hunk is taken for a miscount only from a model that miscounted
+            # an earlier hunk of the reply.
+            return True
+        kinds = [line[:1] if line[:1] in ("+", "-") else " " for line in body if line[:1] != "\\"]
+        return not kinds or kinds[-1] != " "
 
     def _next_file_starts(self, i: int) -> bool:
         # Inside a hunk only a full "--- x" + "+++ y" pair starts the next file: a lone "--- x"
@@ -569,6 +632,15 @@ class _Scanner:
                 if any(line.kind is not LineKind.ADDED for line in parsed.lines):
                     raise MalformedEdit(ADD_WITH_OLD_LINES.format(index=index, path=path))
         return FileEdit(path, kind, hunks=hunks)
+
+
+def _short_tail(body: list[str]) -> bool:
+    """Whether the hunk ends with fewer context lines than it starts with: complete only if it
+    reaches the end of the file, which the applier checks."""
+    kinds = [line[:1] if line[:1] in ("+", "-") else " " for line in body if line[:1] != "\\"]
+    lead = next((k for k, kind in enumerate(kinds) if kind != " "), len(kinds))
+    trail = next((k for k, kind in enumerate(reversed(kinds)) if kind != " "), len(kinds))
+    return trail < lead
 
 
 def _is_body_line(line: str) -> bool:
@@ -647,6 +719,7 @@ def _to_hunk(uh: unidiff.Hunk, *, raw: _RawHunk, lines: list[str]) -> Hunk:
         reply_line=raw.start + 1,
         old_missing_newline=old_nl,
         new_missing_newline=new_nl,
+        ends_file=raw.ends_file,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.patching.tiers import Tier
+from bot.patching.tiers import Tier, indent_unit
 
 
 @dataclass(slots=True)
@@ -15,6 +15,7 @@ class Text:
     eols: list[str]
     _keys: dict[str, list[str]] = field(default_factory=dict)
     _index: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    _unit: str = ""
 
     @classmethod
     def of(cls, text: str) -> Text:
@@ -40,6 +41,18 @@ class Text:
         """The file's dominant line ending, given to every added line."""
         crlf = sum(1 for e in self.eols if e == "\r\n")
         return "\r\n" if crlf * 2 > len(self.eols) else "\n"
+
+    @property
+    def unit(self) -> str:
+        """The file's indentation unit (a tab or some spaces), in which added lines are written."""
+        if not self._unit:
+            self._unit = indent_unit(self.lines)
+        return self._unit
+
+    @property
+    def tabbed(self) -> bool:
+        """Whether any line starts with a tab."""
+        return any(line.startswith("\t") for line in self.lines)
 
     @property
     def ends_with_newline(self) -> bool:

@@ -49,6 +49,13 @@ def _compiled(source: str, *, path: str) -> ast.Module | None:
     return _parse(source, path=path, compiles=True)
 
 
+def breaks_syntax(path: str, *, original: str, result: str) -> bool:
+    """Whether a Python file that compiled before the edit no longer does."""
+    if not path.endswith(PYTHON_SUFFIXES) or _compiled(result, path=path) is not None:
+        return False
+    return _compiled(original, path=path) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class _Way:
     """One combination of the undecided hunks' ways, and the compiling file it makes."""
