@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
+import shutil
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.proposals import Proposal
+from bot.settings import DEMO_ROOT
 
-from .stage import Stage
+from .stage import SECRET, Stage
 
 REPO = "maya/ledger"
 MAINTAINER, CONTRIBUTOR, OUTSIDER = "maya", "devon", "olly"
@@ -81,6 +82,17 @@ RENAME = {
 CONFIDENCE_CONFIG = "mode: confidence\nconfidence_threshold: 0.6\n"
 FULL_AUTO_CONFIG = "mode: full_auto\nconfidence_threshold: 0.6\n"
 
+# After the story: where its records are, and how to read them with the usual commands.
+KEPT_STORE = (
+    "The bot's store is kept in {database}; read it with\n"
+    "  export EVOLVE_DATABASE_URL={url}\n"
+    "  evolve-bot journal  ·  evolve-bot stats  ·  evolve-bot rules --repo {repo}"
+)
+SERVERS_UP = (
+    "Servers are up: GitHub (sandbox) {api}  ·  control API {api}/_sandbox  ·  "
+    "bot {bot} (webhook secret {secret!r})  ·  Ctrl-C to stop"
+)
+
 
 @dataclass
 class Step:
@@ -96,13 +108,19 @@ class Step:
 class Story:
     steps: list[Step] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
+    store: str = ""  # the bot's database URL, kept after the demo
 
     @property
     def ok(self) -> bool:
         return bool(self.steps) and all(s.ok for s in self.steps)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "steps": [asdict(s) for s in self.steps], "urls": self.urls}
+        return {"ok": self.ok, "steps": [asdict(s) for s in self.steps], "urls": self.urls, "store": self.store}
+
+    def where(self) -> str:
+        """How to read the bot's store once the demo is over."""
+        database = self.store.removeprefix("sqlite+aiosqlite:///")
+        return KEPT_STORE.format(database=database, url=self.store, repo=REPO)
 
 
 class StepFailed(Exception):
@@ -285,23 +303,25 @@ def summary_table(story: Story) -> Table:
 
 
 async def run_demo(*, root: Path | None, keep: bool, console: Console | None) -> Story:
-    """Play the story; with `keep`, leave both servers up until interrupted."""
-    with tempfile.TemporaryDirectory(prefix="evolve-demo-") as tmp:
-        where = root or Path(tmp)
-        async with Stage(where, workers=2, sweep_seconds=5) as stage:
-            story = await Demo(stage, console=console).play()
-            if keep:
-                if console:
-                    console.print(summary_table(story))
-                    console.print(
-                        f"Servers are up: GitHub (sandbox) {stage.api_url}  ·  bot {stage.bot_url}  ·  "
-                        f"control API {stage.api_url}/_sandbox  ·  Ctrl-C to stop"
-                    )
-                try:
-                    await asyncio.Event().wait()
-                except asyncio.CancelledError:
-                    pass
-            return story
+    """Play the story in `root` (by default DEMO_ROOT, the last demo's folder, replaced), and keep
+    the repositories and the bot's store there; with `keep`, leave both servers up until interrupted."""
+    if root is None:
+        root = DEMO_ROOT
+        shutil.rmtree(root, ignore_errors=True)
+    async with Stage(root, workers=2, sweep_seconds=5) as stage:
+        demo = Demo(stage, console=console)
+        demo.story.store = stage.settings.database_url
+        story = await demo.play()
+        if keep:
+            if console:
+                console.print(summary_table(story))
+                console.print(story.where(), highlight=False, soft_wrap=True)
+                console.print(SERVERS_UP.format(api=stage.api_url, bot=stage.bot_url, secret=SECRET), highlight=False, soft_wrap=True)
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                pass
+        return story
 
 
 def print_json(story: Story) -> None:
