@@ -39,7 +39,7 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     where = tmp_path_factory.mktemp("demo-as-run")
     env = {k: v for k, v in os.environ.items() if k != "EVOLVE_DATABASE_URL"}
     result = subprocess.run(
-        [sys.executable, "-m", "webhooks", "demo"], capture_output=True, text=True, timeout=300, cwd=where, env={**env, "COLUMNS": "200"}
+        [sys.executable, "-m", "webhooks", "demo"], check=False, capture_output=True, text=True, timeout=300, cwd=where, env={**env, "COLUMNS": "200"}
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return where, result.stdout
@@ -52,13 +52,13 @@ def test_demo_keeps_its_store_and_says_how_to_read_it(played: tuple[Path, str]) 
     assert told, output[-2000:]
     env = {**os.environ, "EVOLVE_DATABASE_URL": told.group(1), "COLUMNS": "200"}
     for command, evidence in ((["journal"], "maya/ledger"), (["stats"], "rewrite"), (["rules", "--repo", "maya/ledger"], "")):
-        shown = subprocess.run([sys.executable, "-m", "webhooks", *command], capture_output=True, text=True, timeout=60, cwd=where, env=env)
+        shown = subprocess.run([sys.executable, "-m", "webhooks", *command], check=False, capture_output=True, text=True, timeout=60, cwd=where, env=env)
         assert shown.returncode == 0, shown.stderr
         assert evidence in shown.stdout
     assert "no store" not in shown.stdout + shown.stderr
     # Without the demo's URL, a read-only command says where the demo's store is, and creates nothing.
     bare = {k: v for k, v in os.environ.items() if k != "EVOLVE_DATABASE_URL"}
-    missing = subprocess.run([sys.executable, "-m", "webhooks", "journal"], capture_output=True, text=True, timeout=60, cwd=where, env=bare)
+    missing = subprocess.run([sys.executable, "-m", "webhooks", "journal"], check=False, capture_output=True, text=True, timeout=60, cwd=where, env=bare)
     assert missing.returncode == 2 and ".evolve/demo/bot/evolve.db" in missing.stderr
     assert not (where / ".evolve" / "evolve.db").exists()
 

@@ -88,6 +88,14 @@ KEPT_STORE = (
     "  export EVOLVE_DATABASE_URL={url}\n"
     "  evolve-bot journal  ·  evolve-bot stats  ·  evolve-bot rules --repo {repo}"
 )
+# Progress inside a step: what the story waits on now, and a reminder while a wait goes on.
+STARTING = "Starting the local GitHub and the bot…"
+INSTALLED = "the App is installed on {repo}; the bot opens its onboarding PR, and CI runs on it"
+ONBOARDING_MERGED = "@{who} merged onboarding PR #{number}; CI runs on main"
+MODE_CHOSEN = "@{who} chose `mode: confidence` on main; CI runs on main"
+STILL_WAITING = "still waiting ({seconds:.0f}s): {what}"
+WAITING_ON_NOTHING = "the bot is at work"
+STILL_WAITING_EVERY = 5.0
 SERVERS_UP = (
     "Servers are up: GitHub (sandbox) {api}  ·  control API {api}/_sandbox  ·  "
     "bot {bot} (webhook secret {secret!r})  ·  Ctrl-C to stop"
@@ -135,13 +143,29 @@ class Demo:
         self.sb = stage.sandbox
         self.console = console
         self.story = Story()
+        self._last_said = time.monotonic()
+
+    def note(self, text: str) -> None:
+        """Say what the step waits on now (CI runs take seconds each)."""
+        self._last_said = time.monotonic()
+        if self.console:
+            self.console.print(f"  [dim]·[/] {text}", highlight=False, soft_wrap=True)
+
+    async def _remind(self, started: float) -> None:
+        """While a step is quiet for a while, say what the stage is still busy with."""
+        while True:
+            await asyncio.sleep(1.0)
+            if time.monotonic() - self._last_said >= STILL_WAITING_EVERY:
+                what = await self.stage.busy() or WAITING_ON_NOTHING
+                self.note(STILL_WAITING.format(seconds=time.monotonic() - started, what=what))
 
     async def step(self, name: str, action: Callable[[], Awaitable[str]]) -> bool:
-        started = time.monotonic()
+        started = self._last_said = time.monotonic()
         step = Step(name=name)
         self.story.steps.append(step)
         if self.console:
             self.console.print(f"[bold]→[/] {name}")
+        reminder = asyncio.get_running_loop().create_task(self._remind(started)) if self.console else None
         try:
             step.detail = await action()
             step.ok = True
@@ -149,6 +173,9 @@ class Demo:
             step.detail = str(exc)
         except Exception as exc:  # a step that breaks is reported as not having happened
             step.detail = f"{type(exc).__name__}: {exc}"
+        finally:
+            if reminder:
+                reminder.cancel()
         step.seconds = round(time.monotonic() - started, 2)
         if self.console:
             mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
@@ -195,13 +222,16 @@ class Demo:
 
         async def onboarding() -> str:
             await self.stage.install(account=MAINTAINER, repos=[REPO])
+            self.note(INSTALLED.format(repo=REPO))
             await self.stage.settle()
             p = await self.proposal("onboarding")
             if p.pr_number is None or p.state not in ("testing", "passed"):
                 raise StepFailed(f"onboarding proposal is {p.state}, no PR")
             await sb.merge(REPO, p.pr_number, as_=MAINTAINER)
+            self.note(ONBOARDING_MERGED.format(who=MAINTAINER, number=p.pr_number))
             await self.stage.settle()
             await sb.push(REPO, as_=MAINTAINER, branch="main", files={".github/evolve.yml": CONFIDENCE_CONFIG}, message="evolve-bot: confidence mode")
+            self.note(MODE_CHOSEN.format(who=MAINTAINER))
             await self.stage.settle()
             return f"onboarding PR #{p.pr_number} added .github/evolve.yml; @{MAINTAINER} merged it and chose `mode: confidence`"
 
@@ -308,6 +338,8 @@ async def run_demo(*, root: Path | None, keep: bool, console: Console | None) ->
     if root is None:
         root = DEMO_ROOT
         shutil.rmtree(root, ignore_errors=True)
+    if console:
+        console.print(STARTING)
     async with Stage(root, workers=2, sweep_seconds=5) as stage:
         demo = Demo(stage, console=console)
         demo.story.store = stage.settings.database_url
