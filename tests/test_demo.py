@@ -71,3 +71,14 @@ def test_demo_shows_progress_during_its_first_step(played: tuple[Path, str]) -> 
     progress = [line for line in lines[first + 1 : done] if line.strip().startswith("·")]
     assert len(progress) >= 3, "\n".join(lines[first : done + 1])
     assert any("CI" in line for line in progress)
+
+
+def test_demo_breaks_main_by_the_rename_alone_and_counts_no_broken_base(played: tuple[Path, str]) -> None:
+    where, _ = played
+    git = where / ".evolve" / "demo" / "github" / "repos" / "maya" / "ledger.git"
+    ledger = subprocess.run(["git", f"--git-dir={git}", "show", "main:ledger.py"], check=True, capture_output=True, text=True).stdout
+    # The contributor renamed total() on top of main: the merged rewrite (`is None`) still stands.
+    assert "def grand_total(" in ledger and "entry is None" in ledger and "== None" not in ledger
+    env = {**os.environ, "EVOLVE_DATABASE_URL": f"sqlite+aiosqlite:///{where / '.evolve/demo/bot/evolve.db'}", "COLUMNS": "200"}
+    stats = subprocess.run([sys.executable, "-m", "webhooks", "stats"], check=True, capture_output=True, text=True, cwd=where, env=env).stdout
+    assert "learned_rule" not in stats and "failed CI" not in stats, stats

@@ -71,12 +71,14 @@ FILES = {
     ),
 }
 
-# Devon's change on the default branch: `total` becomes `grand_total`, every caller updated.
+# Devon's change on the default branch: `total` becomes `grand_total`, every caller updated,
+# made on main as it stands (the bot's merged rewrite stays).
 RENAME = {
-    "ledger.py": FILES["ledger.py"].replace("def total(", "def grand_total("),
-    "test_ledger.py": FILES["test_ledger.py"]
-    .replace("import describe, legacy_total, total", "import describe, grand_total, legacy_total")
-    .replace("assert total([1, 2, 3])", "assert grand_total([1, 2, 3])"),
+    "ledger.py": (("def total(", "def grand_total("),),
+    "test_ledger.py": (
+        ("import describe, legacy_total, total", "import describe, grand_total, legacy_total"),
+        ("assert total([1, 2, 3])", "assert grand_total([1, 2, 3])"),
+    ),
 }
 
 CONFIDENCE_CONFIG = "mode: confidence\nconfidence_threshold: 0.6\n"
@@ -200,6 +202,21 @@ class Demo:
         await self.sb.comment(REPO, number, as_=who, body=body)
         await self.stage.settle()
 
+    async def renamed_on_main(self) -> dict[str, str]:
+        """The files RENAME edits, as main holds them now, with its edits made."""
+        git = self.sb.repo(REPO).git
+        main = await git.resolve("refs/heads/main")
+        files = {}
+        for path, edits in RENAME.items():
+            text = ((await git.read_file(main, path)) if main else None) or b""
+            content = text.decode()
+            for old, new in edits:
+                if old not in content:
+                    raise StepFailed(f"{path} on main no longer has {old!r} to rename")
+                content = content.replace(old, new)
+            files[path] = content
+        return files
+
     def pull(self, number: int) -> Any:
         return self.sb.pull(self.sb.repo(REPO), number)
 
@@ -273,7 +290,7 @@ class Demo:
                 await asyncio.sleep(0.02)
             else:
                 raise StepFailed("the bot never opened the legacy_total rewrite")
-            await sb.push(REPO, as_=CONTRIBUTOR, branch="main", files=RENAME, message="Rename total() to grand_total()")
+            await sb.push(REPO, as_=CONTRIBUTOR, branch="main", files=await self.renamed_on_main(), message="Rename total() to grand_total()")
             await self.stage.settle(timeout=180)
             original = await self.stage.store.proposals.get(opened[0].id)
             revert = next((p for p in await self.proposals() if p.kind == "revert"), None)
