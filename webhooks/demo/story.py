@@ -24,6 +24,23 @@ MAINTAINER, CONTRIBUTOR, OUTSIDER = "maya", "devon", "olly"
 
 FILES = {
     "README.md": "# ledger\n\nSmall bookkeeping helpers.\n",
+    # The repository's own CI, which the sandbox runs as GitHub Actions would (its `run:` steps).
+    ".github/workflows/ci.yml": (
+        "name: CI\n"
+        "on:\n"
+        "  push:\n"
+        "    branches: [main]\n"
+        "  pull_request:\n"
+        "jobs:\n"
+        "  tests:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        "      - uses: actions/setup-python@v5\n"
+        "        with:\n"
+        '          python-version: "3.12"\n'
+        "      - run: python -m pytest -q\n"
+    ),
     "ledger.py": (
         "def total(amounts):\n"
         "    return sum(amounts)\n"
@@ -232,7 +249,7 @@ class Demo:
         sb = self.sb
         for login in (MAINTAINER, CONTRIBUTOR, OUTSIDER):
             sb.add_user(login)
-        await sb.create_repo(REPO, files=FILES, default_branch="main", ci_command="python -m pytest -q")
+        await sb.create_repo(REPO, files=FILES, default_branch="main", required_checks=["tests"])
         sb.grant(REPO, CONTRIBUTOR, "write")
         sb.grant(REPO, OUTSIDER, "read")
         self.story.urls = {"github": self.stage.api_url, "bot": self.stage.bot_url, "repository": f"{self.stage.api_url}/{REPO}"}
