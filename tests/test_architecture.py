@@ -57,7 +57,6 @@ SANDBOX_CLI_MOUNT = ("webhooks.cli", "bot.sandbox.cli")
 INTAKE = ("webhooks.app", "webhooks.routes", "webhooks.worker")
 
 
-
 # --- the graph --------------------------------------------------------------------------------
 
 
@@ -225,14 +224,13 @@ def test_no_import_cycles() -> None:
     assert found == {}
 
 
-
 def test_tests_share_helpers_not_each_other() -> None:
     """Tests import tests/helpers/ and get fixtures from conftest.py; never a test module or conftest."""
     tests = module_files(ROOT, ["tests"])
     offenders = {
         name: sorted(bad)
         for name, path in tests.items()
-        if (bad := {m for m in imported_names(name, path) if m in tests and (m.split(".")[-1].startswith("test_") or m == "tests.conftest")})
+        if (bad := {m for m in imported_names(name, path) if m in tests and (m.split(".")[-1].startswith("test_") or m.split(".")[-1].startswith("conftest"))})
     }
     assert offenders == {}
 

@@ -14,7 +14,7 @@ from bot.sandbox.auth import (
     NOT_ACCESSIBLE,
     generate_key_pair,
 )
-from tests.conftest_sandbox import World, app_jwt
+from tests.helpers.sandbox_world import World, app_jwt
 
 async def test_app_endpoints_take_a_valid_jwt(world: World) -> None:
     bearer = {"Authorization": f"Bearer {app_jwt(world.app)}"}

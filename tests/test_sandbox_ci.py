@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.sandbox import Sandbox
 from bot.sandbox.ci import run_ci_command, tail
 from bot.sandbox.git import GitRepository, Identity, TreeChange
-from tests.conftest_sandbox import FAILING_TEST, PASSING_TEST, Receiver, World
+from tests.helpers.sandbox_world import FAILING_TEST, PASSING_TEST, Receiver, World
 
 
 async def test_push_to_default_branch_runs_ci_and_reports_success(world: World, receiver: Receiver) -> None:

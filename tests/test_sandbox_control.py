@@ -6,7 +6,7 @@ import httpx
 
 from bot.sandbox import Sandbox
 from bot.sandbox.workflows import ci_workflow
-from tests.conftest_sandbox import PASSING_TEST, WEBHOOK_SECRET, Receiver, app_jwt
+from tests.helpers.sandbox_world import PASSING_TEST, WEBHOOK_SECRET, Receiver, app_jwt
 
 
 async def test_a_whole_story_over_http(sandbox: Sandbox, receiver: Receiver) -> None:

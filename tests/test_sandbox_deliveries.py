@@ -6,7 +6,7 @@ import socket
 
 from bot.sandbox import Sandbox
 from bot.sandbox.deliveries import STATUS_CONNECT_FAILED, STATUS_OK
-from tests.conftest_sandbox import WEBHOOK_SECRET, Receiver, World
+from tests.helpers.sandbox_world import WEBHOOK_SECRET, Receiver, World
 
 def closed_port() -> int:
     with socket.socket() as sock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from githubkit.webhooks import parse_obj
 
-from tests.conftest_sandbox import Receiver, World, webhook_validator
+from tests.helpers.sandbox_world import Receiver, World, webhook_validator
 
 
 EXPECTED = {

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bot.sandbox.faults import FaultPlan
-from tests.conftest_sandbox import Receiver, World
+from tests.helpers.sandbox_world import Receiver, World
 
 async def test_server_error_hits_only_the_matching_endpoint_and_only_once(world: World) -> None:
     world.sb.faults.add("error", method="GET", path="/repos/*/*/pulls", status=502)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.sandbox import Sandbox
-from tests.conftest_sandbox import World
+from tests.helpers.sandbox_world import World
 
 
 PR_QUERY = """

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest_sandbox import FAILING_TEST, OpenApi, World, app_jwt
+from tests.helpers.sandbox_world import FAILING_TEST, OpenApi, World, app_jwt
 
 
 

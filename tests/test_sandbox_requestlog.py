@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.sandbox.requestlog import RequestLog, RequestRecord
-from tests.conftest_sandbox import World, app_jwt
+from tests.helpers.sandbox_world import World, app_jwt
 
 async def test_counts_per_endpoint_and_installation(world: World) -> None:
     world.sb.requests.clear()

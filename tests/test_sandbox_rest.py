@@ -11,7 +11,7 @@ from githubkit import AppAuthStrategy, GitHub
 from githubkit.cache import MemCacheStrategy
 from githubkit.exception import RequestFailed
 
-from tests.conftest_sandbox import World
+from tests.helpers.sandbox_world import World
 
 def git_show(world: World, spec: str) -> str:
     repo = world.sb.repo("alice/demo")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.sandbox import ApiError, Sandbox
-from tests.conftest_sandbox import Receiver, World
+from tests.helpers.sandbox_world import Receiver, World
 
 async def test_set_up_mistakes_are_refused(sandbox: Sandbox) -> None:
     sandbox.add_user("alice")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot import proposals as pr
+from bot import proposals as lifecycle
 from bot.sandbox import Sandbox
 from bot.sandbox.model import CheckRun, Issue, IssueComment
 from bot.store.deliveries import FAILED
@@ -112,22 +112,22 @@ class Scene:
     async def branch_exists(self, branch: str) -> bool:
         return await self.sandbox.repo(self.repo).git.ref(f"refs/heads/{branch}") is not None
 
-    async def proposals(self) -> list[pr.Proposal]:
+    async def proposals(self) -> list[lifecycle.Proposal]:
         """Oldest first."""
         return list(reversed(await self.stage.store.proposals.find(self.repo)))
 
-    async def only_proposal(self) -> pr.Proposal:
+    async def only_proposal(self) -> lifecycle.Proposal:
         found = await self.proposals()
         assert len(found) == 1, [(p.id, p.state) for p in found]
         return found[0]
 
-    async def journal(self, proposal: pr.Proposal | None = None) -> list[Any]:
+    async def journal(self, proposal: lifecycle.Proposal | None = None) -> list[Any]:
         return await self.stage.store.journal.entries(
             repository=self.repo, proposal_id=proposal.id if proposal else None, limit=1000
         )
 
 
-def states(proposal: pr.Proposal) -> list[str]:
+def states(proposal: lifecycle.Proposal) -> list[str]:
     return [step.state for step in proposal.history]
 
 
