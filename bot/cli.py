@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import DEMO_DATABASE, SettingsError, load_settings
 from bot.store import Store
 from bot.store.engine import StoreError
 
@@ -24,6 +24,12 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
+# Said after a missing store: where else the records may be.
+OTHER_STORES = (
+    "; EVOLVE_DATABASE_URL picks the store to read "
+    f"(`evolve-bot demo` keeps its own: EVOLVE_DATABASE_URL=sqlite+aiosqlite:///{DEMO_DATABASE})"
+)
+
 
 def fail(message: str, *, code: int = 2) -> typer.Exit:
     """Print one readable error line and return the Exit to raise."""
@@ -32,11 +38,15 @@ def fail(message: str, *, code: int = 2) -> typer.Exit:
 
 
 async def open_store() -> Store:
+    """The store the read-only commands read; one that does not exist is an error, never created."""
     try:
         settings = load_settings()
-        return await Store.open(settings.database_url)
-    except (SettingsError, StoreError) as exc:
+    except SettingsError as exc:
         raise fail(str(exc)) from exc
+    try:
+        return await Store.open(settings.database_url, create=False)
+    except StoreError as exc:
+        raise fail(f"{exc}{OTHER_STORES}") from exc
 
 
 @app.command()

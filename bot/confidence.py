@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot import proposals as lifecycle
-from bot.proposals import Evidence, Proposal
+from bot.proposals import Evidence, Proposal, Step
 
 # Outcome reasons: short enough for a table cell, specific enough for the Reflector to count.
 MERGED = "merged and not reverted"
@@ -151,7 +151,9 @@ def outcome_of(
         return outcome(False, _last_step_at(proposal, lifecycle.REVERTED) or last_at, REVERTED)
     if proposal.state == lifecycle.CLOSED:
         closed_at = _last_step_at(proposal, lifecycle.CLOSED) or last_at
-        if _closed_after_ci_failed(proposal):
+        if failed := _closed_after_ci_failed(proposal):
+            if lifecycle.BASE_WAS_FAILING in failed.reason:
+                return None  # the base was broken already: no fault of this proposal's kind
             return outcome(False, closed_at, CI_FAILED)
         # The bot closes its own PR when a newer proposal supersedes it: nobody said no.
         if proposal.closed_by_human is not False:
@@ -173,17 +175,17 @@ def _last_step_at(proposal: Proposal, state: str) -> dt.datetime | None:
     return next((s.at for s in reversed(proposal.history) if s.state == state), None)
 
 
-def _closed_after_ci_failed(proposal: Proposal) -> bool:
-    """Was the last CI verdict before the (last) close a failure?"""
+def _closed_after_ci_failed(proposal: Proposal) -> Step | None:
+    """The failing verdict that was the last before the (last) close, if it was one."""
     steps = list(proposal.history)
     close = max((i for i, s in enumerate(steps) if s.state == lifecycle.CLOSED), default=len(steps))
     verdicts = (lifecycle.PASSED, lifecycle.FAILED, lifecycle.UNTESTED)
     for step in reversed(steps[:close]):
         if step.state in verdicts:
-            return step.state == lifecycle.FAILED
+            return step if step.state == lifecycle.FAILED else None
         if step.state == lifecycle.PR_OPEN:
-            return False  # the verdicts before that belong to an earlier head
-    return False
+            return None  # the verdicts before that belong to an earlier head
+    return None
 
 
 @dataclass(frozen=True, slots=True)

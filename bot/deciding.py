@@ -260,10 +260,11 @@ class AfterVerdict:
     last: Move | None = None
 
 
-def after_verdict(proposal: Proposal, verdict: Verdict, *, config_valid: bool) -> AfterVerdict:
+def after_verdict(proposal: Proposal, verdict: Verdict, *, config_valid: bool, base_failing: bool = False) -> AfterVerdict:
     """A bot PR's next state from its head's verdict: merged only in full_auto (auto_merge set),
     never once a person pushed to it; a failure is the bot's to fix or close, unless a person
-    pushed (then the verdict is theirs to act on)."""
+    pushed (then the verdict is theirs to act on). A failure while the PR's base was failing CI
+    already (`base_failing`) says so: it is the base's, not the proposal's."""
     if verdict.state == "pending":
         return AfterVerdict()
     moves: list[Move] = []
@@ -281,15 +282,11 @@ def after_verdict(proposal: Proposal, verdict: Verdict, *, config_valid: bool) -
             return AfterVerdict(tuple(moves), MERGE if config_valid else LEAVE_TO_PEOPLE)
         return AfterVerdict(tuple(moves))
     if verdict.state == "failed":
-        moves.append(
-            Move(
-                lifecycle.FAILED,
-                verdict.describe(),
-                f"CI failed on {sha}: {verdict.describe()}",
-                "outcome.ci_failed",
-                {"failing": [c.name for c in verdict.failing]},
-            )
-        )
+        why = f"{verdict.describe()}; {lifecycle.BASE_WAS_FAILING}" if base_failing else verdict.describe()
+        data: dict[str, Any] = {"failing": [c.name for c in verdict.failing]}
+        if base_failing:
+            data["base_failing"] = True
+        moves.append(Move(lifecycle.FAILED, why, f"CI failed on {sha}: {why}", "outcome.ci_failed", data))
         return AfterVerdict(tuple(moves), WAIT if proposal.human_pushed else FIX_OR_CLOSE)
     if verdict.state == "untested" and state != lifecycle.UNTESTED:
         last = Move(

@@ -43,6 +43,10 @@ MERGED = "merged"
 CLOSED = "closed"
 REVERTED = "reverted"
 
+# Said in a FAILED step's reason when the PR's base was failing its CI already: the failure is
+# the base's, and counts against no proposal kind (see confidence.outcome_of).
+BASE_WAS_FAILING = "its base was failing CI already"
+
 STATES = (
     PROPOSED, SUGGESTED, ASKED, SKIPPED, HELD, PATCHING, PR_OPEN, TESTING,
     PASSED, FAILED, UNTESTED, MERGED, CLOSED, REVERTED,

@@ -9,6 +9,9 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///.evolve/evolve.db"
+# Where `evolve-bot demo` keeps its sandbox and its bot's store (replaced by the next demo).
+DEMO_ROOT = Path(".evolve/demo")
+DEMO_DATABASE = DEMO_ROOT / "bot" / "evolve.db"
 
 MISSING_SECRET = (
     "WEBHOOK_SECRET is not set. Set it to the webhook secret of your GitHub App, "

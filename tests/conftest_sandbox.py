@@ -51,6 +51,7 @@ async def world(sandbox: Sandbox, receiver: Receiver) -> AsyncIterator[World]:
         "alice/demo",
         files={"README.md": "# demo\n", "calc.py": "def add(a, b):\n    return a + b\n", "test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n"},
         private=True,
+        ci_command="python -m pytest -q",
     )
     sandbox.grant("alice/demo", "bob", "write")
     installation = await sandbox.install(app, account="alice", repos=["alice/demo"])

@@ -80,7 +80,7 @@ def sub(a, b):
 async def setup(stage: Stage) -> int:
     sb = stage.sandbox
     sb.add_user("maya")
-    await sb.create_repo(REPO, files=FILES)
+    await sb.create_repo(REPO, files=FILES, ci_command="python -m pytest -q")
     await stage.install(account="maya", repos=[REPO])
     await sb.push(REPO, as_="maya", branch="talk", files={"NOTES.md": "notes\n"})
     pull = await sb.open_pull_request(REPO, as_="maya", head="talk", title="Talk to the bot here")

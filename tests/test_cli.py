@@ -81,7 +81,20 @@ def test_replay_bad_file(env: Path, content: str | None, message: str) -> None:
     assert message in result.output
 
 
+def make_store(url: str | None = None) -> None:
+    import asyncio
+
+    from bot.settings import load_settings
+    from bot.store import Store
+
+    async def create() -> None:
+        await (await Store.open(url or load_settings().database_url)).close()
+
+    asyncio.run(create())
+
+
 def test_empty_journal_says_so(env: Path) -> None:
+    make_store()
     result = runner.invoke(app, ["journal"])
     assert result.exit_code == 0
     assert "journal is empty" in result.output
@@ -119,6 +132,7 @@ def test_worker_drains_what_serve_stored(env: Path) -> None:
 
 
 def test_stats_on_an_empty_store_says_so(env: Path) -> None:
+    make_store()
     result = runner.invoke(app, ["stats"])
     assert result.exit_code == 0
     assert "no" in result.output.lower() and "outcome" in result.output.lower()
@@ -165,9 +179,21 @@ def test_rules_lists_learned_rules_with_their_examples(env: Path) -> None:
             await store.learning.add_example("o/r", ex, origin=f"s:{n}")
         await store.close()
 
+    make_store()
     assert "No review examples" in runner.invoke(app, ["rules", "--repo", "o/r"]).output
     asyncio.run(seed())
     result = runner.invoke(app, ["rules", "--repo", "o/r"])
     assert result.exit_code == 0, result.output
     assert "$A == None" in result.output and "kept" in result.output
     assert result.output.count("example:") == 2 and "not proposed yet" in result.output
+
+
+@pytest.mark.parametrize("command", [["journal"], ["stats"], ["rules", "--repo", "o/r"]])
+def test_read_only_commands_never_create_a_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("EVOLVE_DATABASE_URL", raising=False)
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2
+    assert "no store at .evolve/evolve.db" in result.output
+    assert "EVOLVE_DATABASE_URL" in result.output and ".evolve/demo/bot/evolve.db" in result.output
+    assert not (tmp_path / ".evolve").exists()

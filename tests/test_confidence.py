@@ -121,6 +121,17 @@ def test_closed_after_ci_failed_is_a_ci_failure_not_a_persons_no() -> None:
     assert not result.people_said_no
 
 
+def test_a_failure_on_a_broken_base_counts_against_no_kind() -> None:
+    closed = walk(
+        proposal("learned_rule", rule="r1"),
+        *OPENED,
+        (p.FAILED, T0 + DAY, f"1 of 1 required checks failed: ci; {p.BASE_WAS_FAILING}"),
+        (p.CLOSED, T0 + DAY, "regression: ci failed"),
+        closed_by_human=False,
+    )
+    assert c.outcome_of(closed, now=T0 + 3 * DAY, settle_days=7) is None
+
+
 def test_a_failure_fixed_by_a_later_push_does_not_count_as_ci_failed() -> None:
     steps = (
         *OPENED,

@@ -250,6 +250,15 @@ def test_failed_is_fixed_or_closed_unless_a_person_pushed() -> None:
     assert deciding.after_verdict(in_testing(human_pushed=True), FAILED, config_valid=True).then == deciding.WAIT
 
 
+def test_a_failure_on_a_failing_base_says_so() -> None:
+    plan = deciding.after_verdict(in_testing(), FAILED, config_valid=True, base_failing=True)
+    [move] = plan.moves
+    assert move.to == lifecycle.FAILED and lifecycle.BASE_WAS_FAILING in move.reason
+    assert move.data == {"failing": ["ci"], "base_failing": True}
+    alone = deciding.after_verdict(in_testing(), FAILED, config_valid=True)
+    assert lifecycle.BASE_WAS_FAILING not in alone.moves[0].reason
+
+
 def test_untested_is_said_once() -> None:
     plan = deciding.after_verdict(in_testing(), UNTESTED, config_valid=True)
     assert plan.moves == () and plan.then == deciding.MARK_UNTESTED

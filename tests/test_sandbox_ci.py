@@ -9,6 +9,7 @@ from bot.sandbox.ci import run_ci_command, tail
 from bot.sandbox.git import GitRepository, Identity, TreeChange
 from tests.helpers.sandbox_world import FAILING_TEST, PASSING_TEST, Receiver, World
 
+
 async def test_push_to_default_branch_runs_ci_and_reports_success(world: World, receiver: Receiver) -> None:
     sha = await world.sb.push("alice/demo", as_="bob", branch="main", files={"test_more.py": PASSING_TEST})
     run = await world.sb.wait_ci("alice/demo", sha)
@@ -87,3 +88,64 @@ def test_tail_keeps_the_end_of_long_output() -> None:
     text = "\n".join(f"line {n}" for n in range(1000))
     kept = tail(text)
     assert kept.endswith("line 999") and "line 0\n" not in kept
+
+
+WORKFLOW = """\
+name: checks
+on:
+  push:
+    branches: [main]
+  pull_request:
+jobs:
+  test:
+    name: tests
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with: {python-version: "3.12"}
+      - uses: actions/cache@v4
+      - name: say hello
+        run: cat hello.txt
+      - run: |
+          echo "step two"
+          exit 3
+      - run: echo never
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo lint
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo release
+"""
+RELEASE = "name: release\non:\n  push:\n    branches: [release/**]\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo publish\n"
+PR_ONLY = "on: pull_request\njobs:\n  review:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo reviewed\n"
+
+
+async def test_ci_runs_the_run_steps_of_the_workflow_jobs_the_event_triggers(sandbox: Sandbox) -> None:
+    files = {"hello.txt": "hello from the checkout\n", ".github/workflows/checks.yml": WORKFLOW,
+             ".github/workflows/release.yml": RELEASE, ".github/workflows/pr.yaml": PR_ONLY}  # fmt: skip
+    await sandbox.create_repo("alice/flows", files=files, ci_command=None)
+    sha = await sandbox.push("alice/flows", as_="alice", branch="main", files={"b.txt": "b\n"})
+    await sandbox.ci_queue.wait((sandbox.repo("alice/flows").id, sha), 60)
+    runs = {r.name: r for r in sandbox.world.check_runs.values() if r.head_sha == sha}
+    # Named after the job as GitHub does; the release branch filter and the pull_request-only
+    # workflow start nothing on a push to main.
+    assert set(runs) == {"tests", "lint", "release"}
+    tests = runs["tests"]
+    assert tests.conclusion == "failure"
+    summary = tests.output["summary"]
+    assert "hello from the checkout" in summary and "step two" in summary and "```\nnever" not in summary
+    assert "Run echo never: not run (an earlier step failed)" in summary
+    assert "actions/checkout@v4" in summary and "actions/cache@v4: not run" in summary
+    assert "exit 3" in tests.output["title"]
+    assert runs["release"].conclusion == "success"
+
+
+async def test_a_repository_without_a_workflow_gets_no_ci(sandbox: Sandbox) -> None:
+    await sandbox.create_repo("alice/bare", files={"a.txt": "a\n"})
+    sha = await sandbox.push("alice/bare", as_="alice", branch="main", files={"b.txt": "b\n", "test_b.py": "def test_b():\n    pass\n"})
+    await sandbox.ci_queue.wait((sandbox.repo("alice/bare").id, sha), 60)
+    assert not [r for r in sandbox.world.check_runs.values() if r.head_sha == sha]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 
 from bot.sandbox import Sandbox
+from bot.sandbox.workflows import ci_workflow
 from tests.helpers.sandbox_world import PASSING_TEST, WEBHOOK_SECRET, Receiver, app_jwt
+
 
 async def test_a_whole_story_over_http(sandbox: Sandbox, receiver: Receiver) -> None:
     async with sandbox.serve() as url, httpx.AsyncClient(base_url=url, timeout=60) as http:
@@ -18,7 +20,7 @@ async def test_a_whole_story_over_http(sandbox: Sandbox, receiver: Receiver) -> 
         await call("POST", "/users", login="bob")
         app = (await call("POST", "/apps", slug="evolve", webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET)).json()
         assert "BEGIN RSA PRIVATE KEY" in app["private_key_pem"]
-        await call("POST", "/repos", full_name="alice/demo", files={"test_ok.py": PASSING_TEST}, private=True)
+        await call("POST", "/repos", full_name="alice/demo", files={"test_ok.py": PASSING_TEST, ".github/workflows/ci.yml": ci_workflow("python -m pytest -q")}, private=True)
         await call("POST", "/repos/alice/demo/collaborators", login="bob", permission="write")
         inst = (await call("POST", "/installations", app_id=app["id"], account="alice", repos=["alice/demo"])).json()
         sha = (await call("POST", "/repos/alice/demo/push", **{"as": "bob", "branch": "feature", "files": {"a.txt": "a\n"}, "message": "Add a"})).json()["sha"]

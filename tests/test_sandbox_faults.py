@@ -95,7 +95,8 @@ async def test_webhooks_delayed_duplicated_and_reordered(world: World, receiver:
     await sb.wait_deliveries()
     receiver.got.clear()
     sb.faults.webhooks.duplicate_next = 1
-    await sb.push("alice/demo", as_="bob", branch="main", files={"a.txt": "1\n"}, message="dup")
+    dup_sha = await sb.push("alice/demo", as_="bob", branch="main", files={"a.txt": "1\n"}, message="dup")
+    await sb.wait_ci("alice/demo", dup_sha)  # its check runs' webhooks are not the ones reordered below
     await sb.wait_deliveries()
     dup = [r for r in receiver.events("push")]
     assert [r.payload["head_commit"]["message"] for r in dup] == ["dup", "dup"]

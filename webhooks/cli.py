@@ -185,7 +185,9 @@ def sandbox_serve(
 def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (and nothing else).")] = False,
     keep: Annotated[bool, typer.Option("--keep", help="Leave the sandbox and the bot running afterwards.")] = False,
-    root: Annotated[Path | None, typer.Option(help="Keep the sandbox's repositories and the bot's store here.")] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="Keep the sandbox's repositories and the bot's store here (default .evolve/demo, replaced).")
+    ] = None,
 ) -> None:
     """Play the whole loop on a local GitHub: onboarding, a rewrite PR, CI, merge, a regression reverted."""
     from .demo import print_json, run_demo, summary_table
@@ -198,6 +200,7 @@ def demo(
         print_json(story)
     elif not keep:
         console.print(summary_table(story))
+        console.print(story.where(), highlight=False, soft_wrap=True)
     if not story.ok:
         raise typer.Exit(1)
 

@@ -46,7 +46,13 @@ async def judge(loop: Loop, repo: Repo, proposal: Proposal) -> Proposal:
         None,
     )
     verdict = await verdict_for(loop, repo, proposal.head_sha, since=since)
-    plan = deciding.after_verdict(proposal, verdict, config_valid=repo.config_error is None)
+    base_failing = False
+    if verdict.state == "failed" and proposal.base_sha:
+        # Was the base broken already? Then the failure is not this proposal's (nor its kind's).
+        base_failing = (await verdict_for(loop, repo, proposal.base_sha, since=None)).state == "failed"
+    plan = deciding.after_verdict(
+        proposal, verdict, config_valid=repo.config_error is None, base_failing=base_failing
+    )
     for move in plan.moves:
         proposal = await loop.advance(
             proposal, move.to, reason=move.reason, message=move.message, kind=move.kind, data=move.data

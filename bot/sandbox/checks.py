@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.sandbox import events as hooks
 from bot.sandbox import shapes
-from bot.sandbox.ci import CHECK_NAME, run_ci_command
+from bot.sandbox.ci import run_workflow_job
 from bot.sandbox.model import (
     Account,
     App,
@@ -20,6 +20,7 @@ from bot.sandbox.model import (
     validation_failed,
 )
 from bot.sandbox.state import SandboxState
+from bot.sandbox.workflows import WORKFLOWS_DIR, WorkflowJob, is_workflow, jobs_for
 
 
 class Checks(SandboxState):
@@ -185,28 +186,52 @@ class Checks(SandboxState):
     # -- CI -----------------------------------------------------------------------------------
 
     def start_ci(self, repo: Repo, sha: str, *, branch: str | None, before: str | None) -> None:
-        if not self.ci_enabled or not repo.ci_command:
+        """Run the workflow jobs the commit's push (and the pull requests it heads) trigger; a
+        commit without a workflow gets no CI, as on GitHub."""
+        if not self.ci_enabled:
             return
-        command, timeout = repo.ci_command, repo.ci_timeout
+        timeout = repo.ci_timeout
         ci_app = self._ci_app
 
         async def job() -> None:
+            jobs = await self._triggered_jobs(repo, sha, branch=branch)
+            if not jobs:
+                return
             suite = self._suite_for(repo, ci_app, sha, before=before, branch=branch)
-            run = await self.create_check_run(repo, app=ci_app, name=CHECK_NAME, head_sha=sha, status="queued")
-            await self.update_check_run(run, sender=ci_app.bot, status="in_progress", started_at=utcnow())
             del suite
-            outcome = await run_ci_command(repo.git, sha=sha, ref=f"refs/heads/{branch}" if branch else None, command=command, timeout=timeout)
-            await self.update_check_run(
-                run,
-                sender=ci_app.bot,
-                conclusion=outcome.conclusion,
-                output={"title": outcome.title, "summary": outcome.summary},
-            )
+            runs = [await self.create_check_run(repo, app=ci_app, name=j.name, head_sha=sha, status="queued") for j in jobs]
+            for run, workflow_job in zip(runs, jobs, strict=True):
+                await self.update_check_run(run, sender=ci_app.bot, status="in_progress", started_at=utcnow())
+                ref = f"refs/heads/{branch}" if branch else None
+                outcome = await run_workflow_job(repo.git, sha=sha, ref=ref, job=workflow_job, timeout=timeout)
+                await self.update_check_run(
+                    run,
+                    sender=ci_app.bot,
+                    conclusion=outcome.conclusion,
+                    output={"title": outcome.title, "summary": outcome.summary},
+                )
 
         self.ci_queue.submit((repo.id, sha), job)
 
+    async def _triggered_jobs(self, repo: Repo, sha: str, *, branch: str | None) -> list[WorkflowJob]:
+        folder = await repo.git.entry_at(sha, WORKFLOWS_DIR)
+        entries = await repo.git.list_tree(folder.sha) if folder is not None and folder.type == "tree" else []
+        workflows = {}
+        for entry in entries:
+            path = f"{WORKFLOWS_DIR}/{entry.path}"
+            if entry.type == "blob" and is_workflow(path):
+                workflows[path] = (await repo.git.read_blob(entry.sha)).decode(errors="replace")
+        if not workflows:
+            return []
+        jobs = jobs_for(workflows, event="push", branch=branch) if branch else []
+        for item in repo.pulls():
+            if item.state == "open" and item.pull and item.pull.head_sha == sha:
+                jobs += jobs_for(workflows, event="pull_request", branch=item.pull.base_ref)
+        seen: set[tuple[str, str]] = set()
+        return [j for j in jobs if (j.workflow, j.name) not in seen and not seen.add((j.workflow, j.name))]
+
     async def wait_ci(self, repo: str | Repo, sha: str, *, timeout: float = 120.0) -> CheckRun:
-        """Wait for the built-in CI on `sha` to complete; returns its `ci` check run."""
+        """Wait for the built-in CI on `sha` to complete; returns its first job's check run."""
         the_repo = self.repo(repo)
         await self.ci_queue.wait((the_repo.id, sha), timeout)
         run = next(
@@ -214,5 +239,5 @@ class Checks(SandboxState):
             None,
         )
         if run is None:
-            raise LookupError(f"CI for {sha} finished without a check run")
+            raise LookupError(f"CI for {sha} ran no workflow job (does the repository have .github/workflows/?)")
         return run

@@ -1,4 +1,5 @@
-"""Sandbox CI: runs a repository's test command on a clean checkout and reports a `ci` check run."""
+"""Sandbox CI: runs a repository's workflow jobs (their `run:` steps) on a clean checkout, each
+reported as a check run named after the job."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.sandbox.git import GitRepository
+from bot.sandbox.workflows import WorkflowJob
 
 CHECK_NAME = "ci"
 OUTPUT_TAIL_LINES = 40
@@ -20,6 +22,11 @@ TITLE_PASSED = "`{command}` passed"
 TITLE_FAILED = "`{command}` failed (exit {code})"
 TITLE_TIMED_OUT = "`{command}` timed out after {timeout:g}s"
 TITLE_ERRORED = "`{command}` could not run"
+TITLE_INVALID = "the workflow could not be read"
+STEP_DONE = "{uses}: taken as done (a clean checkout, with the sandbox's Python)"
+STEP_NOT_RUN = "{uses}: not run (the sandbox runs only `run:` steps)"
+TITLE_NOTHING_RUN = "no `run:` step to run"
+STEP_SKIPPED = "{name}: not run (an earlier step failed)"
 # Variables the outer test session sets that must not leak into the repository's own run.
 LEAKY_PREFIXES = ("PYTEST_", "COV_CORE_")
 
@@ -86,6 +93,67 @@ async def run_ci_command(git: GitRepository, *, sha: str, ref: str | None, comma
     if code == 0:
         return CiOutcome("success", 0, TITLE_PASSED.format(command=command), summary, time.perf_counter() - started)
     return CiOutcome("failure", code, TITLE_FAILED.format(command=command, code=code), summary, time.perf_counter() - started)
+
+
+async def run_workflow_job(git: GitRepository, *, sha: str, ref: str | None, job: WorkflowJob, timeout: float) -> CiOutcome:
+    """Run `job`'s `run:` steps in order on a clean checkout of `sha` (bash -e, as GitHub's
+    default shell), stopping at the first failure; the summary says what each step did."""
+    started = time.perf_counter()
+    if job.error:
+        return CiOutcome("failure", None, TITLE_INVALID, job.error, 0.0)
+    said: list[str] = []
+    last: CiOutcome | None = None
+    async with git.worktree(sha) as work:
+        for step in job.steps:
+            if last is not None and last.conclusion != "success":
+                said.append(STEP_SKIPPED.format(name=step.name))
+                continue
+            if step.uses is not None:
+                said.append((STEP_DONE if step.taken_as_done else STEP_NOT_RUN).format(uses=step.uses))
+                continue
+            assert step.run is not None
+            left = timeout - (time.perf_counter() - started)
+            last = await _run_step(work, step.run, step.working_directory, dict(job.env + step.env), sha=sha, ref=ref, timeout=max(left, 0.1))
+            said.append(f"{step.name}:\n{last.summary}")
+    summary = "\n\n".join(said)
+    if last is None:
+        return CiOutcome("success", 0, TITLE_NOTHING_RUN, summary, time.perf_counter() - started)
+    return CiOutcome(last.conclusion, last.exit_code, last.title, summary, time.perf_counter() - started)
+
+
+async def _run_step(
+    work: Path, command: str, directory: str | None, env: dict[str, str], *, sha: str, ref: str | None, timeout: float
+) -> CiOutcome:
+    started = time.perf_counter()
+    cwd = (work / directory) if directory else work
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            "bash", "-e", "-c", command,
+            cwd=cwd,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env={**command_env(sha=sha, ref=ref), **env},
+            start_new_session=True,
+        )  # fmt: skip
+    except OSError as exc:
+        return CiOutcome("failure", None, TITLE_ERRORED.format(command=command.strip()), str(exc), 0.0)
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except asyncio.CancelledError:
+        _kill_group(proc.pid)
+        await proc.wait()
+        raise
+    except TimeoutError:
+        _kill_group(proc.pid)
+        out, _ = await proc.communicate()
+        title = TITLE_TIMED_OUT.format(command=command.strip(), timeout=timeout)
+        return CiOutcome("timed_out", None, title, "```\n" + tail(out.decode(errors="replace")) + "\n```", time.perf_counter() - started)
+    code = proc.returncode or 0
+    summary = "```\n" + tail(out.decode(errors="replace")) + "\n```"
+    if code == 0:
+        return CiOutcome("success", 0, TITLE_PASSED.format(command=command.strip()), summary, time.perf_counter() - started)
+    return CiOutcome("failure", code, TITLE_FAILED.format(command=command.strip(), code=code), summary, time.perf_counter() - started)
 
 
 def _kill_group(pid: int) -> None:

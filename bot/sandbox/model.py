@@ -336,7 +336,7 @@ class Repo:
     default_branch: str
     private: bool = False
     description: str | None = None
-    ci_command: str | None = "python -m pytest -q"
+    ci_command: str | None = None  # the command of the ci.yml create_repo wrote, if it wrote one
     ci_timeout: float = 120.0
     required_checks: list[str] = field(default_factory=lambda: ["ci"])
     allow_auto_merge: bool = True

@@ -10,8 +10,10 @@ from bot.sandbox.git import ZERO_SHA, GitRepository, Identity, TreeChange
 from bot.sandbox.model import PERMISSION_LEVELS, Account, ApiError, App, Repo, utcnow
 from bot.sandbox.shapes import JSON
 from bot.sandbox.state import DOCS, NOT_FOUND, Person, SandboxState, as_bytes
+from bot.sandbox.workflows import WORKFLOWS_DIR, ci_workflow
 
-DEFAULT_CI_COMMAND = "python -m pytest -q"
+DEFAULT_CI_COMMAND = "python -m pytest -q"  # what `ci_command=` is usually given
+CI_WORKFLOW = f"{WORKFLOWS_DIR}/ci.yml"
 NO_WRITE_ACCESS = "Must have push access to {what}"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
@@ -27,13 +29,16 @@ class Repositories(SandboxState):
         *,
         files: Mapping[str, str | bytes] | None = None,
         default_branch: str = "main",
-        ci_command: str | None = DEFAULT_CI_COMMAND,
+        ci_command: str | None = None,
         private: bool = False,
         description: str | None = None,
         required_checks: Iterable[str] | None = None,
         ci_timeout: float | None = None,
     ) -> Repo:
-        """Create `owner/name` (the owner is created if new) with an initial commit of `files`."""
+        """Create `owner/name` (the owner is created if new) with an initial commit of `files`.
+
+        CI is the repository's own `.github/workflows/`; `ci_command` is a shorthand that adds
+        `.github/workflows/ci.yml`, a `ci` job running that command, to `files`."""
         owner_login, _, name = full_name.partition("/")
         if not owner_login or not name or "/" in name:
             raise ValueError(f"{full_name!r} is not owner/name")
@@ -54,6 +59,8 @@ class Repositories(SandboxState):
             required_checks=list(required_checks) if required_checks is not None else ([CHECK_NAME] if ci_command else []),
         )
         self.world.repos[full_name.lower()] = repo
+        if ci_command:
+            files = {**(files or {}), CI_WORKFLOW: ci_workflow(ci_command, job=CHECK_NAME)}
         if files:
             tree = await git.build_tree([TreeChange(p, content=as_bytes(c)) for p, c in files.items() if c is not None])
             who = self._identity(owner)

@@ -35,10 +35,17 @@ class Store:
 
     @classmethod
     async def open(
-        cls, url: str, *, migrate: bool = True, clock: Callable[[], dt.datetime] = now, **engine_options: Any
+        cls,
+        url: str,
+        *,
+        migrate: bool = True,
+        create: bool = True,
+        clock: Callable[[], dt.datetime] = now,
+        **engine_options: Any,
     ) -> Store:
-        """Connect to `url` and bring its schema to the latest migration."""
-        return cls(await open_engine(url, migrate=migrate, **engine_options), clock=clock)
+        """Connect to `url` and bring its schema to the latest migration (`create=False`: a
+        SQLite store that does not exist yet is a StoreError, and nothing is created)."""
+        return cls(await open_engine(url, migrate=migrate, create=create, **engine_options), clock=clock)
 
     @property
     def engine(self) -> AsyncEngine:

@@ -21,6 +21,7 @@ MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 BAD_URL = "EVOLVE_DATABASE_URL {url!r} is not a database URL: {error}"
 CANNOT_OPEN = "cannot open the store at {url}: {error}"
+NO_STORE = "no store at {path}: nothing has been recorded there"
 
 
 class StoreError(Exception):
@@ -58,13 +59,16 @@ class Database:
         return dialect_insert(table).values(**values).on_conflict_do_nothing()
 
 
-async def open_engine(url: str, *, migrate: bool = True, **engine_options: Any) -> AsyncEngine:
-    """Connect to `url` and bring its schema to the latest migration."""
+async def open_engine(url: str, *, migrate: bool = True, create: bool = True, **engine_options: Any) -> AsyncEngine:
+    """Connect to `url` and bring its schema to the latest migration. Without `create`, a SQLite
+    file that is not there is an error, not a new empty database (for commands that only read)."""
     try:
         parsed = make_url(url)
     except Exception as exc:
         raise StoreError(BAD_URL.format(url=url, error=exc)) from exc
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not create and not Path(parsed.database).is_file():
+            raise StoreError(NO_STORE.format(path=parsed.database))
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(parsed, **engine_options)
     if engine.dialect.name == "sqlite":

@@ -145,6 +145,8 @@ async def scene(
     contents = dict(files)
     if evolve_yml is not None:
         contents[CONFIG_PATH] = evolve_yml
+    # The repository's own CI: a `ci` workflow job running its tests, unless the test says otherwise.
+    options.setdefault("ci_command", "python -m pytest -q")
     await stage.sandbox.create_repo(repo, files=contents, **options)
     stage.sandbox.grant(repo, WRITER, "write")
     stage.sandbox.grant(repo, READER, "read")

@@ -140,20 +140,21 @@ class Stage:
         quiet = 0
         while quiet < 2:
             if time.monotonic() > deadline:
-                raise TimeoutError(NOT_SETTLED.format(timeout=timeout, what=await self._busy()))
+                raise TimeoutError(NOT_SETTLED.format(timeout=timeout, what=await self.busy()))
             await self.sandbox.wait_deliveries(timeout=max(1.0, deadline - time.monotonic()))
             jobs = [t for t in self.sandbox.ci_queue.jobs.values() if not t.done()]
             if jobs:
                 await asyncio.wait(jobs, timeout=max(0.1, deadline - time.monotonic()))
             if expedite and await self.store.deliveries.expedite():
                 self.bot.state.workers.wake()
-            quiet = quiet + 1 if not await self._busy() else 0
+            quiet = quiet + 1 if not await self.busy() else 0
             await asyncio.sleep(0.05)
 
-    async def _busy(self) -> str:
+    async def busy(self) -> str:
+        """What the stage is still doing, in a few words ("" when idle)."""
         what = []
-        if any(not t.done() for t in self.sandbox.ci_queue.jobs.values()):
-            what.append("CI is running")
+        if running := sum(1 for t in self.sandbox.ci_queue.jobs.values() if not t.done()):
+            what.append(f"CI is running ({running} run{'s' if running > 1 else ''} queued or running)")
         if (backlog := await self.store.deliveries.backlog()) > 0:
             what.append(f"{backlog} deliveries in the bot's backlog")
         pending = [d for d in self.sandbox.deliveries.log.values() if not d.attempts]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
+import shutil
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
@@ -15,14 +15,32 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.proposals import Proposal
+from bot.settings import DEMO_ROOT
 
-from .stage import Stage
+from .stage import SECRET, Stage
 
 REPO = "maya/ledger"
 MAINTAINER, CONTRIBUTOR, OUTSIDER = "maya", "devon", "olly"
 
 FILES = {
     "README.md": "# ledger\n\nSmall bookkeeping helpers.\n",
+    # The repository's own CI, which the sandbox runs as GitHub Actions would (its `run:` steps).
+    ".github/workflows/ci.yml": (
+        "name: CI\n"
+        "on:\n"
+        "  push:\n"
+        "    branches: [main]\n"
+        "  pull_request:\n"
+        "jobs:\n"
+        "  tests:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        "      - uses: actions/setup-python@v5\n"
+        "        with:\n"
+        '          python-version: "3.12"\n'
+        "      - run: python -m pytest -q\n"
+    ),
     "ledger.py": (
         "def total(amounts):\n"
         "    return sum(amounts)\n"
@@ -70,16 +88,37 @@ FILES = {
     ),
 }
 
-# Devon's change on the default branch: `total` becomes `grand_total`, every caller updated.
+# Devon's change on the default branch: `total` becomes `grand_total`, every caller updated,
+# made on main as it stands (the bot's merged rewrite stays).
 RENAME = {
-    "ledger.py": FILES["ledger.py"].replace("def total(", "def grand_total("),
-    "test_ledger.py": FILES["test_ledger.py"]
-    .replace("import describe, legacy_total, total", "import describe, grand_total, legacy_total")
-    .replace("assert total([1, 2, 3])", "assert grand_total([1, 2, 3])"),
+    "ledger.py": (("def total(", "def grand_total("),),
+    "test_ledger.py": (
+        ("import describe, legacy_total, total", "import describe, grand_total, legacy_total"),
+        ("assert total([1, 2, 3])", "assert grand_total([1, 2, 3])"),
+    ),
 }
 
 CONFIDENCE_CONFIG = "mode: confidence\nconfidence_threshold: 0.6\n"
 FULL_AUTO_CONFIG = "mode: full_auto\nconfidence_threshold: 0.6\n"
+
+# After the story: where its records are, and how to read them with the usual commands.
+KEPT_STORE = (
+    "The bot's store is kept in {database}; read it with\n"
+    "  export EVOLVE_DATABASE_URL={url}\n"
+    "  evolve-bot journal  ·  evolve-bot stats  ·  evolve-bot rules --repo {repo}"
+)
+# Progress inside a step: what the story waits on now, and a reminder while a wait goes on.
+STARTING = "Starting the local GitHub and the bot…"
+INSTALLED = "the App is installed on {repo}; the bot opens its onboarding PR, and CI runs on it"
+ONBOARDING_MERGED = "@{who} merged onboarding PR #{number}; CI runs on main"
+MODE_CHOSEN = "@{who} chose `mode: confidence` on main; CI runs on main"
+STILL_WAITING = "still waiting ({seconds:.0f}s): {what}"
+WAITING_ON_NOTHING = "the bot is at work"
+STILL_WAITING_EVERY = 5.0
+SERVERS_UP = (
+    "Servers are up: GitHub (sandbox) {api}  ·  control API {api}/_sandbox  ·  "
+    "bot {bot} (webhook secret {secret!r})  ·  Ctrl-C to stop"
+)
 
 
 @dataclass
@@ -96,13 +135,19 @@ class Step:
 class Story:
     steps: list[Step] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
+    store: str = ""  # the bot's database URL, kept after the demo
 
     @property
     def ok(self) -> bool:
         return bool(self.steps) and all(s.ok for s in self.steps)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "steps": [asdict(s) for s in self.steps], "urls": self.urls}
+        return {"ok": self.ok, "steps": [asdict(s) for s in self.steps], "urls": self.urls, "store": self.store}
+
+    def where(self) -> str:
+        """How to read the bot's store once the demo is over."""
+        database = self.store.removeprefix("sqlite+aiosqlite:///")
+        return KEPT_STORE.format(database=database, url=self.store, repo=REPO)
 
 
 class StepFailed(Exception):
@@ -117,13 +162,29 @@ class Demo:
         self.sb = stage.sandbox
         self.console = console
         self.story = Story()
+        self._last_said = time.monotonic()
+
+    def note(self, text: str) -> None:
+        """Say what the step waits on now (CI runs take seconds each)."""
+        self._last_said = time.monotonic()
+        if self.console:
+            self.console.print(f"  [dim]·[/] {text}", highlight=False, soft_wrap=True)
+
+    async def _remind(self, started: float) -> None:
+        """While a step is quiet for a while, say what the stage is still busy with."""
+        while True:
+            await asyncio.sleep(1.0)
+            if time.monotonic() - self._last_said >= STILL_WAITING_EVERY:
+                what = await self.stage.busy() or WAITING_ON_NOTHING
+                self.note(STILL_WAITING.format(seconds=time.monotonic() - started, what=what))
 
     async def step(self, name: str, action: Callable[[], Awaitable[str]]) -> bool:
-        started = time.monotonic()
+        started = self._last_said = time.monotonic()
         step = Step(name=name)
         self.story.steps.append(step)
         if self.console:
             self.console.print(f"[bold]→[/] {name}")
+        reminder = asyncio.get_running_loop().create_task(self._remind(started)) if self.console else None
         try:
             step.detail = await action()
             step.ok = True
@@ -131,6 +192,9 @@ class Demo:
             step.detail = str(exc)
         except Exception as exc:  # a step that breaks is reported as not having happened
             step.detail = f"{type(exc).__name__}: {exc}"
+        finally:
+            if reminder:
+                reminder.cancel()
         step.seconds = round(time.monotonic() - started, 2)
         if self.console:
             mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
@@ -155,6 +219,21 @@ class Demo:
         await self.sb.comment(REPO, number, as_=who, body=body)
         await self.stage.settle()
 
+    async def renamed_on_main(self) -> dict[str, str]:
+        """The files RENAME edits, as main holds them now, with its edits made."""
+        git = self.sb.repo(REPO).git
+        main = await git.resolve("refs/heads/main")
+        files = {}
+        for path, edits in RENAME.items():
+            text = ((await git.read_file(main, path)) if main else None) or b""
+            content = text.decode()
+            for old, new in edits:
+                if old not in content:
+                    raise StepFailed(f"{path} on main no longer has {old!r} to rename")
+                content = content.replace(old, new)
+            files[path] = content
+        return files
+
     def pull(self, number: int) -> Any:
         return self.sb.pull(self.sb.repo(REPO), number)
 
@@ -170,20 +249,23 @@ class Demo:
         sb = self.sb
         for login in (MAINTAINER, CONTRIBUTOR, OUTSIDER):
             sb.add_user(login)
-        await sb.create_repo(REPO, files=FILES, default_branch="main", ci_command="python -m pytest -q")
+        await sb.create_repo(REPO, files=FILES, default_branch="main", required_checks=["tests"])
         sb.grant(REPO, CONTRIBUTOR, "write")
         sb.grant(REPO, OUTSIDER, "read")
         self.story.urls = {"github": self.stage.api_url, "bot": self.stage.bot_url, "repository": f"{self.stage.api_url}/{REPO}"}
 
         async def onboarding() -> str:
             await self.stage.install(account=MAINTAINER, repos=[REPO])
+            self.note(INSTALLED.format(repo=REPO))
             await self.stage.settle()
             p = await self.proposal("onboarding")
             if p.pr_number is None or p.state not in ("testing", "passed"):
                 raise StepFailed(f"onboarding proposal is {p.state}, no PR")
             await sb.merge(REPO, p.pr_number, as_=MAINTAINER)
+            self.note(ONBOARDING_MERGED.format(who=MAINTAINER, number=p.pr_number))
             await self.stage.settle()
             await sb.push(REPO, as_=MAINTAINER, branch="main", files={".github/evolve.yml": CONFIDENCE_CONFIG}, message="evolve-bot: confidence mode")
+            self.note(MODE_CHOSEN.format(who=MAINTAINER))
             await self.stage.settle()
             return f"onboarding PR #{p.pr_number} added .github/evolve.yml; @{MAINTAINER} merged it and chose `mode: confidence`"
 
@@ -225,7 +307,7 @@ class Demo:
                 await asyncio.sleep(0.02)
             else:
                 raise StepFailed("the bot never opened the legacy_total rewrite")
-            await sb.push(REPO, as_=CONTRIBUTOR, branch="main", files=RENAME, message="Rename total() to grand_total()")
+            await sb.push(REPO, as_=CONTRIBUTOR, branch="main", files=await self.renamed_on_main(), message="Rename total() to grand_total()")
             await self.stage.settle(timeout=180)
             original = await self.stage.store.proposals.get(opened[0].id)
             revert = next((p for p in await self.proposals() if p.kind == "revert"), None)
@@ -285,23 +367,27 @@ def summary_table(story: Story) -> Table:
 
 
 async def run_demo(*, root: Path | None, keep: bool, console: Console | None) -> Story:
-    """Play the story; with `keep`, leave both servers up until interrupted."""
-    with tempfile.TemporaryDirectory(prefix="evolve-demo-") as tmp:
-        where = root or Path(tmp)
-        async with Stage(where, workers=2, sweep_seconds=5) as stage:
-            story = await Demo(stage, console=console).play()
-            if keep:
-                if console:
-                    console.print(summary_table(story))
-                    console.print(
-                        f"Servers are up: GitHub (sandbox) {stage.api_url}  ·  bot {stage.bot_url}  ·  "
-                        f"control API {stage.api_url}/_sandbox  ·  Ctrl-C to stop"
-                    )
-                try:
-                    await asyncio.Event().wait()
-                except asyncio.CancelledError:
-                    pass
-            return story
+    """Play the story in `root` (by default DEMO_ROOT, the last demo's folder, replaced), and keep
+    the repositories and the bot's store there; with `keep`, leave both servers up until interrupted."""
+    if root is None:
+        root = DEMO_ROOT
+        shutil.rmtree(root, ignore_errors=True)
+    if console:
+        console.print(STARTING)
+    async with Stage(root, workers=2, sweep_seconds=5) as stage:
+        demo = Demo(stage, console=console)
+        demo.story.store = stage.settings.database_url
+        story = await demo.play()
+        if keep:
+            if console:
+                console.print(summary_table(story))
+                console.print(story.where(), highlight=False, soft_wrap=True)
+                console.print(SERVERS_UP.format(api=stage.api_url, bot=stage.bot_url, secret=SECRET), highlight=False, soft_wrap=True)
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                pass
+        return story
 
 
 def print_json(story: Story) -> None:
