@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.sandbox import Sandbox
 from bot.sandbox.ci import run_ci_command, tail
 from bot.sandbox.git import GitRepository, Identity, TreeChange
@@ -149,3 +151,10 @@ async def test_a_repository_without_a_workflow_gets_no_ci(sandbox: Sandbox) -> N
     sha = await sandbox.push("alice/bare", as_="alice", branch="main", files={"b.txt": "b\n", "test_b.py": "def test_b():\n    pass\n"})
     await sandbox.ci_queue.wait((sandbox.repo("alice/bare").id, sha), 60)
     assert not [r for r in sandbox.world.check_runs.values() if r.head_sha == sha]
+
+
+async def test_a_workflow_given_twice_is_refused_not_overwritten(sandbox: Sandbox) -> None:
+    own = "on: push\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ruff check\n"
+    with pytest.raises(ValueError, match="given in files and by ci_command"):
+        await sandbox.create_repo("alice/twice", files={".github/workflows/ci.yml": own}, ci_command="python -m pytest -q")
+    assert sandbox.world.repo("alice/twice") is None

@@ -44,6 +44,8 @@ class Repositories(SandboxState):
             raise ValueError(f"{full_name!r} is not owner/name")
         if self.world.repo(full_name):
             raise ValueError(f"repository {full_name} exists")
+        if ci_command and CI_WORKFLOW in (files or {}):
+            raise ValueError(f"{CI_WORKFLOW} is given in files and by ci_command: give one")
         owner = self.world.account(owner_login) or self.add_user(owner_login)
         git = await GitRepository.init(self.root / "repos" / owner.login / f"{name}.git", default_branch=default_branch)
         repo = Repo(

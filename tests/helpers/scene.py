@@ -145,8 +145,9 @@ async def scene(
     contents = dict(files)
     if evolve_yml is not None:
         contents[CONFIG_PATH] = evolve_yml
-    # The repository's own CI: a `ci` workflow job running its tests, unless the test says otherwise.
-    options.setdefault("ci_command", "python -m pytest -q")
+    # The repository's own CI: a `ci` workflow job running its tests, unless the test brings its own.
+    if not any(path.startswith(".github/workflows/") for path in contents):
+        options.setdefault("ci_command", "python -m pytest -q")
     await stage.sandbox.create_repo(repo, files=contents, **options)
     stage.sandbox.grant(repo, WRITER, "write")
     stage.sandbox.grant(repo, READER, "read")
