@@ -59,40 +59,8 @@ def command_env(*, sha: str, ref: str | None) -> dict[str, str]:
 
 async def run_ci_command(git: GitRepository, *, sha: str, ref: str | None, command: str, timeout: float) -> CiOutcome:
     """Check `sha` out into a temporary worktree, run `command` there and judge its exit code."""
-    started = time.perf_counter()
     async with git.worktree(sha) as work:
-        try:
-            proc = await asyncio.create_subprocess_shell(
-                command,
-                cwd=work,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                env=command_env(sha=sha, ref=ref),
-                start_new_session=True,  # so a timeout can kill the whole process group
-            )
-        except OSError as exc:
-            return CiOutcome("failure", None, TITLE_ERRORED.format(command=command), str(exc), 0.0)
-        try:
-            out, _ = await asyncio.wait_for(proc.communicate(), timeout)
-        except asyncio.CancelledError:
-            # The sandbox is shutting down: take the test run down with it, then stop.
-            _kill_group(proc.pid)
-            await proc.wait()
-            raise
-        except TimeoutError:
-            _kill_group(proc.pid)
-            out, _ = await proc.communicate()
-            summary = "```\n" + tail(out.decode(errors="replace")) + "\n```"
-            return CiOutcome(
-                "timed_out", None, TITLE_TIMED_OUT.format(command=command, timeout=timeout), summary,
-                time.perf_counter() - started,
-            )
-    code = proc.returncode or 0
-    summary = "```\n" + tail(out.decode(errors="replace")) + "\n```"
-    if code == 0:
-        return CiOutcome("success", 0, TITLE_PASSED.format(command=command), summary, time.perf_counter() - started)
-    return CiOutcome("failure", code, TITLE_FAILED.format(command=command, code=code), summary, time.perf_counter() - started)
+        return await _run_step(work, command, None, {}, sha=sha, ref=ref, timeout=timeout)
 
 
 async def run_workflow_job(git: GitRepository, *, sha: str, ref: str | None, job: WorkflowJob, timeout: float) -> CiOutcome:
@@ -134,13 +102,14 @@ async def _run_step(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             env={**command_env(sha=sha, ref=ref), **env},
-            start_new_session=True,
+            start_new_session=True,  # so a timeout can kill the whole process group
         )  # fmt: skip
     except OSError as exc:
         return CiOutcome("failure", None, TITLE_ERRORED.format(command=command.strip()), str(exc), 0.0)
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), timeout)
     except asyncio.CancelledError:
+        # The sandbox is shutting down: take the test run down with it, then stop.
         _kill_group(proc.pid)
         await proc.wait()
         raise
